@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Developer entry point; needs only Python 3.11+.
+
+python3 scripts/dev.py serve   # create .venv, migrate + seed the demo (SQLite), serve on :8000
+python3 scripts/dev.py test    # create .venv, run the whole test suite (SQLite and PostgreSQL)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+PLUGIN = ROOT / "tests" / "fixtures" / "example_plugin"
+
+
+def sh(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True, env=env)
+
+
+def ensure_env(with_tests: bool) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("civicapi needs Python 3.11 or newer")
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+        sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    extras = "dev" if with_tests else ""
+    stamp_text = (
+        (ROOT / "pyproject.toml").read_bytes() + (PLUGIN / "pyproject.toml").read_bytes() + extras.encode()
+    )
+    stamp = VENV / f".installed-{extras or 'runtime'}"
+    digest = hashlib.sha256(stamp_text).hexdigest()
+    if not stamp.exists() or stamp.read_text() != digest:
+        sh(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
+        if with_tests:
+            sh(PY, "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(PLUGIN))
+        stamp.write_text(digest)
+
+
+def serve(args: list[str]) -> None:
+    ensure_env(with_tests=False)
+    civicapi = BIN / "civicapi"
+    sh(civicapi, "migrate", "upgrade")
+    sh(civicapi, "seed-demo")
+    print("\ncivicapi on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)\n", flush=True)
+    os.execv(str(civicapi), [str(civicapi), "serve", *args])
+
+
+def test(args: list[str]) -> None:
+    ensure_env(with_tests=True)
+    sh(PY, "-m", "pytest", *args)
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test"}:
+        sys.exit(__doc__)
+    {"serve": serve, "test": test}[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

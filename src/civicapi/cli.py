@@ -1,0 +1,143 @@
+"""``civicapi`` command: serve | migrate | seed-demo | openapi | create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from civicapi.config import get_settings
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    if args.migrate:
+        from civicapi import migrate
+
+        migrate.upgrade(settings.database_url)
+    uvicorn.run(
+        "civicapi.main:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+    )
+    return 0
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from civicapi import migrate
+
+    url = get_settings().database_url
+    if args.action == "upgrade":
+        migrate.upgrade(url, args.revision or "heads")
+    elif args.action == "downgrade":
+        migrate.downgrade(url, args.revision or "-1")
+    elif args.action == "revision":
+        migrate.revision(url, args.message or "change")
+    elif args.action == "check":
+        diff = migrate.drift(url)
+        if diff:
+            print("models and migrations differ:", *diff, sep="\n  ")
+            return 1
+        print("no drift")
+    return 0
+
+
+def _cmd_seed_demo(_args: argparse.Namespace) -> int:
+    from civicapi.demo import seed_demo
+
+    summary = asyncio.run(seed_demo(get_settings()))
+    print(summary)
+    return 0
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    from civicapi.openapi_doc import render_openapi
+
+    rendered = render_openapi()
+    target = Path(args.output)
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != rendered:
+            print(f"{target} is stale: run `civicapi openapi` and commit the result", file=sys.stderr)
+            return 1
+        print(f"{target} is up to date")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(rendered, encoding="utf-8")
+    print(f"wrote {target} ({len(json.loads(rendered)['paths'])} paths)")
+    return 0
+
+
+def _cmd_create_admin(args: argparse.Namespace) -> int:
+    from civicapi.demo import create_platform_admin
+
+    password = args.password or os.environ.get("CIVICAPI_ADMIN_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            print("give --password or CIVICAPI_ADMIN_PASSWORD", file=sys.stderr)
+            return 2
+        password = getpass.getpass("password: ")
+    if len(password) < 10:
+        print("the password must have at least 10 characters", file=sys.stderr)
+        return 2
+    created = asyncio.run(
+        create_platform_admin(get_settings(), email=args.email, name=args.name, password=password)
+    )
+    print(("created" if created else "promoted") + f" platform administrator {args.email}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="civicapi", description="civicapi: civic participation backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--migrate", action="store_true", help="upgrade the database before serving")
+    serve.set_defaults(func=_cmd_serve)
+
+    mig = sub.add_parser("migrate", help="database migrations (Alembic)")
+    mig.add_argument(
+        "action", nargs="?", default="upgrade", choices=["upgrade", "downgrade", "revision", "check"]
+    )
+    mig.add_argument("revision", nargs="?", default=None)
+    mig.add_argument("-m", "--message", default=None)
+    mig.set_defaults(func=_cmd_migrate)
+
+    seed = sub.add_parser("seed-demo", help="create the demo commune and its people (idempotent)")
+    seed.set_defaults(func=_cmd_seed_demo)
+
+    oa = sub.add_parser("openapi", help="write openapi/openapi.json from the app")
+    oa.add_argument("--output", default="openapi/openapi.json")
+    oa.add_argument("--check", action="store_true", help="fail if the file is stale")
+    oa.set_defaults(func=_cmd_openapi)
+
+    admin = sub.add_parser("create-admin", help="create (or promote) a platform administrator")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Platform administrator")
+    admin.add_argument("--password", default=None, help="or CIVICAPI_ADMIN_PASSWORD, or asked interactively")
+    admin.set_defaults(func=_cmd_create_admin)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""Path resources and rights: the current commune, the caller's roles in it, permission checks, and the
+router-level check that a module is enabled."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from civicapi.communes.models import Commune
+from civicapi.communes.permissions import PermissionPolicy
+from civicapi.communes.repository import CommuneRepository, MembershipRepository
+from civicapi.core.deps import SessionDep
+from civicapi.core.errors import Forbidden, ModuleNotEnabled, NotFound, Unauthorized
+from civicapi.identity.dependencies import OptionalUser
+from civicapi.identity.models import User
+from civicapi.registry import ModuleRegistry
+
+CommuneSlug = Annotated[str, Path(description="The commune's slug, e.g. `liege`.", max_length=63)]
+
+
+async def get_current_commune(commune: CommuneSlug, session: SessionDep) -> Commune:
+    found = await CommuneRepository(session).by_slug(commune, with_modules=True)
+    if found is None:
+        raise NotFound(f"commune {commune!r} not found")
+    return found
+
+
+CurrentCommune = Annotated[Commune, Depends(get_current_commune)]
+
+
+def get_registry(request: Request) -> ModuleRegistry:
+    registry: ModuleRegistry = request.app.state.registry
+    return registry
+
+
+def get_policy(request: Request) -> PermissionPolicy:
+    policy: PermissionPolicy = request.app.state.policy
+    return policy
+
+
+RegistryDep = Annotated[ModuleRegistry, Depends(get_registry)]
+PolicyDep = Annotated[PermissionPolicy, Depends(get_policy)]
+
+
+@dataclass(slots=True)
+class Caller:
+    """Who is calling, and what they may do in the current commune."""
+
+    user: User | None
+    commune: Commune
+    roles: set[str] = field(default_factory=set)
+    policy: PermissionPolicy | None = None
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return bool(self.user and self.user.is_platform_admin)
+
+    def can(self, permission: str) -> bool:
+        if self.is_platform_admin:
+            return True
+        return self.policy is not None and self.policy.allows(self.roles, permission)
+
+    def require(self, permission: str) -> None:
+        if self.can(permission):
+            return
+        if self.user is None:
+            raise Unauthorized("authentication required")
+        raise Forbidden(f"missing permission {permission!r} in this commune", permission=permission)
+
+
+async def get_caller(
+    commune: CurrentCommune, user: OptionalUser, session: SessionDep, policy: PolicyDep
+) -> Caller:
+    roles: set[str] = set()
+    if user is not None:
+        roles = await MembershipRepository(session, commune.id).roles_of(user.id)
+    return Caller(user=user, commune=commune, roles=roles, policy=policy)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require(permission: str) -> Callable[..., Awaitable[Caller]]:
+    """Dependency factory: the caller, or 401/403 when they lack ``permission`` in the current commune."""
+
+    async def _require(caller: CallerDep) -> Caller:
+        caller.require(permission)
+        return caller
+
+    _require.__name__ = f"require_{permission.replace('.', '_')}"
+    return _require
+
+
+def module_enabled(key: str) -> Callable[..., Awaitable[Commune]]:
+    """Router-level dependency mounted on every module: 404 when the commune has not enabled ``key``."""
+
+    async def _module_enabled(commune: CurrentCommune) -> Commune:
+        if not any(m.module_key == key and m.enabled for m in commune.modules):
+            raise ModuleNotEnabled(f"module {key!r} is not enabled for commune {commune.slug!r}", module=key)
+        return commune
+
+    _module_enabled.__name__ = f"module_enabled_{key}"
+    return _module_enabled

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from civicapi.communes.models import Commune, CommuneModule, Membership
+from civicapi.core.db.repository import CommuneScopedRepository, Repository
+
+
+class CommuneRepository(Repository[Commune]):
+    model = Commune
+    resource_name = "commune"
+
+    async def by_slug(self, slug: str, *, with_modules: bool = False) -> Commune | None:
+        stmt = select(Commune).where(Commune.slug == slug)
+        if with_modules:
+            stmt = stmt.options(selectinload(Commune.modules))
+        return await self.first(stmt)
+
+
+class CommuneModuleRepository(CommuneScopedRepository[CommuneModule]):
+    model = CommuneModule
+    resource_name = "module"
+
+    async def by_key(self, key: str) -> CommuneModule | None:
+        return await self.first(self.base_statement().where(CommuneModule.module_key == key))
+
+    async def enabled_keys(self) -> set[str]:
+        rows = await self.session.execute(
+            select(CommuneModule.module_key).where(
+                CommuneModule.commune_id == self.commune_id, CommuneModule.enabled.is_(True)
+            )
+        )
+        return set(rows.scalars())
+
+
+class MembershipRepository(CommuneScopedRepository[Membership]):
+    model = Membership
+    resource_name = "membership"
+
+    async def roles_of(self, user_id: uuid.UUID) -> set[str]:
+        rows = await self.session.execute(
+            select(Membership.role).where(
+                Membership.commune_id == self.commune_id, Membership.user_id == user_id
+            )
+        )
+        return set(rows.scalars())
+
+    async def find(self, user_id: uuid.UUID, role: str) -> Membership | None:
+        return await self.first(
+            self.base_statement().where(Membership.user_id == user_id, Membership.role == role)
+        )

@@ -1,0 +1,105 @@
+"""Settings, read from the environment (``CIVICAPI_`` prefix) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-insecure-development-secret"  # noqa: S105 - refused in production
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./civicapi.db"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class UnsafeConfiguration(ValueError):
+    """Raised at start-up when a production deployment keeps a development default."""
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can configure. Every field maps to ``CIVICAPI_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CIVICAPI_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = DEFAULT_DATABASE_URL
+    database_echo: bool = False
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    """Signs access tokens (HS256) unless asymmetric keys are configured; also keys identity hashes."""
+    previous_secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    """Former secret keys (comma separated) still accepted to verify tokens during a key rotation."""
+    jwt_issuer: str = "civicapi"
+    jwt_audience: str = "civicapi"
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+
+    modules: Annotated[list[str] | None, NoDecode] = None
+    """Ordered allow-list of module keys to load (comma separated). ``None`` loads every installed module."""
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.text
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    """Largest request body accepted (bytes); larger requests get a 413 problem document."""
+    docs_enabled: bool = True
+
+    @field_validator("modules", "cors_origins", "previous_secret_keys", mode="before")
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env is Environment.production:
+            problems = []
+            if self.secret_key.get_secret_value() == DEFAULT_SECRET:
+                problems.append("CIVICAPI_SECRET_KEY keeps its development default")
+            elif len(self.secret_key.get_secret_value()) < 32:
+                problems.append("CIVICAPI_SECRET_KEY must be at least 32 characters")
+            if "*" in self.cors_origins:
+                problems.append("CIVICAPI_CORS_ORIGINS must list origins, not '*'")
+            if problems:
+                raise UnsafeConfiguration("refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite or ":memory:" in self.database_url:
+            return None
+        return Path(self.database_url.split(":///", 1)[1])
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The shared kernel. It imports nothing from the layers above it."""

@@ -1,0 +1,85 @@
+"""Engine and sessions. The unit of work is committed in exactly one place: :func:`unit_of_work`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from civicapi.core.events import EventBus
+
+log = logging.getLogger(__name__)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event, not the driver, open transactions (SQLAlchemy's documented recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # Writers take the database lock when their transaction starts, so two transactions never both read
+    # and then fail to upgrade to a write lock (SQLITE_BUSY without retry). Serialised writers are what
+    # SQLite offers; PostgreSQL gets row-level concurrency instead.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """Create the async engine for ``url`` (SQLite via aiosqlite, PostgreSQL via asyncpg)."""
+    if url.startswith("sqlite"):
+        memory = ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:")
+        if memory:
+            engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, poolclass=StaticPool)
+        else:
+            engine = create_async_engine(
+                url, echo=echo, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=pool_size
+            )
+        sync_engine: Engine = engine.sync_engine
+        event.listen(sync_engine, "connect", _sqlite_pragmas)
+        event.listen(sync_engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+class Database:
+    """The engine, its session factory and the event bus that runs after commits."""
+
+    def __init__(self, engine: AsyncEngine, bus: EventBus | None = None) -> None:
+        self.engine = engine
+        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self.bus = bus or EventBus()
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends normally, rolled back on any exception.
+
+        Events published during the block are delivered after the commit and dropped on rollback.
+        """
+        async with self.sessionmaker() as session:
+            session.info["civicapi_db"] = self
+            try:
+                yield session
+                pending = self.bus.take_pending(session)
+                await session.commit()
+            except BaseException:
+                self.bus.take_pending(session)
+                await session.rollback()
+                raise
+        if pending:
+            await self.bus.deliver(pending, self)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,99 @@
+"""Security primitives: password hashing (argon2id) and access tokens (JWT, pinned algorithm)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from civicapi.core.errors import Unauthorized
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("civicapi-dummy-password-for-constant-time")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """Check ``password``; with no hash (unknown account) spend the same time and answer False."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    sub: str
+    jti: str
+    iat: datetime
+    exp: datetime
+    extra: dict[str, Any]
+
+
+class TokenService:
+    """Issues and checks access JWTs. The algorithm is pinned; ``kid`` selects among verification keys so
+    keys can rotate (the first key signs, every listed key verifies)."""
+
+    def __init__(self, keys: dict[str, str], *, issuer: str, audience: str, ttl_seconds: int) -> None:
+        if not keys:
+            raise ValueError("at least one signing key is required")
+        self.keys = keys
+        self.signing_kid = next(iter(keys))
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl = timedelta(seconds=ttl_seconds)
+
+    def issue(self, subject: str, **extra: Any) -> tuple[str, datetime]:
+        now = datetime.now(UTC)
+        exp = now + self.ttl
+        payload = {
+            **extra,
+            "sub": subject,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": int(now.timestamp()),
+            "exp": int(exp.timestamp()),
+            "jti": uuid.uuid4().hex,
+        }
+        token = jwt.encode(
+            payload, self.keys[self.signing_kid], algorithm=ALGORITHM, headers={"kid": self.signing_kid}
+        )
+        return token, exp
+
+    def verify(self, token: str) -> TokenClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != ALGORITHM:
+                raise Unauthorized("token algorithm not accepted")
+            key = self.keys.get(str(header.get("kid")))
+            if key is None:
+                raise Unauthorized("token signed with an unknown key")
+            data = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("invalid or expired token") from exc
+        extra = {k: v for k, v in data.items() if k not in {"sub", "jti", "iat", "exp", "iss", "aud"}}
+        return TokenClaims(
+            sub=str(data["sub"]),
+            jti=str(data["jti"]),
+            iat=datetime.fromtimestamp(data["iat"], UTC),
+            exp=datetime.fromtimestamp(data["exp"], UTC),
+            extra=extra,
+        )

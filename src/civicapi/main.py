@@ -1,0 +1,206 @@
+"""The application factory: settings → database → registry → routers, middleware and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from civicapi import __version__
+from civicapi.communes.dependencies import module_enabled
+from civicapi.communes.permissions import PermissionPolicy
+from civicapi.communes.router import router as communes_router
+from civicapi.communes.service import enabled_module_keys
+from civicapi.config import Environment, Settings, get_settings
+from civicapi.core.db.session import Database, create_engine
+from civicapi.core.deps import DatabaseDep
+from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, install_error_handlers
+from civicapi.core.http import BodySizeLimitMiddleware, RequestContextMiddleware, configure_logging
+from civicapi.core.openapi import build_openapi
+from civicapi.identity.dependencies import build_token_service
+from civicapi.identity.router import router as identity_router
+from civicapi.registry import CivicModule, ModuleRegistry, load_modules
+from civicapi.registry.loader import wire_subscriptions
+from civicapi.spaces.router import router as spaces_router
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+civicapi: participatory budgets, calls for proposals, accountability and more, for communes.
+
+* Commune-scoped resources live under `/v1/communes/{commune}`; a module's under
+  `/v1/communes/{commune}/{module_key}` (404 `module-not-enabled` when the commune has not enabled it).
+* Errors are RFC 9457 problem documents (`application/problem+json`); `GET /problems` lists their types.
+* Lists take `limit` (1-100) and an opaque `cursor`, answer `{"items": [...], "next_cursor": ...}` and a
+  `Link: <...>; rel="next"` header.
+* Multilingual fields are objects `{"fr": "...", "nl": "..."}` limited to the commune's locales.
+"""
+
+
+def _unique_id(route: APIRoute) -> str:
+    tag = str(route.tags[0]) if route.tags else "api"
+    return f"{tag}_{route.name}"
+
+
+def _mount_modules(app: FastAPI, registry: ModuleRegistry) -> None:
+    for module in registry:
+        if module.router is None:
+            continue
+        app.include_router(
+            module.router,
+            prefix=f"/v1/communes/{{commune}}/{module.key}",
+            tags=[module.key],
+            dependencies=[Depends(module_enabled(module.key))],
+        )
+
+
+def _ops_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health/live", operation_id="health_live", summary="The process is up")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/health/ready",
+        operation_id="health_ready",
+        summary="The database answers",
+        responses={503: {"description": "Database unreachable"}},
+    )
+    async def ready(db: DatabaseDep) -> dict[str, str]:
+        try:
+            async with db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise ServiceUnavailable("the database does not answer") from exc
+        return {"status": "ok", "database": "ok"}
+
+    @router.get("/problems", operation_id="problems_list", summary="Every problem type this API may answer")
+    async def problems() -> dict[str, str]:
+        return {f"/problems/{slug}": text for slug, text in sorted(PROBLEM_TYPES.items())}
+
+    @router.get("/problems/{slug}", operation_id="problems_get", summary="One problem type")
+    async def problem(slug: str) -> dict[str, str]:
+        if slug not in PROBLEM_TYPES:
+            raise NotFound(f"no problem type {slug!r}")
+        return {"type": f"/problems/{slug}", "description": PROBLEM_TYPES[slug]}
+
+    return router
+
+
+def _install_docs(app: FastAPI) -> None:
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # pragma: no cover - the dependency is declared; docs are optional at run time
+        log.warning("swagger-ui-bundle is not installed: /docs is disabled")
+        return
+    app.mount("/static/docs", StaticFiles(directory=swagger_ui_path), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="civicapi: API documentation",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon-32x32.png",
+        )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    registry: ModuleRegistry | None = None,
+    extra_modules: Sequence[CivicModule] = (),
+    database: Database | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    if registry is None:
+        registry = load_modules(settings.modules, extra=extra_modules)
+    db = database or Database(
+        create_engine(
+            settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+        )
+    )
+    db.bus.set_recipient_filter(enabled_module_keys)
+    wire_subscriptions(registry, db.bus)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info(
+            "civicapi %s starting (%s, modules: %s)",
+            __version__,
+            settings.env.value,
+            ", ".join(registry.keys),
+        )
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="civicapi",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        generate_unique_id_function=_unique_id,
+        default_response_class=JSONResponse,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.registry = registry
+    app.state.policy = PermissionPolicy.for_registry(registry)
+    app.state.tokens = build_token_service(settings)
+
+    install_error_handlers(app)
+    app.include_router(_ops_router())
+    app.include_router(identity_router)
+    app.include_router(communes_router)
+    app.include_router(spaces_router)
+    _mount_modules(app, registry)
+    if settings.docs_enabled:
+        _install_docs(app)
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app, description=DESCRIPTION)
+        return app.openapi_schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "If-Match",
+                "X-API-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware, hsts=settings.env is Environment.production)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for ``uvicorn --factory civicapi.main:app_factory``."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format.value)
+    return create_app(settings)

@@ -1,0 +1,14 @@
+"""The module contract and its loading from entry points."""
+
+from civicapi.registry.contract import CivicModule, EmptySettings, Permission, Role
+from civicapi.registry.loader import ModuleLoadError, ModuleRegistry, load_modules
+
+__all__ = [
+    "CivicModule",
+    "EmptySettings",
+    "ModuleLoadError",
+    "ModuleRegistry",
+    "Permission",
+    "Role",
+    "load_modules",
+]

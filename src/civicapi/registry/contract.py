@@ -1,0 +1,74 @@
+"""What a module is: one :class:`CivicModule` exported by a package and announced through the
+``civicapi.modules`` entry-point group."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from civicapi.core.events import Handler
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
+
+
+class Role(StrEnum):
+    """Roles a person holds in one commune. The platform administrator stands above communes."""
+
+    admin = "admin"
+    moderator = "moderator"
+    valuator = "valuator"
+    staff = "staff"
+    participant = "participant"
+
+
+class EmptySettings(BaseModel):
+    """Settings schema of a module that has no settings: accepts ``{}`` and nothing else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """A right a module declares (``<module key>.<action>``) and the roles that hold it by default.
+
+    Deny by default: a role holds only what is listed here."""
+
+    name: str
+    description: str
+    roles: frozenset[Role] = frozenset({Role.admin})
+
+
+EnableHook = Callable[["AsyncSession", uuid.UUID, BaseModel], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class CivicModule:
+    key: str
+    title: Mapping[str, str]
+    router: APIRouter | None = None
+    models: Sequence[type[Any]] = ()
+    permissions: Sequence[Permission] = ()
+    settings_schema: type[BaseModel] = EmptySettings
+    """Per-commune settings, validated when the commune enables the module."""
+    component_settings_schema: type[BaseModel] = EmptySettings
+    """Settings of one component (one instance of the module inside a process)."""
+    step_settings_schema: type[BaseModel] = EmptySettings
+    """Settings of a component that change with the active phase."""
+    subscriptions: Mapping[str, Handler] = field(default_factory=dict)
+    """Event name -> handler, delivered after commit when the module is enabled for the event's commune."""
+    on_enable: EnableHook | None = None
+    description: Mapping[str, str] = field(default_factory=dict)
+    version: str = "0"
+
+    def table_names(self) -> list[str]:
+        return [m.__table__.name for m in self.models]

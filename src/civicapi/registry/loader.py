@@ -1,0 +1,157 @@
+"""Phased loading of modules: discover → load → check models and permissions → wire subscriptions.
+
+Loading fails fast: a broken or inconsistent module stops the start-up with a message naming it, it never
+disappears silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+
+from civicapi.core.events import EventBus
+from civicapi.registry.contract import KEY_PATTERN, CivicModule, Permission
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "civicapi.modules"
+CORE_TABLE_PREFIXES = ("core_", "communes_", "identity_", "spaces_")
+"""Tables of the platform itself: the only ones a module may reference besides its own."""
+
+
+class ModuleLoadError(RuntimeError):
+    """A module cannot be loaded; the message says which one and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleRegistry:
+    modules: tuple[CivicModule, ...]
+
+    def __iter__(self) -> Iterator[CivicModule]:
+        return iter(self.modules)
+
+    def __contains__(self, key: object) -> bool:
+        return any(m.key == key for m in self.modules)
+
+    def get(self, key: str) -> CivicModule | None:
+        return next((m for m in self.modules if m.key == key), None)
+
+    @property
+    def keys(self) -> list[str]:
+        return [m.key for m in self.modules]
+
+    def permissions(self) -> list[Permission]:
+        return [p for m in self.modules for p in m.permissions]
+
+
+def _load_entry_point(ep: EntryPoint) -> CivicModule:
+    try:
+        obj = ep.load()
+    except Exception as exc:
+        raise ModuleLoadError(f"module {ep.name!r} ({ep.value}) failed to import: {exc!r}") from exc
+    if isinstance(obj, ModuleType):
+        obj = getattr(obj, "module", None)
+    if not isinstance(obj, CivicModule):
+        raise ModuleLoadError(
+            f"module {ep.name!r} ({ep.value}) does not export a CivicModule (got {type(obj).__name__})"
+        )
+    if obj.key != ep.name:
+        raise ModuleLoadError(f"module {ep.name!r}: entry point name and CivicModule.key {obj.key!r} differ")
+    return obj
+
+
+def discover(group: str = ENTRY_POINT_GROUP) -> dict[str, list[EntryPoint]]:
+    found: dict[str, list[EntryPoint]] = {}
+    for ep in entry_points(group=group):
+        found.setdefault(ep.name, []).append(ep)
+    return found
+
+
+def _check_module(module: CivicModule) -> None:
+    key = module.key
+    if not KEY_PATTERN.match(key):
+        raise ModuleLoadError(f"module key {key!r} must match {KEY_PATTERN.pattern}")
+    prefix = f"{key}_"
+    own_tables = set()
+    for model in module.models:
+        table = getattr(model, "__table__", None)
+        if table is None:
+            raise ModuleLoadError(f"module {key!r}: {model!r} is not a mapped model")
+        if not table.name.startswith(prefix):
+            raise ModuleLoadError(f"module {key!r}: table {table.name!r} must be prefixed with {prefix!r}")
+        own_tables.add(table.name)
+    for model in module.models:
+        for fk in model.__table__.foreign_keys:
+            target = fk.target_fullname.split(".")[0]
+            if target in own_tables or target.startswith(CORE_TABLE_PREFIXES):
+                continue
+            raise ModuleLoadError(
+                f"module {key!r}: table {model.__table__.name!r} has a foreign key to {target!r}, another "
+                "module's table; reference other modules through core resource links"
+            )
+    for perm in module.permissions:
+        if not perm.name.startswith(f"{key}."):
+            raise ModuleLoadError(f"module {key!r}: permission {perm.name!r} must be prefixed with '{key}.'")
+
+
+def build_registry(candidates: Iterable[CivicModule]) -> ModuleRegistry:
+    modules: list[CivicModule] = []
+    seen: set[str] = set()
+    for module in candidates:
+        if module.key in seen:
+            raise ModuleLoadError(f"duplicate module key {module.key!r}")
+        seen.add(module.key)
+        _check_module(module)
+        modules.append(module)
+    # No two modules may claim the same table or permission.
+    tables: dict[str, str] = {}
+    for module in modules:
+        for table in module.table_names():
+            if table in tables:
+                raise ModuleLoadError(
+                    f"table {table!r} declared by both {tables[table]!r} and {module.key!r}"
+                )
+            tables[table] = module.key
+    return ModuleRegistry(tuple(modules))
+
+
+def load_modules(
+    allow_list: Sequence[str] | None,
+    *,
+    group: str = ENTRY_POINT_GROUP,
+    extra: Sequence[CivicModule] = (),
+) -> ModuleRegistry:
+    """Load the installed modules named in ``allow_list`` (in that order), or all of them when ``None``.
+
+    ``extra`` adds modules given directly (tests, embedding applications) after the installed ones.
+    """
+    found = discover(group)
+    for name, eps in found.items():
+        if len(eps) > 1:
+            raise ModuleLoadError(
+                f"duplicate module key {name!r}: installed by {', '.join(ep.value for ep in eps)}"
+            )
+    if allow_list is None:
+        names = sorted(found)
+    else:
+        missing = [name for name in allow_list if name not in found and name not in {m.key for m in extra}]
+        if missing:
+            raise ModuleLoadError(
+                f"CIVICAPI_MODULES names module(s) that are not installed: {', '.join(missing)}; "
+                f"installed: {', '.join(sorted(found)) or 'none'}"
+            )
+        names = [n for n in allow_list if n in found]
+    candidates = [_load_entry_point(found[name][0]) for name in names]
+    extra_allowed = [m for m in extra if allow_list is None or m.key in allow_list]
+    registry = build_registry([*candidates, *extra_allowed])
+    log.info("modules loaded: %s", ", ".join(registry.keys) or "none")
+    return registry
+
+
+def wire_subscriptions(registry: ModuleRegistry, bus: EventBus) -> None:
+    for module in registry:
+        for event_name, handler in module.subscriptions.items():
+            bus.subscribe(event_name, handler, module_key=module.key)

@@ -1,0 +1,128 @@
+"""Path resources of spaces, validated once: a process, phase or component of the current commune that the
+caller may see (else 404), and :func:`component_dependency` for modules' routes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Path
+from pydantic import BaseModel
+
+from civicapi.communes.dependencies import Caller, CallerDep, RegistryDep, require
+from civicapi.core.deps import SessionDep
+from civicapi.core.errors import NotFound
+from civicapi.spaces import service
+from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
+from civicapi.spaces.settings import resolve_settings
+
+ProcessId = Annotated[uuid.UUID, Path(description="The process's id.")]
+PhaseId = Annotated[uuid.UUID, Path(description="The phase's id.")]
+ComponentId = Annotated[uuid.UUID, Path(description="The component's id.")]
+
+ManageSpaces = Annotated[Caller, Depends(require(service.MANAGE_PERMISSION))]
+"""The caller, holding ``spaces.manage`` in the current commune (else 401/403)."""
+
+
+def can_preview(caller: Caller) -> bool:
+    """Whether the caller sees unpublished processes and components."""
+    return caller.can(service.PREVIEW_PERMISSION)
+
+
+async def valid_process(
+    process_id: ProcessId, caller: CallerDep, session: SessionDep
+) -> ParticipatoryProcess:
+    """The process (phases loaded) of the current commune, if the caller may see it; else 404."""
+    return await service.get_process(
+        session, caller.commune, process_id, include_unpublished=can_preview(caller)
+    )
+
+
+CurrentProcess = Annotated[ParticipatoryProcess, Depends(valid_process)]
+
+
+async def valid_phase(phase_id: PhaseId, process: CurrentProcess) -> Phase:
+    return service.get_phase(process, phase_id)
+
+
+CurrentPhase = Annotated[Phase, Depends(valid_phase)]
+
+
+async def valid_component(
+    component_id: ComponentId,
+    process: CurrentProcess,
+    caller: CallerDep,
+    session: SessionDep,
+    registry: RegistryDep,
+) -> Component:
+    """A component of the path's process that the caller may see; else 404."""
+    return await service.get_component(
+        session,
+        caller.commune,
+        registry,
+        component_id,
+        include_hidden=can_preview(caller),
+        process_id=process.id,
+    )
+
+
+CurrentComponent = Annotated[Component, Depends(valid_component)]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedComponent:
+    """A component as a module's route sees it: visible to the caller, with its settings for today."""
+
+    component: Component
+    process: ParticipatoryProcess
+    """Its process, with ``phases`` loaded."""
+    active_phase: Phase | None
+    settings: BaseModel
+    """Component settings, parsed by the module's ``component_settings_schema``."""
+    step_settings: BaseModel
+    """Step settings of the active phase (defaults if none), parsed by ``step_settings_schema``."""
+    effective_settings: dict[str, Any]
+    """``settings`` overlaid with ``step_settings``, as JSON."""
+
+
+def component_dependency(module_key: str) -> Callable[..., Awaitable[ResolvedComponent]]:
+    """Dependency factory for modules: resolves the path parameter ``component_id`` to a component of
+    ``module_key`` in the current commune — published in a published process, or any when the caller holds
+    ``spaces.preview`` — with its effective settings; else 404.
+
+    Usage in a module::
+
+        BudgetsComponent = Annotated[ResolvedComponent, Depends(component_dependency("budgets"))]
+    """
+
+    async def _component(
+        component_id: ComponentId, caller: CallerDep, session: SessionDep, registry: RegistryDep
+    ) -> ResolvedComponent:
+        module = registry.get(module_key)
+        if module is None:
+            raise NotFound(f"module {module_key!r} is not installed on this platform")
+        component = await service.get_component(
+            session,
+            caller.commune,
+            registry,
+            component_id,
+            include_hidden=can_preview(caller),
+            module_key=module_key,
+            with_process=True,
+        )
+        process = component.process
+        phase = service.current_phase(process, caller.commune.timezone)
+        resolved = resolve_settings(component, phase, module)
+        return ResolvedComponent(
+            component=component,
+            process=process,
+            active_phase=phase,
+            settings=resolved.settings,
+            step_settings=resolved.step_settings,
+            effective_settings=resolved.effective,
+        )
+
+    _component.__name__ = f"component_of_{module_key}"
+    return _component

@@ -1,0 +1,431 @@
+"""Spaces use cases: processes, their phases and the active phase, components and their settings.
+
+Services flush, they never commit. Visibility (drafts hidden from callers without ``spaces.preview``) is
+decided by the ``include_unpublished`` / ``include_hidden`` options, which dependencies derive from the
+caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.communes.models import Commune
+from civicapi.core.db.base import utcnow
+from civicapi.core.errors import Conflict, InvalidInput, NotFound
+from civicapi.core.i18n import check_locales
+from civicapi.core.pagination import PageParams
+from civicapi.registry import CivicModule, ModuleRegistry
+from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
+from civicapi.spaces.repository import ComponentRepository, PhaseRepository, ProcessRepository
+from civicapi.spaces.schemas import (
+    ComponentCreate,
+    ComponentRead,
+    ComponentUpdate,
+    PhaseCreate,
+    PhaseUpdate,
+    ProcessCreate,
+    ProcessRead,
+    ProcessUpdate,
+)
+from civicapi.spaces.settings import check_settings, effective_settings
+
+log = logging.getLogger(__name__)
+
+PREVIEW_PERMISSION = "spaces.preview"
+MANAGE_PERMISSION = "spaces.manage"
+
+# --- active phase (pure) ---------------------------------------------------------------------------------
+
+
+class PhaseLike(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def end_date(self) -> date: ...
+
+
+P = TypeVar("P", bound=PhaseLike)
+
+
+def active_phase(phases: Sequence[P], override_id: uuid.UUID | None, today: date) -> P | None:
+    """The pinned phase if ``override_id`` names one of ``phases``; else the phase whose dates (inclusive)
+    contain ``today``, the lowest position first when several do; else None."""
+    if override_id is not None:
+        pinned = next((p for p in phases if p.id == override_id), None)
+        if pinned is not None:
+            return pinned
+    current = [p for p in phases if p.start_date <= today <= p.end_date]
+    return min(current, key=lambda p: (p.position, p.start_date, p.id.hex), default=None)
+
+
+def today_in(timezone: str) -> date:
+    """Today's calendar date in ``timezone`` (an IANA name; UTC if unknown)."""
+    try:
+        tz: zoneinfo.ZoneInfo | Any = zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r, using UTC", timezone)
+        tz = UTC
+    return datetime.now(tz).date()
+
+
+def current_phase(process: ParticipatoryProcess, timezone: str, *, today: date | None = None) -> Phase | None:
+    """The active phase of ``process`` (its ``phases`` loaded) today in the commune's ``timezone``."""
+    return active_phase(process.phases, process.active_phase_id, today or today_in(timezone))
+
+
+# --- presentation ----------------------------------------------------------------------------------------
+
+
+def process_read(process: ParticipatoryProcess, *, today: date) -> ProcessRead:
+    """The process as clients read it, with the phase active on ``today`` (in the commune's time zone)."""
+    return ProcessRead.build(process, active=active_phase(process.phases, process.active_phase_id, today))
+
+
+def component_read(component: Component, *, phase: Phase | None, module: CivicModule | None) -> ComponentRead:
+    """The component as clients read it, with its effective settings for the active ``phase``."""
+    effective = effective_settings(component, phase, module=module)
+    return ComponentRead.build(component, active_phase=phase, effective_settings=effective)
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def _reject_nulls(changes: Mapping[str, Any], fields: set[str]) -> None:
+    nulls = sorted(k for k, v in changes.items() if v is None and k in fields)
+    if nulls:
+        raise InvalidInput(
+            f"{', '.join(nulls)} cannot be null",
+            errors=[{"location": ["body", k], "message": "cannot be null", "code": "null"} for k in nulls],
+        )
+
+
+def _check_dates(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(
+            "end_date must not be before start_date",
+            errors=[{"location": ["body", "end_date"], "message": "before start_date", "code": "date_order"}],
+        )
+
+
+def visible_modules(commune: Commune, registry: ModuleRegistry) -> set[str]:
+    """Keys of the modules installed here and enabled by ``commune`` (its ``modules`` loaded)."""
+    return {m.module_key for m in commune.modules if m.enabled and m.module_key in registry}
+
+
+# --- processes -------------------------------------------------------------------------------------------
+
+
+async def get_process(
+    session: AsyncSession, commune: Commune, process_id: uuid.UUID, *, include_unpublished: bool
+) -> ParticipatoryProcess:
+    process = await ProcessRepository(session, commune.id).get_visible(
+        process_id, include_unpublished=include_unpublished
+    )
+    if process is None:
+        raise NotFound(f"process {process_id} not found")
+    return process
+
+
+async def list_processes(
+    session: AsyncSession,
+    commune: Commune,
+    params: PageParams,
+    *,
+    include_unpublished: bool,
+    published: bool | None = None,
+) -> tuple[list[ParticipatoryProcess], str | None]:
+    repo = ProcessRepository(session, commune.id)
+    return await repo.page(params, include_unpublished=include_unpublished, published=published)
+
+
+async def create_process(
+    session: AsyncSession, commune: Commune, data: ProcessCreate
+) -> ParticipatoryProcess:
+    check_locales(data.title, commune.locales, field="title")
+    check_locales(data.description, commune.locales, field="description")
+    repo = ProcessRepository(session, commune.id)
+    if await repo.slug_taken(data.slug):
+        raise Conflict(f"a process with slug {data.slug!r} exists in this commune", reason="slug_taken")
+    process = repo.add(
+        ParticipatoryProcess(
+            slug=data.slug,
+            title=data.title,
+            description=data.description or {},
+            start_date=data.start_date,
+            end_date=data.end_date,
+            phases=[],
+            components=[],
+        )
+    )
+    await repo.flush()
+    return process
+
+
+async def update_process(
+    session: AsyncSession, commune: Commune, process: ParticipatoryProcess, data: ProcessUpdate
+) -> ParticipatoryProcess:
+    changes = data.model_dump(exclude_unset=True)
+    _reject_nulls(changes, {"slug", "title"})
+    check_locales(changes.get("title"), commune.locales, field="title")
+    check_locales(changes.get("description"), commune.locales, field="description")
+    _check_dates(changes.get("start_date", process.start_date), changes.get("end_date", process.end_date))
+    repo = ProcessRepository(session, commune.id)
+    if "slug" in changes and await repo.slug_taken(changes["slug"], exclude=process.id):
+        raise Conflict(f"a process with slug {changes['slug']!r} exists in this commune", reason="slug_taken")
+    if "description" in changes and changes["description"] is None:
+        changes["description"] = {}
+    for key, value in changes.items():
+        setattr(process, key, value)
+    process.updated_at = utcnow()
+    await repo.flush()
+    return process
+
+
+async def delete_process(session: AsyncSession, process: ParticipatoryProcess) -> None:
+    """Delete the process with its phases and components (the database cascades)."""
+    await session.delete(process)
+    await session.flush()
+
+
+async def set_published(
+    session: AsyncSession, item: ParticipatoryProcess | Component, published: bool
+) -> None:
+    """Publish (keeping the first publication time) or unpublish a process or a component."""
+    if published and item.published_at is None:
+        item.published_at = utcnow()
+    elif not published and item.published_at is not None:
+        item.published_at = None
+    else:
+        return
+    item.updated_at = utcnow()
+    await session.flush()
+
+
+async def set_active_phase(
+    session: AsyncSession, process: ParticipatoryProcess, phase_id: uuid.UUID | None
+) -> ParticipatoryProcess:
+    """Pin ``phase_id`` as the active phase, or let the dates decide again (None)."""
+    if phase_id is not None and all(p.id != phase_id for p in process.phases):
+        raise InvalidInput(
+            "this phase does not belong to the process",
+            reason="unknown_phase",
+            errors=[
+                {
+                    "location": ["body", "phase_id"],
+                    "message": "not a phase of this process",
+                    "code": "unknown_phase",
+                }
+            ],
+        )
+    process.active_phase_id = phase_id
+    process.updated_at = utcnow()
+    await session.flush()
+    return process
+
+
+# --- phases ----------------------------------------------------------------------------------------------
+
+
+async def list_phases(
+    session: AsyncSession, commune: Commune, process: ParticipatoryProcess, params: PageParams
+) -> tuple[list[Phase], str | None]:
+    return await PhaseRepository(session, commune.id).page(process.id, params)
+
+
+def get_phase(process: ParticipatoryProcess, phase_id: uuid.UUID) -> Phase:
+    phase = next((p for p in process.phases if p.id == phase_id), None)
+    if phase is None:
+        raise NotFound(f"phase {phase_id} not found in this process")
+    return phase
+
+
+async def create_phase(
+    session: AsyncSession, commune: Commune, process: ParticipatoryProcess, data: PhaseCreate
+) -> Phase:
+    check_locales(data.title, commune.locales, field="title")
+    check_locales(data.description, commune.locales, field="description")
+    repo = PhaseRepository(session, commune.id)
+    position = data.position if data.position is not None else await repo.next_position(process.id)
+    phase = repo.add(
+        Phase(
+            process_id=process.id,
+            position=position,
+            title=data.title,
+            description=data.description or {},
+            start_date=data.start_date,
+            end_date=data.end_date,
+        )
+    )
+    process.updated_at = utcnow()
+    await repo.flush()
+    return phase
+
+
+async def update_phase(
+    session: AsyncSession, commune: Commune, process: ParticipatoryProcess, phase: Phase, data: PhaseUpdate
+) -> Phase:
+    changes = data.model_dump(exclude_unset=True)
+    _reject_nulls(changes, {"title", "start_date", "end_date", "position"})
+    check_locales(changes.get("title"), commune.locales, field="title")
+    check_locales(changes.get("description"), commune.locales, field="description")
+    _check_dates(changes.get("start_date", phase.start_date), changes.get("end_date", phase.end_date))
+    if "description" in changes and changes["description"] is None:
+        changes["description"] = {}
+    for key, value in changes.items():
+        setattr(phase, key, value)
+    phase.updated_at = process.updated_at = utcnow()
+    await session.flush()
+    return phase
+
+
+async def delete_phase(
+    session: AsyncSession, commune: Commune, process: ParticipatoryProcess, phase: Phase
+) -> None:
+    """Delete a phase, unpin it if pinned, and drop the step settings components kept for it."""
+    now = utcnow()
+    if process.active_phase_id == phase.id:
+        process.active_phase_id = None
+    key = str(phase.id)
+    for component in await ComponentRepository(session, commune.id).of_process(process.id):
+        if key in component.step_settings:
+            component.step_settings = {k: v for k, v in component.step_settings.items() if k != key}
+            component.updated_at = now
+    process.phases.remove(phase)  # delete-orphan: deleted at flush, and gone from the loaded collection
+    process.updated_at = now
+    await session.flush()
+
+
+# --- components ------------------------------------------------------------------------------------------
+
+
+async def get_component(
+    session: AsyncSession,
+    commune: Commune,
+    registry: ModuleRegistry,
+    component_id: uuid.UUID,
+    *,
+    include_hidden: bool,
+    process_id: uuid.UUID | None = None,
+    module_key: str | None = None,
+    with_process: bool = False,
+) -> Component:
+    component = await ComponentRepository(session, commune.id).get_visible(
+        component_id,
+        include_hidden=include_hidden,
+        visible_modules=visible_modules(commune, registry),
+        process_id=process_id,
+        module_key=module_key,
+        with_process=with_process,
+    )
+    if component is None:
+        raise NotFound(f"component {component_id} not found")
+    return component
+
+
+async def list_components(
+    session: AsyncSession,
+    commune: Commune,
+    registry: ModuleRegistry,
+    process: ParticipatoryProcess,
+    params: PageParams,
+    *,
+    include_hidden: bool,
+    module_key: str | None = None,
+    published: bool | None = None,
+) -> tuple[list[Component], str | None]:
+    return await ComponentRepository(session, commune.id).page(
+        process.id,
+        params,
+        include_hidden=include_hidden,
+        visible_modules=visible_modules(commune, registry),
+        module_key=module_key,
+        published=published,
+    )
+
+
+async def create_component(
+    session: AsyncSession,
+    registry: ModuleRegistry,
+    commune: Commune,
+    process: ParticipatoryProcess,
+    data: ComponentCreate,
+) -> Component:
+    module = registry.get(data.module_key)
+    if module is None:
+        raise NotFound(
+            f"module {data.module_key!r} is not installed on this platform", reason="module_not_installed"
+        )
+    if data.module_key not in visible_modules(commune, registry):
+        raise InvalidInput(
+            f"module {data.module_key!r} is not enabled for this commune",
+            reason="module_not_enabled",
+            errors=[
+                {
+                    "location": ["body", "module_key"],
+                    "message": "enable the module first",
+                    "code": "module_not_enabled",
+                }
+            ],
+        )
+    check_locales(data.name, commune.locales, field="name")
+    settings, steps = check_settings(module, process, data.settings, data.step_settings)
+    repo = ComponentRepository(session, commune.id)
+    position = data.position if data.position is not None else await repo.next_position(process.id)
+    component = repo.add(
+        Component(
+            process_id=process.id,
+            module_key=data.module_key,
+            name=data.name,
+            position=position,
+            settings=settings or {},
+            step_settings=steps or {},
+        )
+    )
+    await repo.flush()
+    return component
+
+
+async def update_component(
+    session: AsyncSession,
+    registry: ModuleRegistry,
+    commune: Commune,
+    process: ParticipatoryProcess,
+    component: Component,
+    data: ComponentUpdate,
+) -> Component:
+    changes = data.model_dump(exclude_unset=True)
+    _reject_nulls(changes, {"name", "position", "settings", "step_settings"})
+    check_locales(changes.get("name"), commune.locales, field="name")
+    if "settings" in changes or "step_settings" in changes:
+        module = registry.get(component.module_key)
+        if module is None:
+            raise Conflict(
+                f"module {component.module_key!r} is no longer installed; its settings cannot be checked",
+                reason="module_not_installed",
+            )
+        settings, steps = check_settings(module, process, data.settings, data.step_settings)
+        if settings is not None:
+            changes["settings"] = settings
+        if steps is not None:
+            changes["step_settings"] = steps
+    for key, value in changes.items():
+        setattr(component, key, value)
+    component.updated_at = utcnow()
+    await session.flush()
+    return component
+
+
+async def delete_component(session: AsyncSession, component: Component) -> None:
+    await session.delete(component)
+    await session.flush()
