@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.fixtures.factories import World
@@ -119,3 +121,34 @@ async def test_docs_ui_is_served_without_cdn(client: httpx.AsyncClient) -> None:
     assert "/static/docs/swagger-ui-bundle.js" in r.text
     assert (await client.get("/static/docs/swagger-ui-bundle.js")).status_code == 200
     assert (await client.get("/openapi.json")).status_code == 200
+
+
+async def test_unexpected_errors_are_a_bare_500_problem_without_trace(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    async def boom() -> None:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    app.add_api_route("/boom", boom)
+    r = await client.get("/boom", headers={"X-Request-ID": "req-500"})
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["type"] == "/problems/internal-error" and body["request_id"] == "req-500"
+    assert "hunter2" not in r.text and "Traceback" not in r.text and "RuntimeError" not in r.text
+
+
+async def test_cors_is_off_by_default_and_on_when_configured(settings: Any, db: Any) -> None:
+    from civicapi.main import create_app
+
+    settings.cors_origins = ["https://portal.example.org"]
+    app = create_app(settings, database=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        r = await c.options(
+            "/v1/communes",
+            headers={"Origin": "https://portal.example.org", "Access-Control-Request-Method": "POST"},
+        )
+        assert r.headers["access-control-allow-origin"] == "https://portal.example.org"
+        r = await c.get("/health/live", headers={"Origin": "https://evil.example.org"})
+        assert "access-control-allow-origin" not in r.headers
