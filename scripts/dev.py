@@ -56,7 +56,8 @@ def serve(args: list[str]) -> None:
 
 def test(args: list[str]) -> None:
     ensure_env(with_tests=True)
-    sh(PY, "-m", "pytest", *args)
+    print("+ pytest", *args, flush=True)
+    sys.exit(subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT, check=False).returncode)
 
 
 def main() -> None:
