@@ -31,7 +31,7 @@ def test_production_refuses_a_short_secret_and_wildcard_cors() -> None:
 
 
 def test_production_starts_with_a_real_secret() -> None:
-    s = Settings(env=Environment.production, secret_key="x" * 40, _env_file=None)  # type: ignore[call-arg, arg-type]
+    s = Settings(env=Environment.production, secret_key="x" * 40, mail_backend="smtp", _env_file=None)  # type: ignore[call-arg, arg-type]
     assert s.env is Environment.production
 
 

@@ -59,14 +59,48 @@ async def _membership(client: httpx.AsyncClient, world: World, ids: dict[str, st
     return str(r.json()["id"])
 
 
+async def _public_history(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    """A resource with a public history (``/history/spaces/process/{resource_id}``): the published process."""
+    r = await client.post(
+        f"/v1/communes/alpha/processes/{ids['process_id']}/publish", headers=world.headers("admin")
+    )
+    assert r.status_code == 200, r.text
+    return ids["process_id"]
+
+
+async def _verification(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    r = await client.post(
+        "/v1/communes/alpha/verifications/desk",
+        json={"email": "participant@alpha.test.org", "identifier": "EM 1234567"},
+        headers=world.headers("staff"),
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 # Path parameter -> how to create such a resource in alpha (in dependency order).
+async def _api_key(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    r = await client.post(
+        "/v1/communes/alpha/api-keys",
+        json={"name": "Portal", "scopes": ["read"]},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 FACTORIES: dict[str, Factory] = {
+    "api_key_id": _api_key,
     "process_id": _process,
     "phase_id": _phase,
     "component_id": _component,
     "membership_id": _membership,
+    "verification_id": _verification,
+    "resource_id": _public_history,
 }
-NON_RESOURCE_PARAMS = {"commune", "key"}
+# Path parameters that are not ids, and the value they take in the calls.
+FIXED_PARAMS = {"commune": "beta", "key": "example", "resource_module": "spaces", "resource_type": "process"}
+NON_RESOURCE_PARAMS = set(FIXED_PARAMS)
 
 
 def _scoped_routes(app: Any) -> list[tuple[str, list[str]]]:
@@ -100,7 +134,7 @@ async def test_every_route_hides_other_communes_resources(
     for template, methods in routes:
         path = template
         for p in re.findall(r"{(\w+)}", template):
-            value = "beta" if p == "commune" else ("example" if p == "key" else ids[p])
+            value = FIXED_PARAMS.get(p) or ids[p]
             path = path.replace("{" + p + "}", value)
         for method in sorted(methods):
             for who in ("beta_admin", "platform"):

@@ -20,6 +20,11 @@ class Environment(StrEnum):
     production = "production"
 
 
+class MailBackend(StrEnum):
+    outbox = "outbox"
+    smtp = "smtp"
+
+
 class LogFormat(StrEnum):
     text = "text"
     json = "json"
@@ -53,6 +58,29 @@ class Settings(BaseSettings):
     jwt_audience: str = "civicapi"
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
 
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    email_confirmation_ttl_hours: int = Field(default=48, ge=1, le=720)
+    password_reset_ttl_minutes: int = Field(default=60, ge=5, le=1440)
+
+    mail_backend: MailBackend = MailBackend.outbox
+    """``outbox`` records mail in memory (tests, demo); ``smtp`` sends it."""
+    mail_from: str = "civicapi <no-reply@civicapi.org>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    public_url: str = "http://127.0.0.1:8000"
+    """Base URL used in links sent by mail (a front-end may put its own URL here)."""
+
+    rate_limits_enabled: bool = True
+    rate_limit_storage: str = "memory://"
+    """A ``limits`` storage URL; use ``redis://...`` when several API processes run."""
+    rate_limit_login: str = "10/minute"
+    rate_limit_register: str = "5/minute"
+    rate_limit_password_reset: str = "5/hour"  # noqa: S105 - a rate, not a password
+    rate_limit_verification: str = "10/hour"
+
     modules: Annotated[list[str] | None, NoDecode] = None
     """Ordered allow-list of module keys to load (comma separated). ``None`` loads every installed module."""
 
@@ -84,6 +112,8 @@ class Settings(BaseSettings):
                 problems.append("CIVICAPI_SECRET_KEY keeps its development default")
             elif len(self.secret_key.get_secret_value()) < 32:
                 problems.append("CIVICAPI_SECRET_KEY must be at least 32 characters")
+            if self.mail_backend is MailBackend.outbox:
+                problems.append("CIVICAPI_MAIL_BACKEND=outbox would never deliver mail; configure smtp")
             if "*" in self.cors_origins:
                 problems.append("CIVICAPI_CORS_ORIGINS must list origins, not '*'")
             if problems:

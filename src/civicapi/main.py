@@ -14,20 +14,28 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi import __version__
+from civicapi.communes.api_key_router import router as api_keys_router
+from civicapi.communes.audit_router import router as audit_router
 from civicapi.communes.dependencies import module_enabled
 from civicapi.communes.permissions import PermissionPolicy
 from civicapi.communes.router import router as communes_router
 from civicapi.communes.service import enabled_module_keys
-from civicapi.config import Environment, Settings, get_settings
+from civicapi.communes.verification_router import router as verification_router
+from civicapi.config import Environment, MailBackend, Settings, get_settings
 from civicapi.core.db.session import Database, create_engine
 from civicapi.core.deps import DatabaseDep
 from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, install_error_handlers
+from civicapi.core.events import Event, Handler
 from civicapi.core.http import BodySizeLimitMiddleware, RequestContextMiddleware, configure_logging
+from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
+from civicapi.core.ratelimit import RateLimiter
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
+from civicapi.identity.service import MAIL_EVENT
 from civicapi.registry import CivicModule, ModuleRegistry, load_modules
 from civicapi.registry.loader import wire_subscriptions
 from civicapi.spaces.router import router as spaces_router
@@ -44,6 +52,28 @@ civicapi: participatory budgets, calls for proposals, accountability and more, f
   `Link: <...>; rel="next"` header.
 * Multilingual fields are objects `{"fr": "...", "nl": "..."}` limited to the commune's locales.
 """
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    if settings.mail_backend is MailBackend.smtp:
+        return SmtpMailer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+        )
+    return OutboxMailer()
+
+
+def _mail_sender(mailer: Mailer) -> Handler:
+    async def send(event: Event, session: AsyncSession) -> None:
+        await mailer.send(
+            Mail(to=event.payload["to"], subject=event.payload["subject"], body=event.payload["body"])
+        )
+
+    return send
 
 
 def _unique_id(route: APIRoute) -> str:
@@ -122,6 +152,7 @@ def create_app(
     registry: ModuleRegistry | None = None,
     extra_modules: Sequence[CivicModule] = (),
     database: Database | None = None,
+    mailer: Mailer | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     if registry is None:
@@ -161,12 +192,18 @@ def create_app(
     app.state.registry = registry
     app.state.policy = PermissionPolicy.for_registry(registry)
     app.state.tokens = build_token_service(settings)
+    app.state.limiter = RateLimiter(settings.rate_limit_storage, enabled=settings.rate_limits_enabled)
+    app.state.mailer = mailer or build_mailer(settings)
+    db.bus.subscribe(MAIL_EVENT, _mail_sender(app.state.mailer))
 
     install_error_handlers(app)
     app.include_router(_ops_router())
     app.include_router(identity_router)
     app.include_router(communes_router)
+    app.include_router(verification_router)
+    app.include_router(api_keys_router)
     app.include_router(spaces_router)
+    app.include_router(audit_router)
     _mount_modules(app, registry)
     if settings.docs_enabled:
         _install_docs(app)

@@ -22,8 +22,10 @@ from civicapi.registry import ModuleRegistry
 def import_models(registry: ModuleRegistry | None = None) -> MetaData:
     """Import every model so that ``Base.metadata`` knows all tables (platform + loaded modules)."""
     import civicapi.communes.models
+    import civicapi.core.audit
     import civicapi.core.links
     import civicapi.identity.models
+    import civicapi.identity.verification.models
     import civicapi.spaces.models  # noqa: F401
 
     for module in registry or ():

@@ -14,9 +14,13 @@ from civicapi.communes.permissions import PermissionPolicy
 from civicapi.communes.repository import CommuneRepository, MembershipRepository
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Forbidden, ModuleNotEnabled, NotFound, Unauthorized
-from civicapi.identity.dependencies import OptionalUser
-from civicapi.identity.models import User
+from civicapi.identity.api_keys import key_allows
+from civicapi.identity.dependencies import OptionalApiKey, OptionalUser
+from civicapi.identity.models import ApiKey, User
 from civicapi.registry import ModuleRegistry
+
+PLATFORM_AREAS = ("commune.",)
+"""Permissions about the commune itself (settings, members, keys): people only, never API keys."""
 
 CommuneSlug = Annotated[str, Path(description="The commune's slug, e.g. `liege`.", max_length=63)]
 
@@ -53,12 +57,25 @@ class Caller:
     commune: Commune
     roles: set[str] = field(default_factory=set)
     policy: PermissionPolicy | None = None
+    api_key: ApiKey | None = None
 
     @property
     def is_platform_admin(self) -> bool:
         return bool(self.user and self.user.is_platform_admin)
 
+    @property
+    def authenticated(self) -> bool:
+        return self.user is not None or self.api_key is not None
+
     def can(self, permission: str) -> bool:
+        if self.api_key is not None:
+            # Keys act only within their scopes, never on the platform's own settings.
+            declared = self.policy is not None and permission in self.policy.declared
+            return (
+                declared
+                and not permission.startswith(PLATFORM_AREAS)
+                and key_allows(self.api_key.scopes, permission)
+            )
         if self.is_platform_admin:
             return True
         return self.policy is not None and self.policy.allows(self.roles, permission)
@@ -66,14 +83,24 @@ class Caller:
     def require(self, permission: str) -> None:
         if self.can(permission):
             return
-        if self.user is None:
+        if not self.authenticated:
             raise Unauthorized("authentication required")
         raise Forbidden(f"missing permission {permission!r} in this commune", permission=permission)
 
 
 async def get_caller(
-    commune: CurrentCommune, user: OptionalUser, session: SessionDep, policy: PolicyDep
+    commune: CurrentCommune,
+    user: OptionalUser,
+    api_key: OptionalApiKey,
+    session: SessionDep,
+    policy: PolicyDep,
 ) -> Caller:
+    if api_key is not None:
+        if user is not None:
+            raise Unauthorized("send either a bearer token or an API key, not both")
+        if api_key.commune_id != commune.id:
+            raise Unauthorized("this API key belongs to another commune")
+        return Caller(user=None, commune=commune, policy=policy, api_key=api_key)
     roles: set[str] = set()
     if user is not None:
         roles = await MembershipRepository(session, commune.id).roles_of(user.id)

@@ -15,6 +15,10 @@ STAFF_ROLES = frozenset({Role.admin, Role.moderator, Role.valuator, Role.staff})
 CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("commune.manage", "Edit the commune, enable, disable and configure its modules"),
     Permission("commune.members.manage", "Give and take roles in the commune"),
+    Permission("commune.api_keys.manage", "Create, list and revoke the commune's integrator API keys"),
+    Permission("commune.audit.read", "Read the commune's audit trail (who changed what, and when)"),
+    Permission("commune.census.manage", "Upload the census and revoke residents' verifications"),
+    Permission("identity.verify.desk", "Verify residents in person", frozenset({Role.admin, Role.staff})),
     Permission("spaces.manage", "Create and edit participatory processes, phases and components"),
     Permission("spaces.preview", "See unpublished processes and components", STAFF_ROLES),
 )

@@ -1,4 +1,7 @@
-"""Commune use cases: create and edit communes, enable modules, give roles. Services never commit."""
+"""Commune use cases: create and edit communes, enable modules, give roles, read the audit trail.
+
+Services never commit. Every state-changing command records an audit entry (admin-only) in the same unit
+of work."""
 
 from __future__ import annotations
 
@@ -9,15 +12,46 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.communes.audit_repository import AuditFilters, AuditRepository
 from civicapi.communes.models import Commune, CommuneModule, Membership
 from civicapi.communes.repository import CommuneModuleRepository, CommuneRepository, MembershipRepository
 from civicapi.communes.schemas import CommuneCreate, CommuneUpdate, MembershipCreate
+from civicapi.core import audit
+from civicapi.core.audit import AuditEntry
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import Conflict, InvalidInput, NotFound
+from civicapi.core.links import ResourceRef
 from civicapi.core.pagination import PageParams, keyset_page
 from civicapi.identity.models import User
 from civicapi.identity.repository import UserRepository
 from civicapi.registry import CivicModule, ModuleRegistry
+
+COMMUNE_FIELDS = (
+    "slug",
+    "name",
+    "locales",
+    "default_locale",
+    "timezone",
+    "contact_email",
+    "contact_phone",
+    "website_url",
+    "reference_prefix",
+)
+MODULE_FIELDS = ("module_key", "enabled", "settings")
+MEMBERSHIP_FIELDS = ("user_id", "role")
+
+
+def _record(
+    session: AsyncSession, commune_id: uuid.UUID, kind: str, id: uuid.UUID, verb: str, changes: dict[str, Any]
+) -> None:
+    """An admin-only entry ``communes.<kind>.<verb>`` about the resource ``communes/<kind>/<id>``."""
+    audit.record(
+        session,
+        commune_id=commune_id,
+        action=f"communes.{kind}.{verb}",
+        resource=ResourceRef("communes", kind, id),
+        changes=changes,
+    )
 
 
 def validation_errors(exc: ValidationError, prefix: list[str | int]) -> list[dict[str, Any]]:
@@ -44,6 +78,8 @@ async def create_commune(session: AsyncSession, data: CommuneCreate) -> Commune:
     )
     repo.add(commune)
     await repo.flush()
+    created = audit.diff({}, audit.snapshot(commune, COMMUNE_FIELDS))
+    _record(session, commune.id, "commune", commune.id, "create", created)
     return commune
 
 
@@ -58,6 +94,7 @@ async def update_commune(session: AsyncSession, commune: Commune, data: CommuneU
                 {"location": ["body", "default_locale"], "message": "not in locales", "code": "value_error"}
             ],
         )
+    before = audit.snapshot(commune, list(changes))
     for key, value in changes.items():
         if value is None and key in {"name", "locales", "default_locale", "timezone", "reference_prefix"}:
             raise InvalidInput(
@@ -67,6 +104,9 @@ async def update_commune(session: AsyncSession, commune: Commune, data: CommuneU
         setattr(commune, key, value)
     commune.updated_at = utcnow()
     await session.flush()
+    changed = audit.diff(before, audit.snapshot(commune, list(changes)))
+    if changed:
+        _record(session, commune.id, "commune", commune.id, "update", changed)
     return commune
 
 
@@ -100,9 +140,11 @@ async def enable_module(
         ) from exc
     repo = CommuneModuleRepository(session, commune.id)
     row = await repo.by_key(key)
+    before: dict[str, Any] = {}
     if row is None:
         row = repo.add(CommuneModule(module_key=key, enabled=True, settings=parsed.model_dump(mode="json")))
     else:
+        before = audit.snapshot(row, MODULE_FIELDS)
         was_enabled = row.enabled
         row.enabled = True
         row.settings = parsed.model_dump(mode="json")
@@ -110,6 +152,9 @@ async def enable_module(
         if not was_enabled:
             row.enabled_at = utcnow()
     await repo.flush()
+    changed = audit.diff(before, audit.snapshot(row, MODULE_FIELDS))
+    if changed:
+        _record(session, commune.id, "module", row.id, "enable", changed)
     if module.on_enable is not None:
         await module.on_enable(session, commune.id, parsed)
     return row
@@ -125,6 +170,7 @@ async def disable_module(session: AsyncSession, registry: ModuleRegistry, commun
     row.enabled = False
     row.updated_at = utcnow()
     await repo.flush()
+    _record(session, commune.id, "module", row.id, "disable", {"enabled": [True, False]})
 
 
 async def get_commune_module(
@@ -162,6 +208,8 @@ async def add_member(session: AsyncSession, commune: Commune, data: MembershipCr
         raise Conflict("this person already holds this role here", reason="duplicate_role")
     membership = repo.add(Membership(user_id=user.id, role=data.role.value))
     await repo.flush()
+    created = audit.diff({}, audit.snapshot(membership, MEMBERSHIP_FIELDS))
+    _record(session, commune.id, "membership", membership.id, "create", created)
     return membership
 
 
@@ -172,5 +220,31 @@ async def list_members(session: AsyncSession, commune: Commune) -> list[Membersh
 
 async def remove_member(session: AsyncSession, commune: Commune, membership_id: uuid.UUID) -> None:
     repo = MembershipRepository(session, commune.id)
-    await repo.delete(await repo.get_or_404(membership_id))
+    membership = await repo.get_or_404(membership_id)
+    before = audit.snapshot(membership, MEMBERSHIP_FIELDS)
+    await repo.delete(membership)
     await repo.flush()
+    _record(
+        session, commune.id, "membership", membership_id, "delete", audit.diff(before, dict.fromkeys(before))
+    )
+
+
+# --- audit trail -----------------------------------------------------------------------------------------
+
+
+async def list_audit_entries(
+    session: AsyncSession, commune: Commune, params: PageParams, filters: AuditFilters
+) -> tuple[list[AuditEntry], str | None]:
+    """The commune's audit trail (every visibility), newest first unless ``params.sort`` says otherwise."""
+    return await AuditRepository(session, commune.id).page(params, filters)
+
+
+async def public_history(
+    session: AsyncSession, commune: Commune, resource: ResourceRef, params: PageParams
+) -> tuple[list[AuditEntry], str | None]:
+    """The public entries about ``resource`` in ``commune``, oldest first. A resource without any (unknown,
+    of another commune, or never made public) is a 404."""
+    rows, cursor = await AuditRepository(session, commune.id).public_history(resource, params)
+    if not rows and params.cursor is None:
+        raise NotFound(f"no public history for {resource.module}/{resource.type}/{resource.id}")
+    return rows, cursor

@@ -33,7 +33,8 @@ class Event:
     """Something that happened. ``name`` is dotted and owned by its module: ``proposals.accepted``."""
 
     name: str
-    commune_id: uuid.UUID
+    commune_id: uuid.UUID | None
+    """``None`` for platform-wide events (accounts): only platform subscribers receive those."""
     payload: dict[str, Any] = field(default_factory=dict)
     source_module: str | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
@@ -82,7 +83,9 @@ class EventBus:
             if not subs:
                 continue
             enabled: set[str] | None = None
-            if self._recipient_filter is not None and any(s.module_key for s in subs):
+            if ev.commune_id is None:
+                enabled = set()
+            elif self._recipient_filter is not None and any(s.module_key for s in subs):
                 async with db.sessionmaker() as session:
                     enabled = await self._recipient_filter(session, ev.commune_id)
             for sub in subs:

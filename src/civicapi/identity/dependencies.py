@@ -5,16 +5,22 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from civicapi.config import Settings
+from civicapi.core.audit import Actor, ActorType, set_actor
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Forbidden, Unauthorized
-from civicapi.core.security import TokenService
-from civicapi.identity.models import User
+from civicapi.core.ratelimit import RateLimiter
+from civicapi.core.security import TokenClaims, TokenService
+from civicapi.identity import api_keys, tokens
+from civicapi.identity.models import ApiKey, User
 from civicapi.identity.repository import UserRepository
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from `POST /v1/auth/token`.")
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="Integrator key, bound to one commune."
+)
 
 
 def _kid(secret: str) -> str:
@@ -35,21 +41,34 @@ def build_token_service(settings: Settings) -> TokenService:
 
 
 def get_token_service(request: Request) -> TokenService:
-    tokens: TokenService = request.app.state.tokens
-    return tokens
+    access: TokenService = request.app.state.tokens
+    return access
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
 
 
 TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 
-async def get_optional_user(
-    session: SessionDep,
-    tokens: TokenServiceDep,
+async def get_token_claims(
+    access: TokenServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User | None:
+) -> TokenClaims | None:
     if credentials is None:
         return None
-    claims = tokens.verify(credentials.credentials)
+    return access.verify(credentials.credentials)
+
+
+TokenClaimsDep = Annotated[TokenClaims | None, Depends(get_token_claims)]
+
+
+async def get_optional_user(session: SessionDep, claims: TokenClaimsDep) -> User | None:
+    if claims is None:
+        return None
     try:
         user_id = uuid.UUID(claims.sub)
     except ValueError as exc:
@@ -57,6 +76,9 @@ async def get_optional_user(
     user = await UserRepository(session).get(user_id)
     if user is None or not user.is_active:
         raise Unauthorized("the account of this token no longer exists")
+    if await tokens.is_access_token_revoked(session, claims, user):
+        raise Unauthorized("this token was revoked")
+    set_actor(session, Actor(ActorType.user, user.id))
     return user
 
 
@@ -72,6 +94,17 @@ async def get_platform_admin(user: Annotated[User, Depends(get_current_user)]) -
     return user
 
 
+async def get_api_key(
+    session: SessionDep, plaintext: Annotated[str | None, Depends(_api_key_header)]
+) -> ApiKey | None:
+    if plaintext is None:
+        return None
+    key = await api_keys.authenticate_key(session, plaintext)
+    set_actor(session, Actor(ActorType.api_key, key.id))
+    return key
+
+
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 PlatformAdmin = Annotated[User, Depends(get_platform_admin)]
+OptionalApiKey = Annotated[ApiKey | None, Depends(get_api_key)]

@@ -7,11 +7,13 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from civicapi.core.i18n import Locale
 
+Password = Field(min_length=10, max_length=1024, description="At least 10 characters.")
+
 
 class TokenRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"example": {"email": "admin@demo.example", "password": "demo-admin-password"}},
+        json_schema_extra={"example": {"email": "admin@demo.civicapi.org", "password": "demo-admin-pass"}},
     )
 
     email: str = Field(max_length=254)
@@ -20,17 +22,46 @@ class TokenRequest(BaseModel):
 
 class TokenRead(BaseModel):
     access_token: str
+    refresh_token: str = Field(description="Single use: exchange it at /v1/auth/refresh for a new pair.")
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int = Field(description="Seconds until the access token expires.")
 
 
-class UserCreate(BaseModel):
+class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(max_length=256)
+
+
+class LogoutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str | None = Field(default=None, max_length=256)
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "email": "rita@example.org",
+                "display_name": "Rita",
+                "password": "a long passphrase",
+                "locale": "fr",
+            }
+        },
+    )
 
     email: EmailStr
     display_name: str = Field(min_length=1, max_length=120)
-    password: str = Field(min_length=10, max_length=1024)
+    password: str = Password
     locale: Locale = "fr"
+
+
+class UserUpdate(BaseModel):
+    """Applies only the fields sent."""
+
+    model_config = ConfigDict(extra="forbid")
+    display_name: str | None = Field(default=None, min_length=1, max_length=120)
+    locale: Locale | None = None
 
 
 class UserRead(BaseModel):
@@ -41,4 +72,58 @@ class UserRead(BaseModel):
     display_name: str
     locale: str
     is_platform_admin: bool
+    email_confirmed: bool
     created_at: datetime
+
+
+class TokenOnly(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(max_length=256)
+
+
+class PasswordForgot(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254)
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(max_length=256)
+    new_password: str = Password
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(max_length=1024)
+    new_password: str = Password
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"name": "Portail communal", "scopes": ["read", "write:budgets"]}},
+    )
+    name: str = Field(min_length=1, max_length=120)
+    scopes: list[str] = Field(
+        min_length=1,
+        max_length=20,
+        description="`read`, and `write:<module key>` per module the key may change.",
+    )
+
+
+class ApiKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str = Field(
+        description="First characters of the key, to recognise it; the key itself is never shown again."
+    )
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The key. Shown once: store it now.")

@@ -1,6 +1,12 @@
 """The module contract and its loading from entry points."""
 
-from civicapi.registry.contract import CivicModule, EmptySettings, Permission, Role
+from civicapi.registry.contract import (
+    CivicModule,
+    EmptySettings,
+    Permission,
+    Role,
+    VerificationHandlerInfo,
+)
 from civicapi.registry.loader import ModuleLoadError, ModuleRegistry, load_modules
 
 __all__ = [
@@ -10,5 +16,6 @@ __all__ = [
     "ModuleRegistry",
     "Permission",
     "Role",
+    "VerificationHandlerInfo",
     "load_modules",
 ]

@@ -48,6 +48,18 @@ class Permission:
     roles: frozenset[Role] = frozenset({Role.admin})
 
 
+@dataclass(frozen=True, slots=True)
+class VerificationHandlerInfo:
+    """A way to verify residents (Decidim's authorization handler) that a module offers.
+
+    The platform ships ``census`` and ``desk`` (``civicapi.identity.verification``); a module's handler is
+    named ``<module key>.<name>`` and grants verifications through the identity layer's services."""
+
+    name: str
+    title: Mapping[str, str]
+    description: Mapping[str, str] = field(default_factory=dict)
+
+
 EnableHook = Callable[["AsyncSession", uuid.UUID, BaseModel], Awaitable[None]]
 
 
@@ -67,6 +79,8 @@ class CivicModule:
     subscriptions: Mapping[str, Handler] = field(default_factory=dict)
     """Event name -> handler, delivered after commit when the module is enabled for the event's commune."""
     on_enable: EnableHook | None = None
+    verification_handlers: Sequence[VerificationHandlerInfo] = ()
+    """Ways of verifying residents this module adds to the platform's built-in ones."""
     description: Mapping[str, str] = field(default_factory=dict)
     version: str = "0"
 

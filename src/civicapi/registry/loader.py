@@ -95,6 +95,12 @@ def _check_module(module: CivicModule) -> None:
     for perm in module.permissions:
         if not perm.name.startswith(f"{key}."):
             raise ModuleLoadError(f"module {key!r}: permission {perm.name!r} must be prefixed with '{key}.'")
+    handler_names = [h.name for h in module.verification_handlers]
+    for name in handler_names:
+        if not name.startswith(f"{key}.") or handler_names.count(name) > 1:
+            raise ModuleLoadError(
+                f"module {key!r}: verification handler {name!r} must be unique and prefixed with '{key}.'"
+            )
 
 
 def build_registry(candidates: Iterable[CivicModule]) -> ModuleRegistry:

@@ -1,8 +1,8 @@
 """Spaces use cases: processes, their phases and the active phase, components and their settings.
 
-Services flush, they never commit. Visibility (drafts hidden from callers without ``spaces.preview``) is
-decided by the ``include_unpublished`` / ``include_hidden`` options, which dependencies derive from the
-caller.
+Services flush, they never commit; every command records its audit entry (``spaces.audit_helpers``) in the
+same unit of work. Visibility (drafts hidden from callers without ``spaces.preview``) is decided by the
+``include_unpublished`` / ``include_hidden`` options, which dependencies derive from the caller.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.models import Commune
+from civicapi.core.audit import diff, snapshot
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import Conflict, InvalidInput, NotFound
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import PageParams
 from civicapi.registry import CivicModule, ModuleRegistry
+from civicapi.spaces import audit_helpers as trail
 from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
 from civicapi.spaces.repository import ComponentRepository, PhaseRepository, ProcessRepository
 from civicapi.spaces.schemas import (
@@ -169,6 +171,7 @@ async def create_process(
         )
     )
     await repo.flush()
+    trail.record(session, process, "create", trail.created(process, trail.PROCESS_FIELDS))
     return process
 
 
@@ -185,15 +188,22 @@ async def update_process(
         raise Conflict(f"a process with slug {changes['slug']!r} exists in this commune", reason="slug_taken")
     if "description" in changes and changes["description"] is None:
         changes["description"] = {}
+    before = snapshot(process, list(changes))
     for key, value in changes.items():
         setattr(process, key, value)
     process.updated_at = utcnow()
     await repo.flush()
+    changed = diff(before, snapshot(process, list(changes)))
+    if changed:
+        trail.record(
+            session, process, "update", changed, public=trail.process_update_is_public(process, changed)
+        )
     return process
 
 
 async def delete_process(session: AsyncSession, process: ParticipatoryProcess) -> None:
     """Delete the process with its phases and components (the database cascades)."""
+    trail.record(session, process, "delete", trail.deleted(process, ("slug", "title")))
     await session.delete(process)
     await session.flush()
 
@@ -202,6 +212,7 @@ async def set_published(
     session: AsyncSession, item: ParticipatoryProcess | Component, published: bool
 ) -> None:
     """Publish (keeping the first publication time) or unpublish a process or a component."""
+    before = item.published_at
     if published and item.published_at is None:
         item.published_at = utcnow()
     elif not published and item.published_at is not None:
@@ -210,6 +221,9 @@ async def set_published(
         return
     item.updated_at = utcnow()
     await session.flush()
+    verb = "publish" if published else "unpublish"
+    changes = diff({"published_at": before}, {"published_at": item.published_at})
+    trail.record(session, item, verb, changes, public=True)
 
 
 async def set_active_phase(
@@ -228,9 +242,13 @@ async def set_active_phase(
                 }
             ],
         )
+    before = process.active_phase_id
     process.active_phase_id = phase_id
     process.updated_at = utcnow()
     await session.flush()
+    if before != phase_id:
+        changes = diff({"active_phase_id": before}, {"active_phase_id": phase_id})
+        trail.record(session, process, "set_active_phase", changes, public=trail.is_public(process))
     return process
 
 
@@ -269,6 +287,9 @@ async def create_phase(
     )
     process.updated_at = utcnow()
     await repo.flush()
+    trail.record(
+        session, phase, "create", trail.created(phase, trail.PHASE_FIELDS), public=trail.is_public(process)
+    )
     return phase
 
 
@@ -282,10 +303,14 @@ async def update_phase(
     _check_dates(changes.get("start_date", phase.start_date), changes.get("end_date", phase.end_date))
     if "description" in changes and changes["description"] is None:
         changes["description"] = {}
+    before = snapshot(phase, list(changes))
     for key, value in changes.items():
         setattr(phase, key, value)
     phase.updated_at = process.updated_at = utcnow()
     await session.flush()
+    changed = diff(before, snapshot(phase, list(changes)))
+    if changed:
+        trail.record(session, phase, "update", changed, public=trail.is_public(process))
     return phase
 
 
@@ -294,6 +319,8 @@ async def delete_phase(
 ) -> None:
     """Delete a phase, unpin it if pinned, and drop the step settings components kept for it."""
     now = utcnow()
+    removed = trail.deleted(phase, ("position", "title", "start_date", "end_date"))
+    trail.record(session, phase, "delete", removed, public=trail.is_public(process))
     if process.active_phase_id == phase.id:
         process.active_phase_id = None
     key = str(phase.id)
@@ -393,6 +420,7 @@ async def create_component(
         )
     )
     await repo.flush()
+    trail.record(session, component, "create", trail.created(component, trail.COMPONENT_FIELDS))
     return component
 
 
@@ -419,13 +447,18 @@ async def update_component(
             changes["settings"] = settings
         if steps is not None:
             changes["step_settings"] = steps
+    before = snapshot(component, list(changes))
     for key, value in changes.items():
         setattr(component, key, value)
     component.updated_at = utcnow()
     await session.flush()
+    changed = diff(before, snapshot(component, list(changes)))
+    if changed:
+        trail.record(session, component, "update", changed)
     return component
 
 
 async def delete_component(session: AsyncSession, component: Component) -> None:
+    trail.record(session, component, "delete", trail.deleted(component, ("module_key", "name")))
     await session.delete(component)
     await session.flush()

@@ -1,0 +1,129 @@
+"""The audit trail (Decidim's action log): every state-changing command records who did what to which
+resource, with the changed fields, in the same unit of work as the change itself.
+
+The actor is taken from the unit of work (:func:`set_actor`, done once per request by the caller
+dependency), so services record entries without threading the actor through every signature. Entries are
+``admin`` (visible to the commune's admins) or ``public`` (they give resources a public history).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civicapi.core.db.base import Base, IdMixin, utcnow
+from civicapi.core.links import ResourceRef
+
+_ACTOR = "civicapi_actor"
+
+
+class ActorType(StrEnum):
+    user = "user"
+    api_key = "api_key"
+    system = "system"
+
+
+class Visibility(StrEnum):
+    admin = "admin"
+    public = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    type: ActorType
+    id: uuid.UUID | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(ActorType.system)
+
+
+def set_actor(session: AsyncSession, actor: Actor) -> None:
+    session.info[_ACTOR] = actor
+
+
+def current_actor(session: AsyncSession) -> Actor:
+    actor: Actor = session.info.get(_ACTOR, Actor.system())
+    return actor
+
+
+class AuditEntry(IdMixin, Base):
+    __tablename__ = "core_audit_entry"
+    __table_args__ = (
+        Index("ix_core_audit_entry_commune_created", "commune_id", "created_at"),
+        Index("ix_core_audit_entry_resource", "resource_module", "resource_type", "resource_id"),
+    )
+
+    commune_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("communes_commune.id", ondelete="CASCADE")
+    )
+    actor_type: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[uuid.UUID | None]
+    action: Mapped[str] = mapped_column(String(80))
+    resource_module: Mapped[str] = mapped_column(String(40))
+    resource_type: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[uuid.UUID | None]
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.admin.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for the fields whose value changed."""
+    return {
+        key: [_jsonable(before.get(key)), _jsonable(after.get(key))]
+        for key in after
+        if _jsonable(before.get(key)) != _jsonable(after.get(key))
+    }
+
+
+def snapshot(obj: object, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    return {f: getattr(obj, f) for f in fields}
+
+
+def record(
+    session: AsyncSession,
+    *,
+    commune_id: uuid.UUID | None,
+    action: str,
+    resource: ResourceRef,
+    changes: Mapping[str, Any] | None = None,
+    visibility: Visibility = Visibility.admin,
+) -> AuditEntry:
+    """Add an entry to the unit of work; it is committed (or rolled back) with the change it describes."""
+    actor = current_actor(session)
+    entry = AuditEntry(
+        commune_id=commune_id,
+        actor_type=actor.type.value,
+        actor_id=actor.id,
+        action=action,
+        resource_module=resource.module,
+        resource_type=resource.type,
+        resource_id=resource.id,
+        changes=_jsonable(dict(changes or {})),
+        visibility=visibility.value,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,66 @@
+"""Outgoing email behind one interface: SMTP in production, a recorded outbox in tests and the demo.
+
+Mail is sent after the unit of work commits (through the event bus), so a rolled-back registration never
+sends a confirmation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer(Protocol):
+    async def send(self, mail: Mail) -> None: ...
+
+
+@dataclass
+class OutboxMailer:
+    """Keeps every message in memory (and logs it); nothing leaves the process."""
+
+    outbox: list[Mail] = field(default_factory=list)
+    limit: int = 1000
+
+    async def send(self, mail: Mail) -> None:
+        self.outbox.append(mail)
+        del self.outbox[: -self.limit]
+        log.info("mail recorded in the outbox: to=%s subject=%s", mail.to, mail.subject)
+
+
+@dataclass
+class SmtpMailer:
+    host: str
+    port: int
+    sender: str
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    timeout: float = 10.0
+
+    def _send_sync(self, mail: Mail) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message.set_content(mail.body)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username and self.password:
+                smtp.login(self.username, self.password)
+            smtp.send_message(message)
+
+    async def send(self, mail: Mail) -> None:
+        await asyncio.to_thread(self._send_sync, mail)

@@ -1,0 +1,105 @@
+"""Integrator API keys: bound to one commune, scoped, stored hashed, shown once, revocable.
+
+A key looks like ``civ_<prefix>_<secret>``. Scopes: ``read`` (previews and read-only permissions) and
+``write:<module key>`` (every permission of that module). Platform permissions (commune settings, members,
+keys) are never granted to a key.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.core.db.base import utcnow
+from civicapi.core.errors import InvalidInput, NotFound, Unauthorized
+from civicapi.identity.models import ApiKey
+from civicapi.identity.tokens import hash_token
+
+KEY_PREFIX = "civ_"
+READ_SCOPE = "read"
+WRITE_SCOPE = "write:"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+READ_PERMISSION_SUFFIXES = (".read", ".preview", ".export")
+
+
+def check_scopes(scopes: list[str], module_keys: list[str]) -> list[str]:
+    errors = []
+    for i, scope in enumerate(scopes):
+        if scope == READ_SCOPE:
+            continue
+        if scope.startswith(WRITE_SCOPE) and scope.removeprefix(WRITE_SCOPE) in module_keys:
+            continue
+        errors.append(
+            {
+                "location": ["body", "scopes", i],
+                "message": f"unknown scope; use 'read' or 'write:<module>' with one of {', '.join(module_keys) or 'no module'}",
+                "code": "unknown_scope",
+            }
+        )
+    if errors:
+        raise InvalidInput("unknown scope(s)", errors=errors)
+    return sorted(set(scopes))
+
+
+def key_allows(scopes: list[str], permission: str) -> bool:
+    area = permission.split(".", 1)[0]
+    if f"{WRITE_SCOPE}{area}" in scopes:
+        return True
+    return READ_SCOPE in scopes and permission.endswith(READ_PERMISSION_SUFFIXES)
+
+
+async def create_api_key(
+    session: AsyncSession,
+    *,
+    commune_id: uuid.UUID,
+    name: str,
+    scopes: list[str],
+    module_keys: list[str],
+    created_by: uuid.UUID | None,
+) -> tuple[ApiKey, str]:
+    scopes = check_scopes(scopes, module_keys)
+    prefix = secrets.token_hex(4)
+    plaintext = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        commune_id=commune_id,
+        name=name,
+        prefix=f"{KEY_PREFIX}{prefix}",
+        key_hash=hash_token(plaintext),
+        scopes=scopes,
+        created_by_user_id=created_by,
+    )
+    session.add(key)
+    await session.flush()
+    return key, plaintext
+
+
+async def authenticate_key(session: AsyncSession, plaintext: str) -> ApiKey:
+    key = (
+        await session.execute(select(ApiKey).where(ApiKey.key_hash == hash_token(plaintext)))
+    ).scalar_one_or_none()
+    if key is None or key.revoked_at is not None:
+        raise Unauthorized("unknown or revoked API key")
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now  # at most one write a minute per key
+    return key
+
+
+async def list_api_keys(session: AsyncSession, commune_id: uuid.UUID) -> list[ApiKey]:
+    stmt = select(ApiKey).where(ApiKey.commune_id == commune_id).order_by(ApiKey.created_at, ApiKey.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def revoke_api_key(session: AsyncSession, commune_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+    key = (
+        await session.execute(select(ApiKey).where(ApiKey.id == key_id, ApiKey.commune_id == commune_id))
+    ).scalar_one_or_none()
+    if key is None:
+        raise NotFound(f"API key {key_id} not found")
+    key.revoked_at = key.revoked_at or utcnow()
+    await session.flush()
+    return key

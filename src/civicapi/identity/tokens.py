@@ -1,0 +1,154 @@
+"""Refresh tokens (rotating, hashed, reuse detection), one-time mail tokens, access-token revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.core.db.base import utcnow
+from civicapi.core.security import TokenClaims
+from civicapi.identity.models import OneTimeToken, RefreshToken, RevokedAccessToken, User
+
+REFRESH_PREFIX = "rt_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_secret(prefix: str = "") -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+async def issue_refresh_token(
+    session: AsyncSession, user: User, *, ttl: timedelta, family_id: uuid.UUID | None = None
+) -> str:
+    token = new_secret(REFRESH_PREFIX)
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=hash_token(token),
+            expires_at=utcnow() + ttl,
+        )
+    )
+    await session.flush()
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """Outcome of presenting a refresh token: the user and a new token, or why not."""
+
+    user_id: uuid.UUID | None = None
+    new_token: str | None = None
+    failure: str | None = None
+    reuse_detected: bool = False
+
+
+async def rotate_refresh_token(session: AsyncSession, token: str, *, ttl: timedelta) -> Rotation:
+    """Exchange ``token`` for a new one of the same family. Race-free: the old token is consumed by a
+    conditional UPDATE, so two concurrent uses of one token cannot both succeed; the loser (or any later
+    use of a consumed token) revokes the whole family."""
+    row = (
+        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)))
+    ).scalar_one_or_none()
+    if row is None:
+        return Rotation(failure="unknown refresh token")
+    now = utcnow()
+    if row.revoked_at is not None:
+        return Rotation(failure="refresh token revoked")
+    if row.expires_at <= now:
+        return Rotation(failure="refresh token expired")
+    consumed = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+        await revoke_family(session, row.family_id)
+        return Rotation(
+            failure="refresh token reused: every session of this login is revoked", reuse_detected=True
+        )
+    user = await session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return Rotation(failure="account disabled")
+    new_token = await issue_refresh_token(session, user, ttl=ttl, family_id=row.family_id)
+    return Rotation(user_id=user.id, new_token=new_token)
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def revoke_refresh_token(session: AsyncSession, token: str, *, user_id: uuid.UUID) -> None:
+    """Logout: revoke the family of ``token`` if it belongs to ``user_id`` (unknown tokens are ignored)."""
+    row = (
+        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)))
+    ).scalar_one_or_none()
+    if row is not None and row.user_id == user_id:
+        await revoke_family(session, row.family_id)
+
+
+async def revoke_all_sessions(session: AsyncSession, user: User) -> None:
+    """Password change or reset, erasure: every refresh token and every access token issued so far."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    user.sessions_revoked_at = utcnow()
+
+
+async def revoke_access_token(session: AsyncSession, claims: TokenClaims) -> None:
+    if await session.get(RevokedAccessToken, claims.jti) is None:
+        session.add(RevokedAccessToken(jti=claims.jti, expires_at=claims.exp))
+        await session.flush()
+
+
+async def is_access_token_revoked(session: AsyncSession, claims: TokenClaims, user: User) -> bool:
+    if user.sessions_revoked_at is not None and claims.iat < user.sessions_revoked_at.replace(microsecond=0):
+        return True
+    return await session.get(RevokedAccessToken, claims.jti) is not None
+
+
+async def issue_one_time_token(session: AsyncSession, user: User, *, purpose: str, ttl: timedelta) -> str:
+    token = new_secret()
+    session.add(
+        OneTimeToken(
+            user_id=user.id, purpose=purpose, token_hash=hash_token(token), expires_at=utcnow() + ttl
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def consume_one_time_token(session: AsyncSession, token: str, *, purpose: str) -> uuid.UUID | None:
+    """The user id of a valid, unused, unexpired token of ``purpose``, consumed atomically; else None."""
+    now: datetime = utcnow()
+    result = await session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.token_hash == hash_token(token),
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(OneTimeToken.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none()

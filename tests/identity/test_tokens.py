@@ -1,0 +1,135 @@
+"""Forged and stale access tokens are all refused with a 401 problem document."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from civicapi.config import Settings
+from civicapi.identity.dependencies import _kid, build_token_service
+from tests.fixtures.factories import World
+
+
+def _claims(world: World, **over: Any) -> dict[str, Any]:
+    now = int(time.time())
+    base = {
+        "sub": str(world.users["admin"].id),
+        "iss": "civicapi",
+        "aud": "civicapi",
+        "iat": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
+    }
+    base.update(over)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def _sign(
+    settings: Settings,
+    claims: dict[str, Any],
+    *,
+    key: str | None = None,
+    alg: str = "HS256",
+    kid: str | None = None,
+) -> str:
+    secret = settings.secret_key.get_secret_value()
+    return jwt.encode(claims, key or secret, algorithm=alg, headers={"kid": kid or _kid(secret)})
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+async def test_a_genuine_token_works(client: httpx.AsyncClient, world: World, settings: Settings) -> None:
+    r = await client.get("/v1/me", headers={"Authorization": f"Bearer {_sign(settings, _claims(world))}"})
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        "alg_none",
+        "other_secret",
+        "hs512",
+        "rs256_header",
+        "unknown_kid",
+        "missing_exp",
+        "expired",
+        "wrong_aud",
+        "wrong_iss",
+        "missing_jti",
+        "tampered_payload",
+        "garbage",
+        "unknown_subject",
+    ],
+)
+async def test_forgeries_are_401(
+    client: httpx.AsyncClient, world: World, settings: Settings, forge: str
+) -> None:
+    claims = _claims(world)
+    secret = settings.secret_key.get_secret_value()
+    if forge == "alg_none":
+        token = f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': _kid(secret)})}.{_b64(claims)}."
+    elif forge == "other_secret":
+        token = _sign(settings, claims, key="another-secret-that-is-long-enough-000000")
+    elif forge == "hs512":
+        token = _sign(settings, claims, alg="HS512")
+    elif forge == "rs256_header":
+        good = _sign(settings, claims)
+        header, payload, sig = good.split(".")
+        token = f"{_b64({'alg': 'RS256', 'typ': 'JWT', 'kid': _kid(secret)})}.{payload}.{sig}"
+    elif forge == "unknown_kid":
+        token = _sign(settings, claims, kid="nope")
+    elif forge == "missing_exp":
+        token = _sign(settings, _claims(world, exp=None))
+    elif forge == "expired":
+        token = _sign(settings, _claims(world, iat=int(time.time()) - 4000, exp=int(time.time()) - 60))
+    elif forge == "wrong_aud":
+        token = _sign(settings, _claims(world, aud="someone-else"))
+    elif forge == "wrong_iss":
+        token = _sign(settings, _claims(world, iss="evil"))
+    elif forge == "missing_jti":
+        token = _sign(settings, _claims(world, jti=None))
+    elif forge == "tampered_payload":
+        good = _sign(settings, claims)
+        header, _payload, sig = good.split(".")
+        token = f"{header}.{_b64({**claims, 'sub': str(world.users['platform'].id)})}.{sig}"
+    elif forge == "garbage":
+        token = "not.a.jwt"
+    else:
+        token = _sign(settings, _claims(world, sub=str(uuid.uuid4())))
+    r = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401, forge
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+async def test_key_rotation_accepts_previous_keys(
+    client: httpx.AsyncClient, world: World, settings: Settings, db: Any
+) -> None:
+    from civicapi.main import create_app
+
+    old = build_token_service(settings)
+    token, _ = old.issue(str(world.users["admin"].id))
+    rotated = settings.model_copy(
+        update={
+            "secret_key": type(settings.secret_key)("a-brand-new-secret-key-0123456789-abcdef"),
+            "previous_secret_keys": [settings.secret_key],
+        }
+    )
+    app = create_app(rotated, database=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.get("/v1/me", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+        new_token, _ = app.state.tokens.issue(str(world.users["admin"].id))
+        assert (await c.get("/v1/me", headers={"Authorization": f"Bearer {new_token}"})).status_code == 200
+    dropped = settings.model_copy(update={"secret_key": rotated.secret_key, "previous_secret_keys": []})
+    app = create_app(dropped, database=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.get("/v1/me", headers={"Authorization": f"Bearer {token}"})).status_code == 401
