@@ -6,7 +6,11 @@ README so a newcomer can log in and try things; they are refused in production.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes import service as communes
 from civicapi.communes.repository import CommuneRepository, MembershipRepository
@@ -15,6 +19,9 @@ from civicapi.config import Environment, Settings
 from civicapi.core.db.session import Database, create_engine
 from civicapi.identity import service as identity
 from civicapi.identity.repository import UserRepository
+from civicapi.identity.verification import census
+from civicapi.identity.verification.hashing import IdentityHasher
+from civicapi.identity.verification.repository import CensusRepository
 from civicapi.registry import Role, load_modules
 
 DEMO_SLUG = "demo"
@@ -36,6 +43,18 @@ DEMO_PEOPLE = (
     DemoPerson("admin@demo.civicapi.org", "Alice Admin", "demo-admin-pass", Role.admin),
     DemoPerson("staff@demo.civicapi.org", "Sam Staff", "demo-staff-pass", Role.staff),
     DemoPerson("resident@demo.civicapi.org", "Rita Resident", "demo-resident-pass", Role.participant),
+    DemoPerson("resident2@demo.civicapi.org", "Omar Resident", "demo-resident-pass", Role.participant),
+    DemoPerson("resident3@demo.civicapi.org", "Lea Resident", "demo-resident-pass", Role.participant),
+)
+
+DEMO_CENSUS = (
+    # identifier, birth date, district, postal code. The three demo residents are verified with the first
+    # three lines; the last two are free for a newcomer to verify an account of their own.
+    ("DEMO-0001", "1984-03-12", "Centre", "4000"),
+    ("DEMO-0002", "1991-07-30", "Nord", "4020"),
+    ("DEMO-0003", "2008-01-05", "Sud", "4031"),
+    ("DEMO-0004", "1975-11-23", "Centre", "4000"),
+    ("DEMO-0005", "2002-05-17", "Nord", "4020"),
 )
 
 
@@ -54,6 +73,30 @@ async def create_platform_admin(settings: Settings, *, email: str, name: str, pa
             return True
     finally:
         await db.dispose()
+
+
+async def _seed_census(session: AsyncSession, settings: Settings, commune_id: uuid.UUID) -> None:
+    """Upload the demo census once and verify the demo residents against it."""
+    if await CensusRepository(session, commune_id).count() > 0:
+        return
+    hasher = IdentityHasher(settings.secret_key.get_secret_value())
+    rows = ["identifier;birth_date;district;postal_code", *(";".join(r) for r in DEMO_CENSUS)]
+    await census.replace_census(
+        session, hasher, commune_id=commune_id, data=("\n".join(rows) + "\n").encode(), today=date.today()
+    )
+    users = UserRepository(session)
+    residents = [p for p in DEMO_PEOPLE if p.email.startswith("resident")]
+    for person, (identifier, birth, _district, _postal) in zip(residents, DEMO_CENSUS, strict=False):
+        user = await users.by_email(person.email)
+        assert user is not None
+        await census.verify_with_census(
+            session,
+            hasher,
+            commune_id=commune_id,
+            user_id=user.id,
+            identifier=identifier,
+            birth_date=date.fromisoformat(birth),
+        )
 
 
 async def seed_demo(settings: Settings) -> str:
@@ -96,6 +139,7 @@ async def seed_demo(settings: Settings) -> str:
                     await communes.add_member(
                         session, commune, MembershipCreate(user_id=user.id, role=person.role)
                     )
+            await _seed_census(session, settings, commune.id)
             already = {m.module_key for m in await communes.list_commune_modules(session, commune)}
             for module in registry:
                 if module.key not in already:

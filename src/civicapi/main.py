@@ -21,6 +21,7 @@ from civicapi.communes.api_key_router import router as api_keys_router
 from civicapi.communes.audit_router import router as audit_router
 from civicapi.communes.dependencies import module_enabled
 from civicapi.communes.permissions import PermissionPolicy
+from civicapi.communes.privacy_router import router as privacy_router
 from civicapi.communes.router import router as communes_router
 from civicapi.communes.service import enabled_module_keys
 from civicapi.communes.verification_router import router as verification_router
@@ -202,6 +203,7 @@ def create_app(
     app.include_router(communes_router)
     app.include_router(verification_router)
     app.include_router(api_keys_router)
+    app.include_router(privacy_router)
     app.include_router(spaces_router)
     app.include_router(audit_router)
     _mount_modules(app, registry)

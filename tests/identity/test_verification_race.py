@@ -27,6 +27,7 @@ from tests.identity.verification_helpers import (
 async def test_fifty_accounts_racing_for_one_identity_get_one_verification(
     client: httpx.AsyncClient, world: World, db: Database, app: Any
 ) -> None:
+    app.state.limiter.enabled = False  # this race is about the database, not the rate limit
     assert (await upload_census(client, world)).status_code == 200
     people = await make_people(db, 50)
     responses = await asyncio.gather(*(verify(client, headers_of(app, p), ANNE) for p in people))
@@ -43,6 +44,7 @@ async def test_fifty_accounts_racing_for_one_identity_get_one_verification(
 async def test_one_account_racing_with_two_identities_gets_one_verification(
     client: httpx.AsyncClient, world: World, db: Database, app: Any
 ) -> None:
+    app.state.limiter.enabled = False  # this race is about the database, not the rate limit
     assert (await upload_census(client, world)).status_code == 200
     (person,) = await make_people(db, 1)
     h = headers_of(app, person)
@@ -54,6 +56,7 @@ async def test_one_account_racing_with_two_identities_gets_one_verification(
 async def test_the_database_constraint_alone_keeps_one_identity_to_one_account(
     client: httpx.AsyncClient, world: World, db: Database, app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    app.state.limiter.enabled = False  # this race is about the database, not the rate limit
     """With the friendly checks made blind, as if every request read before any other wrote, the
     partial unique indexes still give exactly one granted verification."""
 

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from civicapi.communes.dependencies import Caller, CallerDep, CurrentCommune, RegistryDep, require
 from civicapi.communes.models import Commune
-from civicapi.core.deps import SessionDep
+from civicapi.core.deps import SessionDep, SettingsDep
 from civicapi.core.errors import InvalidInput, Unauthorized, problem_responses
+from civicapi.identity.dependencies import RateLimiterDep
 from civicapi.identity.models import User
 from civicapi.identity.verification import census, service
 from civicapi.identity.verification.dependencies import IdentityHasherDep
@@ -107,7 +108,7 @@ async def replace_census(
     operation_id="verification_census_verify",
     summary="Verify my account against the census (identifier and birth date)",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 404, 409, 422),
+    responses=problem_responses(401, 404, 409, 422, 429),
 )
 async def verify_with_census(
     body: CensusVerificationCreate,
@@ -115,8 +116,15 @@ async def verify_with_census(
     session: SessionDep,
     hasher: IdentityHasherDep,
     response: Response,
+    settings: SettingsDep,
+    limiter: RateLimiterDep,
 ) -> VerificationRead:
     user = _user(caller)
+    # Attempts are counted per person and per identifier: a birth date is only ~36,500 guesses, and
+    # several accounts could share the guessing of one identifier.
+    limit = settings.rate_limit_verification
+    await limiter.hit("verification", limit, str(caller.commune.id), str(user.id))
+    await limiter.hit("verification", limit, hasher.identity_key(caller.commune.id, body.identifier))
     verification = await census.verify_with_census(
         session,
         hasher,

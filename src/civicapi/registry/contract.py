@@ -61,6 +61,11 @@ class VerificationHandlerInfo:
 
 
 EnableHook = Callable[["AsyncSession", uuid.UUID, BaseModel], Awaitable[None]]
+PersonalDataExporter = Callable[["AsyncSession", uuid.UUID], Awaitable[dict[str, Any]]]
+"""(session, user id) -> the module's part of the person's data export (JSON-serialisable)."""
+PersonalDataEraser = Callable[["AsyncSession", uuid.UUID], Awaitable[None]]
+"""(session, user id) -> remove the person's personal data from the module's tables before the account is
+deleted: contributions stay under an anonymous author, counts stay unchanged."""
 
 
 @dataclass(slots=True)
@@ -81,6 +86,8 @@ class CivicModule:
     on_enable: EnableHook | None = None
     verification_handlers: Sequence[VerificationHandlerInfo] = ()
     """Ways of verifying residents this module adds to the platform's built-in ones."""
+    export_personal_data: PersonalDataExporter | None = None
+    erase_personal_data: PersonalDataEraser | None = None
     description: Mapping[str, str] = field(default_factory=dict)
     version: str = "0"
 

@@ -199,9 +199,7 @@ async def verify_with_census(
     """Verify the account of a resident who gives their identifier and birth date. An unknown identifier
     and a wrong birth date get the same answer (422 ``census_mismatch``), so the census cannot be probed
     for who lives in the commune."""
-    # TODO(rate-limit): limit census attempts here, keyed by (commune_id, user_id) AND by
-    # (commune_id, identity_key): a birth date is only ~36 500 guesses, and many accounts could share the
-    # guessing of one identifier. Count failed attempts; refuse with core.errors.RateLimited (429).
+    # Attempts are rate-limited by the HTTP layer, per person and per identifier.
     identity_key = hasher.identity_key(commune_id, identifier)
     expected = hasher.birth_date_hash(commune_id, identifier, birth_date)
     entry = await CensusRepository(session, commune_id).by_identity_key(identity_key)

@@ -1,0 +1,80 @@
+"""Personal data rights (GDPR): a person's export, and the erasure of their account.
+
+Each layer and module contributes its part: identity (account, verifications, sessions), communes
+(memberships), the audit trail (what the person did), and every installed module through the registry
+hooks ``export_personal_data`` / ``erase_personal_data``. Erasure keeps contributions under an anonymous
+author and leaves every count unchanged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.communes.models import Commune, Membership
+from civicapi.core import audit
+from civicapi.core.links import ResourceRef
+from civicapi.identity import privacy as identity_privacy
+from civicapi.identity.models import User
+from civicapi.registry import ModuleRegistry
+
+EXPORT_FORMAT_VERSION = 1
+
+
+async def export_personal_data(session: AsyncSession, registry: ModuleRegistry, user: User) -> dict[str, Any]:
+    data = await identity_privacy.export_identity(session, user)
+    memberships = (
+        await session.execute(
+            select(Commune.slug, Membership.role, Membership.created_at)
+            .join(Commune, Commune.id == Membership.commune_id)
+            .where(Membership.user_id == user.id)
+            .order_by(Commune.slug, Membership.role)
+        )
+    ).all()
+    activity = (
+        (
+            await session.execute(
+                select(audit.AuditEntry)
+                .where(audit.AuditEntry.actor_id == user.id)
+                .order_by(audit.AuditEntry.created_at)
+                .limit(10_000)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    modules: dict[str, Any] = {}
+    for module in registry:
+        if module.export_personal_data is not None:
+            modules[module.key] = await module.export_personal_data(session, user.id)
+    return {
+        "format_version": EXPORT_FORMAT_VERSION,
+        **data,
+        "memberships": [
+            {"commune": m.slug, "role": m.role, "since": m.created_at.isoformat()} for m in memberships
+        ],
+        "activity": [
+            {
+                "action": e.action,
+                "resource": f"{e.resource_module}/{e.resource_type}/{e.resource_id}",
+                "at": e.created_at.isoformat(),
+            }
+            for e in activity
+        ],
+        "modules": modules,
+    }
+
+
+async def erase_account(session: AsyncSession, registry: ModuleRegistry, user: User) -> None:
+    user_id = user.id
+    for module in registry:
+        if module.erase_personal_data is not None:
+            await module.erase_personal_data(session, user_id)
+    audit.record(
+        session,
+        commune_id=None,
+        action="identity.user.erase",
+        resource=ResourceRef("identity", "user", user_id),
+    )
+    await identity_privacy.erase_identity(session, user_id)
