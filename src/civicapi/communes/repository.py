@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from civicapi.communes.models import Commune, CommuneModule, Membership
 from civicapi.core.db.repository import CommuneScopedRepository, Repository
@@ -16,8 +16,8 @@ class CommuneRepository(Repository[Commune]):
     async def by_slug(self, slug: str, *, with_modules: bool = False) -> Commune | None:
         stmt = select(Commune).where(Commune.slug == slug)
         if with_modules:
-            stmt = stmt.options(selectinload(Commune.modules))
-        return await self.first(stmt)
+            stmt = stmt.options(joinedload(Commune.modules))
+        return (await self.session.execute(stmt)).unique().scalar_one_or_none()
 
 
 class CommuneModuleRepository(CommuneScopedRepository[CommuneModule]):

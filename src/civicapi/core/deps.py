@@ -12,6 +12,9 @@ from civicapi.config import Settings
 from civicapi.core.db.session import Database
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -26,7 +29,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the endpoint returns and before the response is sent
     (``scope="function"``), rolled back if anything raised. The only commit point of the application."""
     db: Database = request.app.state.db
-    async with db.unit_of_work() as session:
+    async with db.unit_of_work(readonly=request.method in SAFE_METHODS) as session:
         yield session
 
 

@@ -28,11 +28,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
+READONLY_OPTION = "civicapi_readonly"
+
+
+def _sqlite_begin(conn: Any) -> None:
     # Writers take the database lock when their transaction starts, so two transactions never both read
     # and then fail to upgrade to a write lock (SQLITE_BUSY without retry). Serialised writers are what
-    # SQLite offers; PostgreSQL gets row-level concurrency instead.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # SQLite offers; PostgreSQL gets row-level concurrency instead. Read-only units of work (GET requests)
+    # begin a deferred transaction and read concurrently from the WAL snapshot.
+    if conn.get_execution_options().get(READONLY_OPTION):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
@@ -47,7 +54,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
             )
         sync_engine: Engine = engine.sync_engine
         event.listen(sync_engine, "connect", _sqlite_pragmas)
-        event.listen(sync_engine, "begin", _sqlite_begin_immediate)
+        event.listen(sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -63,13 +70,17 @@ class Database:
         self.bus = bus or EventBus()
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+    async def unit_of_work(self, *, readonly: bool = False) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends normally, rolled back on any exception.
 
         Events published during the block are delivered after the commit and dropped on rollback.
+        ``readonly`` is a hint (safe HTTP methods): on SQLite the transaction then begins deferred instead of
+        taking the write lock; a write inside it still works, but may meet a busy database (a 503 with Retry-After).
         """
         async with self.sessionmaker() as session:
             session.info["civicapi_db"] = self
+            if readonly:
+                await session.connection(execution_options={READONLY_OPTION: True})
             try:
                 yield session
                 pending = self.bus.take_pending(session)
