@@ -45,7 +45,9 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     elif args.action == "revision":
         migrate.revision(url, args.message or "change")
     elif args.action == "check":
-        diff = migrate.drift(url)
+        from civicapi.registry import load_modules
+
+        diff = migrate.drift(url, load_modules(get_settings().modules))  # the modules' tables too
         if diff:
             print("models and migrations differ:", *diff, sep="\n  ")
             return 1

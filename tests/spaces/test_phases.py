@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -216,3 +217,21 @@ async def test_admin_and_platform_admin_edit_phases(client: httpx.AsyncClient, w
         assert r.status_code == 200 and r.json()["position"] == 4, who
         assert (await client.delete(url, headers=world.headers(who))).status_code == 204, who
         assert (await client.get(url, headers=world.headers(who))).status_code == 404, who
+
+
+async def test_phases_with_equal_positions_are_listed_as_the_process_shows_them(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    process = await create_process(client, world)
+    pid = process["id"]
+    a = await create_phase(client, world, pid, "2026-03-01", "2026-03-31", position=0)
+    b = await create_phase(client, world, pid, "2026-03-01", "2026-03-31", position=0)
+    low, high = sorted([a["id"], b["id"]], key=uuid.UUID)
+    h = world.headers("admin")
+    # the phase with the lower id starts later: one documented order (position, then id) holds everywhere
+    r = await client.patch(f"{phases_url(pid)}/{low}", json={"start_date": "2026-03-15"}, headers=h)
+    assert r.status_code == 200, r.text
+    embedded = [p["id"] for p in (await client.get(process_url(pid), headers=h)).json()["phases"]]
+    assert embedded == [low, high]
+    listed = [p["id"] for p in (await client.get(phases_url(pid), headers=h)).json()["items"]]
+    assert listed == embedded

@@ -194,6 +194,29 @@ async def test_if_match_guards_concurrent_edits(client: httpx.AsyncClient, world
     assert star.status_code == 200
 
 
+async def test_concurrent_patches_with_one_etag_let_exactly_one_win(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await enable_example(client, world)
+    h = world.headers("admin")
+    outcomes: dict[str, list[list[int]]] = {"process": [], "phase": [], "component": []}
+    for i in range(8):
+        process = await create_process(client, world, f"race-{i}")
+        phase = await create_phase(client, world, process["id"], "2026-01-01", "2026-01-31")
+        component = await create_component(client, world, process["id"])
+        for kind, url, field in (
+            ("process", process_url(process["id"]), "title"),
+            ("phase", f"{phases_url(process['id'])}/{phase['id']}", "title"),
+            ("component", f"{components_url(process['id'])}/{component['id']}", "name"),
+        ):
+            etag = (await client.get(url, headers=h)).headers["etag"]
+            results = await asyncio.gather(
+                *(client.patch(url, json={field: {"fr": t}}, headers={**h, "If-Match": etag}) for t in "ABC")
+            )
+            outcomes[kind].append(sorted(r.status_code for r in results))
+    assert outcomes == {kind: [[200, 412, 412]] * 8 for kind in outcomes}
+
+
 async def test_adding_a_phase_or_publishing_changes_the_process_etag(
     client: httpx.AsyncClient, world: World
 ) -> None:

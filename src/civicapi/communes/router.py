@@ -110,7 +110,7 @@ async def update_commune(
     if_match: IfMatch = None,
 ) -> CommuneRead:
     commune = caller.commune
-    check_if_match(if_match, etag_for(commune.id, commune.updated_at))
+    await check_if_match(session, commune, if_match)
     commune = await service.update_commune(session, commune, body)
     response.headers["ETag"] = etag_for(commune.id, commune.updated_at)
     return CommuneRead.model_validate(commune)

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.config import Settings
 from civicapi.core.db.session import Database
 
-
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

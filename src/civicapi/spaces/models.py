@@ -38,7 +38,7 @@ class ParticipatoryProcess(IdMixin, TimestampMixin, CommuneScopedMixin, Base):
         lazy="raise",
         back_populates="process",
         foreign_keys="Phase.process_id",
-        order_by="(Phase.position, Phase.start_date, Phase.id)",
+        order_by="(Phase.position, Phase.id)",
         cascade="all, delete-orphan",
         passive_deletes=True,
     )

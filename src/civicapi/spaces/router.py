@@ -130,7 +130,7 @@ async def update_process(
     response: Response,
     if_match: IfMatch = None,
 ) -> ProcessRead:
-    check_if_match(if_match, etag_for(process.id, process.updated_at))
+    await check_if_match(session, process, if_match)
     process = await service.update_process(session, caller.commune, process, body)
     return _process(process, caller, response)
 
@@ -250,7 +250,7 @@ async def update_phase(
     response: Response,
     if_match: IfMatch = None,
 ) -> PhaseRead:
-    check_if_match(if_match, etag_for(phase.id, phase.updated_at))
+    await check_if_match(session, phase, if_match)
     phase = await service.update_phase(session, caller.commune, process, phase, body)
     response.headers["ETag"] = etag_for(phase.id, phase.updated_at)
     return PhaseRead.model_validate(phase)
@@ -361,7 +361,7 @@ async def update_component(
     response: Response,
     if_match: IfMatch = None,
 ) -> ComponentRead:
-    check_if_match(if_match, etag_for(component.id, component.updated_at))
+    await check_if_match(session, component, if_match)
     component = await service.update_component(session, registry, caller.commune, process, component, body)
     return _component(component, process, caller, registry, response)
 

@@ -68,7 +68,7 @@ def active_phase(phases: Sequence[P], override_id: uuid.UUID | None, today: date
         if pinned is not None:
             return pinned
     current = [p for p in phases if p.start_date <= today <= p.end_date]
-    return min(current, key=lambda p: (p.position, p.start_date, p.id.hex), default=None)
+    return min(current, key=lambda p: (p.position, p.id.hex), default=None)
 
 
 def today_in(timezone: str) -> date:
