@@ -24,6 +24,10 @@ from pathlib import Path
 from typing import Any
 
 RESPONSE_ENV = "CIVICAPI_BENCH_RESPONSE"
+ROUTE_ENV = "CIVICAPI_BENCH_ROUTE"
+"""When set, a route template with path parameters (``/items/{item_id}``): the endpoint is measured on
+many paths (bench/run.py's ``vary``), so the bare ceiling answers every path and the FastAPI one routes
+this template."""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -86,7 +90,8 @@ def make_bare_app(captured: CapturedResponse) -> Callable[[Scope, Receive, Send]
         "headers": [(b"content-type", b"text/plain"), (b"content-length", b"9")],
     }
     not_found_body = {"type": "http.response.body", "body": b"not found"}
-    path = captured.path
+    path = captured.path.split("?", 1)[0]  # the query string is not part of the ASGI path
+    any_path = bool(os.environ.get(ROUTE_ENV))
 
     async def bare_app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -99,7 +104,7 @@ def make_bare_app(captured: CapturedResponse) -> Callable[[Scope, Receive, Send]
                     return
         if scope["type"] != "http":
             return
-        if scope["path"] == path:
+        if any_path or scope["path"] == path:
             await send(start)
             await send(body)
         else:
@@ -119,7 +124,8 @@ def make_fastapi_app(captured: CapturedResponse) -> Any:
     async def hello() -> Response:
         return Response(content=captured.body, status_code=captured.status, headers=headers)
 
-    app.add_api_route(captured.path, hello, methods=[captured.method])
+    route = os.environ.get(ROUTE_ENV) or captured.path.split("?", 1)[0]
+    app.add_api_route(route, hello, methods=[captured.method])
     return app
 
 

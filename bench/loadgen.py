@@ -22,6 +22,24 @@ from urllib.parse import urlsplit
 # Prints one JSON line at the end of a wrk run; latencies are in microseconds.
 WRK_LUA = """
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
+-- Extra request headers, one "Name: value" per line.
+for line in (os.getenv("BENCH_HEADERS") or ""):gmatch("[^\\n]+") do
+  local name, value = line:match("^([^:]+):%s*(.*)$")
+  if name then wrk.headers[name] = value end
+end
+-- A file of paths (one per line): each request takes the next one, in turn.
+local paths_file = os.getenv("BENCH_PATHS")
+if paths_file then
+  local paths = {}
+  for path in io.lines(paths_file) do
+    if #path > 0 then paths[#paths + 1] = path end
+  end
+  local counter = 0
+  request = function()
+    counter = counter + 1
+    return wrk.format(nil, paths[(counter - 1) % #paths + 1])
+  end
+end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -64,7 +82,20 @@ def wrk_version() -> str:
     return first.split(" Copyright")[0].strip()
 
 
-def run_wrk(url: str, *, method: str, duration: float, connections: int, threads: int) -> LoadResult:
+def _header_lines(headers: dict[str, str] | None) -> str:
+    return "".join(f"{name}: {value}\n" for name, value in (headers or {}).items())
+
+
+def run_wrk(
+    url: str,
+    *,
+    method: str,
+    duration: float,
+    connections: int,
+    threads: int,
+    headers: dict[str, str] | None = None,
+    paths_file: Path | None = None,
+) -> LoadResult:
     path = wrk_path()
     if path is None:
         raise RuntimeError("wrk is not installed")
@@ -80,7 +111,9 @@ def run_wrk(url: str, *, method: str, duration: float, connections: int, threads
             f"--script={script}",
             url,
         ]
-        env = {**os.environ, "BENCH_METHOD": method}
+        env = {**os.environ, "BENCH_METHOD": method, "BENCH_HEADERS": _header_lines(headers)}
+        if paths_file is not None:
+            env["BENCH_PATHS"] = str(paths_file)
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30, check=False, env=env)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if out.returncode != 0 or line is None:
@@ -134,19 +167,38 @@ async def _one_request(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
     return status
 
 
-async def _python_load(url: str, *, method: str, duration: float, connections: int) -> LoadResult:
+async def _python_load(
+    url: str,
+    *,
+    method: str,
+    duration: float,
+    connections: int,
+    headers: dict[str, str] | None = None,
+    paths: list[str] | None = None,
+) -> LoadResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    request = (
-        f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: civicapi-bench\r\n\r\n".encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    body_headers = "Content-Length: 0\r\n" if method in {"POST", "PUT", "PATCH"} else ""
+
+    def build(target: str) -> bytes:
+        return (
+            f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: civicapi-bench\r\n"
+            f"{extra}{body_headers}\r\n"
+        ).encode()
+
+    requests = (
+        [build(p) for p in paths]
+        if paths
+        else [build(parts.path + (f"?{parts.query}" if parts.query else ""))]
     )
+    sent = 0
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + duration
 
     async def worker() -> None:
-        nonlocal errors
+        nonlocal errors, sent
         writer: asyncio.StreamWriter | None = None
         try:
             while time.perf_counter() < deadline and len(latencies) + errors < PYTHON_MAX_REQUESTS:
@@ -155,6 +207,8 @@ async def _python_load(url: str, *, method: str, duration: float, connections: i
                         if writer is None:
                             reader, writer = await asyncio.open_connection(host, port)
                         started = time.perf_counter()
+                        request = requests[sent % len(requests)]
+                        sent += 1
                         status = await _one_request(reader, writer, request)
                 except (
                     OSError,
@@ -198,13 +252,26 @@ async def _python_load(url: str, *, method: str, duration: float, connections: i
     )
 
 
-def run_python(url: str, *, method: str, duration: float, connections: int) -> LoadResult:
+def run_python(
+    url: str,
+    *,
+    method: str,
+    duration: float,
+    connections: int,
+    headers: dict[str, str] | None = None,
+    paths_file: Path | None = None,
+) -> LoadResult:
     """The fallback generator: a minimal keep-alive HTTP/1.1 client on asyncio streams (uvloop if present).
 
     httpx was measured first and rejected: its async pool delivered 100-300 requests/s against a bare
     ASGI server that wrk drives at ~10,000, so it would measure itself, not the servers.
     """
-    coro = _python_load(url, method=method, duration=duration, connections=connections)
+    paths = None
+    if paths_file is not None:
+        paths = [line for line in paths_file.read_text(encoding="utf-8").splitlines() if line]
+    coro = _python_load(
+        url, method=method, duration=duration, connections=connections, headers=headers, paths=paths
+    )
     try:
         import uvloop
     except ImportError:
@@ -216,8 +283,27 @@ PYTHON_GENERATOR = "python asyncio streams (minimal HTTP/1.1 keep-alive client)"
 
 
 def run_load(
-    generator: str, url: str, *, method: str, duration: float, connections: int, threads: int
+    generator: str,
+    url: str,
+    *,
+    method: str,
+    duration: float,
+    connections: int,
+    threads: int,
+    headers: dict[str, str] | None = None,
+    paths_file: Path | None = None,
 ) -> LoadResult:
+    """Load ``url`` (with ``paths_file``: each request takes the next path of the file, on url's host)."""
     if generator == "wrk":
-        return run_wrk(url, method=method, duration=duration, connections=connections, threads=threads)
-    return run_python(url, method=method, duration=duration, connections=connections)
+        return run_wrk(
+            url,
+            method=method,
+            duration=duration,
+            connections=connections,
+            threads=threads,
+            headers=headers,
+            paths_file=paths_file,
+        )
+    return run_python(
+        url, method=method, duration=duration, connections=connections, headers=headers, paths_file=paths_file
+    )

@@ -36,15 +36,30 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from ceilings import RESPONSE_ENV, CapturedResponse
+from ceilings import RESPONSE_ENV, ROUTE_ENV, CapturedResponse
 from loadgen import PYTHON_GENERATOR, LoadResult, run_load, wrk_path, wrk_version
 
 BENCH_DIR = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 
-# Scenario name -> endpoints, each (label, method, path). Paths are on the seeded demo commune `demo`.
-SCENARIOS: dict[str, list[tuple[str, str, str]]] = {
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One measured endpoint. ``path`` and ``headers`` may name placeholders (``{component_id}``) that
+    the scenario's setup commands print; with ``vary=(name, file placeholder)``, each request takes the
+    next value of that file for ``{name}`` (every request a new resource: e.g. a new support)."""
+
+    label: str
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    vary: tuple[str, str] | None = None
+
+
+# Scenario name -> endpoints, each (label, method, path) or an Endpoint. Paths are on the seeded demo
+# commune `demo`.
+SCENARIOS: dict[str, list[tuple[str, str, str] | Endpoint]] = {
     "commune": [
         ("commune", "GET", "/v1/communes/demo"),
         ("commune modules", "GET", "/v1/communes/demo/modules"),
@@ -53,6 +68,41 @@ SCENARIOS: dict[str, list[tuple[str, str, str]]] = {
         ("liveness (no database)", "GET", "/health/live"),
         ("readiness (SELECT 1)", "GET", "/health/ready"),
     ],
+    "proposals": [
+        Endpoint(
+            "proposals list: a 50-proposal page of 10,000",
+            "GET",
+            "/v1/communes/demo/proposals/components/{component_id}/proposals?limit=50",
+        ),
+    ],
+    "supports": [
+        Endpoint(
+            "support a proposal (a new support each request)",
+            "POST",
+            "/v1/communes/demo/proposals/components/{component_id}/proposals/{proposal_id}/supports",
+            headers={"Authorization": "Bearer {token}"},
+            vary=("proposal_id", "proposals_file"),
+        ),
+    ],
+    "accountability": [
+        Endpoint(
+            "accountability summary: 5,000 results in a 4-level tree",
+            "GET",
+            "/v1/communes/demo/accountability/components/{accountability_component_id}/summary",
+        ),
+        Endpoint(
+            "accountability statuses: the same component lookup, no aggregate (a baseline)",
+            "GET",
+            "/v1/communes/demo/accountability/components/{accountability_component_id}/statuses",
+        ),
+    ],
+}
+# Scenario name -> setup command (arguments after the venv's python, run in bench/ after seed-demo);
+# it prints a JSON object of placeholders for the scenario's paths and headers. Run once per command.
+SETUP: dict[str, tuple[str, ...]] = {
+    "proposals": ("seed_proposals.py", "--count", "10000"),
+    "supports": ("seed_proposals.py", "--count", "10000"),
+    "accountability": ("seed_accountability.py", "--count", "5000"),
 }
 
 # Targets in the order they are loaded within a round; "real" is civicapi itself.
@@ -113,7 +163,13 @@ def log_tail(path: Path, lines: int = 30) -> str:
 
 
 def start_server(
-    servers: Servers, name: str, cmd: list[str], env: dict[str, str], workdir: Path, ready_path: str
+    servers: Servers,
+    name: str,
+    cmd: list[str],
+    env: dict[str, str],
+    workdir: Path,
+    ready_path: str,
+    ready_method: str = "GET",
 ) -> Server:
     port = free_port()
     log_path = workdir / f"{name}.log"
@@ -133,14 +189,14 @@ def start_server(
         if proc.poll() is not None:
             raise RuntimeError(f"{name} exited with {proc.returncode}:\n{log_tail(log_path)}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(server.base_url + ready_path, timeout=1.0).status_code == 200:
+            if httpx.request(ready_method, server.base_url + ready_path, timeout=1.0).status_code < 300:
                 return server
         time.sleep(0.2)
     raise RuntimeError(f"{name} was not ready within 30 s:\n{log_tail(log_path)}")
 
 
-def capture(url: str, method: str, path: str) -> CapturedResponse:
-    response = httpx.request(method, url + path, timeout=10.0)
+def capture(url: str, method: str, path: str, headers: dict[str, str] | None = None) -> CapturedResponse:
+    response = httpx.request(method, url + path, headers=headers, timeout=10.0)
     if response.status_code >= 400:
         raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.text[:500]}")
     headers = [
@@ -296,26 +352,71 @@ def terminate_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous_int)
 
 
+def as_endpoint(spec: tuple[str, str, str] | Endpoint) -> Endpoint:
+    return spec if isinstance(spec, Endpoint) else Endpoint(*spec)
+
+
+def run_setup(scenarios: list[str], env: dict[str, str], workdir: Path) -> dict[str, str]:
+    """Run the setup commands of ``scenarios`` (each once); their placeholders, merged."""
+    placeholders: dict[str, str] = {}
+    done: set[tuple[str, ...]] = set()
+    for name in scenarios:
+        command = SETUP.get(name)
+        if command is None or command in done:
+            continue
+        done.add(command)
+        out = subprocess.run(
+            [str(BIN / "python"), str(BENCH_DIR / command[0]), *command[1:]],
+            cwd=workdir,
+            env={**env, "CIVICAPI_ACCESS_TOKEN_TTL_SECONDS": "86400"},
+            check=True,
+            timeout=900,
+            capture_output=True,
+        )
+        placeholders.update(json.loads(out.stdout.decode().strip().splitlines()[-1]))
+    return placeholders
+
+
 def bench_endpoint(
     servers: Servers,
     real: Server,
-    endpoint: tuple[str, str, str],
+    endpoint: Endpoint,
     args: argparse.Namespace,
     generator: str,
     workdir: Path,
+    placeholders: dict[str, str],
 ) -> dict[str, Any]:
-    label, method, path = endpoint
-    captured = capture(real.base_url, method, path)
-    response_file = workdir / f"response-{re.sub(r'[^a-z0-9]+', '-', label.lower())}.json"
+    label, method = endpoint.label, endpoint.method
+    headers = {k: v.format(**placeholders) for k, v in endpoint.headers.items()}
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower())
+    env = {**os.environ}
+    paths_file: Path | None = None
+    if endpoint.vary is None:
+        path = shown = endpoint.path.format(**placeholders)
+    else:
+        name, values_file = endpoint.vary
+        values = [v for v in Path(placeholders[values_file]).read_text(encoding="utf-8").splitlines() if v]
+        paths_file = workdir / f"paths-{slug}.txt"
+        paths_file.write_text(
+            "".join(endpoint.path.format(**placeholders, **{name: v}) + "\n" for v in values),
+            encoding="utf-8",
+        )
+        shown = endpoint.path.format(**placeholders, **{name: "{" + name + "}"})
+        env[ROUTE_ENV] = shown
+        path = endpoint.path.format(**placeholders, **{name: values[-1]})  # captured once; load starts at 1st
+    captured = capture(real.base_url, method, path, headers)
+    response_file = workdir / f"response-{slug}.json"
     response_file.write_text(captured.to_json(), encoding="utf-8")
-    env = {**os.environ, RESPONSE_ENV: str(response_file)}
+    env[RESPONSE_ENV] = str(response_file)
     ceiling_cmd = [str(BIN / "python"), str(BENCH_DIR / "ceilings.py"), "--host", HOST]
-    bare = start_server(servers, "bare", [*ceiling_cmd, "--kind", "bare"], env, workdir, path)
-    hello = start_server(servers, "fastapi", [*ceiling_cmd, "--kind", "fastapi"], env, workdir, path)
+    bare = start_server(servers, "bare", [*ceiling_cmd, "--kind", "bare"], env, workdir, path, method)
+    hello = start_server(servers, "fastapi", [*ceiling_cmd, "--kind", "fastapi"], env, workdir, path, method)
     try:
         for ceiling in (bare, hello):
             check_same_bytes(captured, ceiling)
-        print(f"\n== {label}: {method} {path} ({len(captured.body)} body bytes, same bytes on all 3 servers)")
+        print(
+            f"\n== {label}: {method} {shown} ({len(captured.body)} body bytes, same bytes on all 3 servers)"
+        )
         urls = {"bare": bare.base_url + path, "real": real.base_url + path, "fastapi": hello.base_url + path}
 
         def load(target: str, seconds: int) -> LoadResult:
@@ -326,6 +427,8 @@ def bench_endpoint(
                 duration=seconds,
                 connections=args.connections,
                 threads=args.threads,
+                headers=headers,
+                paths_file=paths_file,
             )
 
         if args.warmup:
@@ -347,7 +450,7 @@ def bench_endpoint(
     return {
         "label": label,
         "method": method,
-        "path": path,
+        "path": shown,
         "body_bytes": len(captured.body),
         "summary": summarize(rounds),
     }
@@ -356,7 +459,8 @@ def bench_endpoint(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     generator = choose_generator(args.load_generator)
-    endpoints = [ep for name in args.scenario.split(",") for ep in SCENARIOS[name]]
+    scenarios = args.scenario.split(",")
+    endpoints = [as_endpoint(ep) for name in scenarios for ep in SCENARIOS[name]]
     per_endpoint = len(TARGETS) * (args.warmup + args.rounds * args.duration)
     print(
         f"load generator: {wrk_version() if generator == 'wrk' else PYTHON_GENERATOR};"
@@ -379,8 +483,11 @@ def main(argv: list[str] | None = None) -> int:
                 subprocess.run(
                     [str(civicapi), *step], cwd=workdir, env=env, check=True, timeout=300, capture_output=True
                 )
+            placeholders = run_setup(scenarios, env, workdir)
             real = start_server(servers, "civicapi", [str(civicapi), "serve"], env, workdir, "/health/ready")
-            results = [bench_endpoint(servers, real, ep, args, generator, workdir) for ep in endpoints]
+            results = [
+                bench_endpoint(servers, real, ep, args, generator, workdir, placeholders) for ep in endpoints
+            ]
     except KeyboardInterrupt:
         print("\ninterrupted: stopping the servers", file=sys.stderr)
         return 130

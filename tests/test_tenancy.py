@@ -89,6 +89,150 @@ async def _api_key(client: httpx.AsyncClient, world: World, ids: dict[str, str])
     return str(r.json()["id"])
 
 
+async def _proposal(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    """A published official proposal in a proposals component of alpha's process (the module is enabled in
+    both communes, so that beta's answers come from tenancy, not from the module switch)."""
+    for slug in ("alpha", "beta"):
+        r = await client.put(
+            f"/v1/communes/{slug}/modules/proposals", json={}, headers=world.headers("platform")
+        )
+        assert r.status_code == 200, r.text
+    process = f"/v1/communes/alpha/processes/{ids['process_id']}"
+    r = await client.post(
+        f"{process}/components",
+        json={
+            "module_key": "proposals",
+            "name": {"fr": "Idées"},
+            "step_settings": {ids["phase_id"]: {"creation_enabled": True}},
+        },
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    component = f"{process}/components/{r.json()['id']}"
+    ids["proposals_component"] = r.json()["id"]
+    assert (await client.post(f"{component}/publish", headers=world.headers("admin"))).status_code == 200
+    r = await client.put(
+        f"{process}/active-phase", json={"phase_id": ids["phase_id"]}, headers=world.headers("admin")
+    )
+    assert r.status_code == 200, r.text
+    proposals = f"/v1/communes/alpha/proposals/components/{ids['proposals_component']}/proposals"
+    r = await client.post(
+        proposals,
+        json={"title": {"fr": "Un potager"}, "body": {"fr": "Un potager partagé."}, "official": True},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    proposal_id = str(r.json()["id"])
+    r = await client.post(f"{proposals}/{proposal_id}/publish", headers=world.headers("admin"))
+    assert r.status_code == 200, r.text
+    return proposal_id
+
+
+async def _criterion(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    r = await client.post(
+        f"/v1/communes/alpha/proposals/components/{ids['proposals_component']}/criteria",
+        json={"label": {"fr": "Intérêt général"}},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def _state_token(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    r = await client.post(
+        f"/v1/communes/alpha/proposals/components/{ids['proposals_component']}/states",
+        json={"token": "feasible", "name": {"fr": "Faisable"}},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    return "feasible"
+
+
+async def _user(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    return str(world.users["participant"].id)
+
+
+async def _accountability_status(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    """A status of an accountability component of alpha's process (the module is enabled in both communes),
+    whose result (``result_id``, linked to the proposal) has a milestone (``milestone_id``)."""
+    for slug in ("alpha", "beta"):
+        r = await client.put(
+            f"/v1/communes/{slug}/modules/accountability", json={}, headers=world.headers("platform")
+        )
+        assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/v1/communes/alpha/processes/{ids['process_id']}/components",
+        json={"module_key": "accountability", "name": {"fr": "Suivi"}},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    base = f"/v1/communes/alpha/accountability/components/{r.json()['id']}"
+    ids["accountability_component"] = base
+    r = await client.post(
+        f"{base}/statuses", json={"key": "works", "name": {"fr": "Travaux"}}, headers=world.headers("admin")
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def _accountability_result(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    base = ids["accountability_component"]
+    r = await client.post(
+        f"{base}/results", json={"title": {"fr": "Un potager"}}, headers=world.headers("admin")
+    )
+    assert r.status_code == 201, r.text
+    result_id = str(r.json()["id"])
+    r = await client.post(
+        f"{base}/results/{result_id}/milestones",
+        json={"entry_date": "2026-05-01", "title": {"fr": "Travaux"}},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    ids["milestone_id"] = str(r.json()["id"])
+    return result_id
+
+
+async def _accountability_milestone(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    return ids["milestone_id"]
+
+
+async def _budget(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    """A budget of a budgets component of alpha's process (the module is enabled in both communes)."""
+    for slug in ("alpha", "beta"):
+        r = await client.put(
+            f"/v1/communes/{slug}/modules/budgets", json={}, headers=world.headers("platform")
+        )
+        assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/v1/communes/alpha/processes/{ids['process_id']}/components",
+        json={"module_key": "budgets", "name": {"fr": "Budget"}},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    ids["budgets_component"] = base = f"/v1/communes/alpha/budgets/components/{r.json()['id']}/budgets"
+    r = await client.post(
+        base, json={"title": {"fr": "Ville"}, "total_amount": 1000}, headers=world.headers("admin")
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def _budget_project(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    url = f"{ids['budgets_component']}/{ids['budget_id']}/projects"
+    r = await client.post(url, json={"title": {"fr": "Banc"}, "cost": 10}, headers=world.headers("admin"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def _budget_count_run(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    """A count run of the budget, whose vote is closed for it."""
+    budget = f"{ids['budgets_component']}/{ids['budget_id']}"
+    assert (await client.post(f"{budget}/close", headers=world.headers("admin"))).status_code == 200
+    r = await client.post(f"{budget}/count-runs", json={}, headers=world.headers("admin"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 FACTORIES: dict[str, Factory] = {
     "api_key_id": _api_key,
     "process_id": _process,
@@ -97,6 +241,16 @@ FACTORIES: dict[str, Factory] = {
     "membership_id": _membership,
     "verification_id": _verification,
     "resource_id": _public_history,
+    "proposal_id": _proposal,
+    "criterion_id": _criterion,
+    "token": _state_token,
+    "user_id": _user,
+    "status_id": _accountability_status,
+    "result_id": _accountability_result,
+    "milestone_id": _accountability_milestone,
+    "budget_id": _budget,
+    "project_id": _budget_project,
+    "run_id": _budget_count_run,
 }
 # Path parameters that are not ids, and the value they take in the calls.
 FIXED_PARAMS = {"commune": "beta", "key": "example", "resource_module": "spaces", "resource_type": "process"}

@@ -1,0 +1,38 @@
+"""Participatory budgets: budgets and projects, ballots (knapsack, approval, cumulative) cast online or on
+paper with one vote per verified person, secret once the vote closes, counted by a published rule (greedy
+or the Method of Equal Shares, the pure ``counting`` package) with results anyone can recount from the
+published Pabulib export. See ``docs/modules/budgets.md``."""
+
+from __future__ import annotations
+
+from civicapi.modules.budgets.handlers import SUBSCRIPTIONS, erase_personal_data, export_personal_data
+from civicapi.modules.budgets.models import MODELS
+from civicapi.modules.budgets.permissions import PERMISSIONS
+from civicapi.modules.budgets.router import router
+from civicapi.modules.budgets.settings import BudgetsComponentSettings, BudgetsStepSettings
+from civicapi.registry import CivicModule
+
+module = CivicModule(
+    key="budgets",
+    title={
+        "fr": "Budgets participatifs",
+        "nl": "Burgerbegrotingen",
+        "en": "Participatory budgets",
+        "de": "Bürgerhaushalte",
+    },
+    description={
+        "fr": "Vote sur des projets dans un budget, dépouillement public et vérifiable.",
+        "en": "Voting on projects within a budget, with a public and verifiable count.",
+    },
+    router=router,
+    models=MODELS,
+    permissions=PERMISSIONS,
+    component_settings_schema=BudgetsComponentSettings,
+    step_settings_schema=BudgetsStepSettings,
+    subscriptions=SUBSCRIPTIONS,
+    export_personal_data=export_personal_data,
+    erase_personal_data=erase_personal_data,
+    version="1",
+)
+
+__all__ = ["module"]

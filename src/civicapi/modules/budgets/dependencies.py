@@ -1,0 +1,107 @@
+"""Path resources of the budgets module, validated once: the component (a budgets component of the
+current commune that the caller may see, with its settings for today), a budget of it, a project of that
+budget, a count run; and the callers of the routes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Header, Path
+
+from civicapi.communes.dependencies import Caller, CallerDep, require
+from civicapi.core.deps import SessionDep
+from civicapi.core.errors import Unauthorized
+from civicapi.identity.models import User
+from civicapi.modules.budgets import permissions, service, service_count
+from civicapi.modules.budgets.exceptions import VoteForbidden
+from civicapi.modules.budgets.models import Budget, CountRun, Project
+from civicapi.modules.budgets.settings import BudgetsComponentSettings, BudgetsStepSettings, ComponentContext
+from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
+from civicapi.spaces.service import today_in
+
+KEY = "budgets"
+
+BudgetId = Annotated[uuid.UUID, Path(description="The budget's id.")]
+ProjectId = Annotated[uuid.UUID, Path(description="The project's id.")]
+RunId = Annotated[uuid.UUID, Path(description="The count run's id.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retrying with the same key and body returns the first answer; another body is a 422.",
+    ),
+]
+IfMatch = Annotated[str | None, Header(description="ETag from a previous read; a stale one gets 412.")]
+
+BudgetsComponent = Annotated[ResolvedComponent, Depends(component_dependency(KEY))]
+
+ManageBudgets = Annotated[Caller, Depends(require(permissions.MANAGE))]
+CountBudgets = Annotated[Caller, Depends(require(permissions.COUNT))]
+PaperBallots = Annotated[Caller, Depends(require(permissions.PAPER_BALLOTS))]
+
+
+async def get_context(resolved: BudgetsComponent, caller: CallerDep) -> ComponentContext:
+    settings, step = resolved.settings, resolved.step_settings
+    assert isinstance(settings, BudgetsComponentSettings) and isinstance(step, BudgetsStepSettings)
+    return ComponentContext(
+        commune=caller.commune,
+        component=resolved.component,
+        process=resolved.process,
+        settings=settings,
+        step=step,
+        today=today_in(caller.commune.timezone),
+    )
+
+
+CurrentContext = Annotated[ComponentContext, Depends(get_context)]
+"""The budgets component of the path, with its settings for today."""
+
+
+async def person(caller: CallerDep) -> User:
+    """The logged-in person (401 anonymous); API keys act for integrators, never vote (403)."""
+    if caller.api_key is not None:
+        raise VoteForbidden("API keys do not vote: people vote with their own token", reason="people_only")
+    if caller.user is None:
+        raise Unauthorized("authentication required")
+    return caller.user
+
+
+Person = Annotated[User, Depends(person)]
+
+
+async def valid_budget(budget_id: BudgetId, ctx: CurrentContext, session: SessionDep) -> Budget:
+    return await service.get_budget(session, ctx, budget_id)
+
+
+CurrentBudget = Annotated[Budget, Depends(valid_budget)]
+
+
+async def valid_project(project_id: ProjectId, budget: CurrentBudget, session: SessionDep) -> Project:
+    return await service.get_project(session, budget, project_id)
+
+
+CurrentProject = Annotated[Project, Depends(valid_project)]
+
+
+async def valid_run(run_id: RunId, budget: CurrentBudget, session: SessionDep) -> CountRun:
+    return await service_count.get_run(session, budget, run_id)
+
+
+CurrentRun = Annotated[CountRun, Depends(valid_run)]
+
+# Paths under the module's mount point, /v1/communes/{commune}/budgets.
+COMPONENT = "/components/{component_id}"
+BUDGETS = COMPONENT + "/budgets"
+BUDGET = BUDGETS + "/{budget_id}"
+PROJECTS = BUDGET + "/projects"
+PROJECT = PROJECTS + "/{project_id}"
+BALLOT = BUDGET + "/ballot"
+RUNS = BUDGET + "/count-runs"
+RUN = RUNS + "/{run_id}"
+
+
+def budget_url(ctx: ComponentContext, budget_id: uuid.UUID) -> str:
+    return f"/v1/communes/{ctx.commune.slug}/budgets/components/{ctx.component_id}/budgets/{budget_id}"

@@ -1,0 +1,144 @@
+"""What the budgets module does when others speak: the proposals module's events (kept as candidates for
+import), and the platform's personal-data hooks.
+
+Erasure keeps every vote counted: a cast ballot stays, its register entry loses the account (the identity
+key stays, so the person cannot vote again with a new account); a ballot still being built (never cast)
+goes, with the person's idempotency records.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.core.events import Event
+from civicapi.modules.budgets.models import (
+    DRAFT,
+    Ballot,
+    BallotItem,
+    IdempotencyRecord,
+    ProposalCandidate,
+    Voter,
+)
+
+log = logging.getLogger(__name__)
+
+PUBLISHED = "proposals.published"
+ANSWERED = "proposals.answered"
+WITHDRAWN = "proposals.withdrawn"
+
+
+class ProposalPayload(BaseModel):
+    """The keys of the proposals module's event payloads this module reads (``contract.py`` there)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    proposal_id: uuid.UUID
+    component_id: uuid.UUID
+    process_id: uuid.UUID
+    reference: str | None = None
+    title: dict[str, str]
+    body: dict[str, str] | None = None
+    category: str | None = None
+    district: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    state: str | None = None
+    accepted: bool | None = None
+    cost: int | None = None
+
+
+async def _upsert(event: Event, session: AsyncSession, **changes: Any) -> None:
+    if event.commune_id is None:
+        return
+    try:
+        data = ProposalPayload.model_validate(event.payload)
+    except ValidationError:
+        log.warning("ignoring %s event with an unexpected payload", event.name)
+        return
+    stmt = select(ProposalCandidate).where(
+        ProposalCandidate.commune_id == event.commune_id, ProposalCandidate.proposal_id == data.proposal_id
+    )
+    row = (await session.execute(stmt)).scalar_one_or_none()
+    if row is None:
+        row = ProposalCandidate(commune_id=event.commune_id, proposal_id=data.proposal_id)
+        session.add(row)
+    row.source_component_id = data.component_id
+    row.process_id = data.process_id
+    row.reference = (data.reference or "")[:40] or None
+    row.title = data.title
+    if data.body is not None:
+        row.body = data.body
+    row.category = (data.category or "")[:60] or None
+    row.district = (data.district or "")[:60] or None
+    row.address = (data.address or "")[:300] or None
+    row.latitude, row.longitude = data.latitude, data.longitude
+    if event.name == ANSWERED:
+        row.state = data.state
+        row.accepted = bool(data.accepted)
+        row.cost = data.cost
+    for name, value in changes.items():
+        setattr(row, name, value)
+    await session.flush()
+
+
+async def on_published(event: Event, session: AsyncSession) -> None:
+    await _upsert(event, session, withdrawn=False)
+
+
+async def on_answered(event: Event, session: AsyncSession) -> None:
+    await _upsert(event, session)
+
+
+async def on_withdrawn(event: Event, session: AsyncSession) -> None:
+    await _upsert(event, session, withdrawn=True)
+
+
+SUBSCRIPTIONS = {PUBLISHED: on_published, ANSWERED: on_answered, WITHDRAWN: on_withdrawn}
+
+
+async def export_personal_data(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
+    """Where the person takes part; while a vote is open, their own ballot's choices too."""
+    rows = (
+        await session.execute(select(Voter).where(Voter.user_id == user_id).order_by(Voter.created_at))
+    ).scalars()
+    out = []
+    for voter in rows:
+        choices = None
+        if voter.ballot_id is not None:
+            items = await session.execute(
+                select(BallotItem.project_id, BallotItem.points).where(
+                    BallotItem.ballot_id == voter.ballot_id
+                )
+            )
+            choices = [{"project_id": str(pid), "points": points} for pid, points in items.all()]
+        out.append(
+            {
+                "commune_id": str(voter.commune_id),
+                "budget_id": str(voter.budget_id),
+                "status": voter.status,
+                "channel": voter.channel,
+                "voted_at": voter.voted_at.isoformat() if voter.voted_at else None,
+                "choices": choices,
+            }
+        )
+    return {"votes": out}
+
+
+async def erase_personal_data(session: AsyncSession, user_id: uuid.UUID) -> None:
+    drafts = select(Voter.ballot_id).where(Voter.user_id == user_id, Voter.status == DRAFT)
+    draft_ids = [row[0] for row in (await session.execute(drafts)).all() if row[0] is not None]
+    await session.execute(delete(Voter).where(Voter.user_id == user_id, Voter.status == DRAFT))
+    if draft_ids:
+        await session.execute(delete(Ballot).where(Ballot.id.in_(draft_ids)))
+    await session.execute(update(Voter).where(Voter.user_id == user_id).values(user_id=None))
+    await session.execute(
+        update(Voter).where(Voter.entered_by_user_id == user_id).values(entered_by_user_id=None)
+    )
+    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.owner == f"user:{user_id}"))

@@ -1,0 +1,196 @@
+"""SQL of budgets, projects and proposal candidates, scoped to one commune."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+
+from civicapi.core.db.repository import CommuneScopedRepository
+from civicapi.core.links import ResourceLink
+from civicapi.core.pagination import PageParams, keyset_page
+from civicapi.modules.budgets.models import (
+    CHECKED_OUT,
+    SEALED,
+    Ballot,
+    BallotItem,
+    Budget,
+    Project,
+    ProposalCandidate,
+)
+
+PROPOSAL_LINK = "included_proposals"
+"""``budgets/project --included_proposals--> proposals/proposal``."""
+
+
+class BudgetRepository(CommuneScopedRepository[Budget]):
+    model = Budget
+    resource_name = "budget"
+
+    def of_component(self, component_id: uuid.UUID) -> Select[Any]:
+        return self.base_statement().where(Budget.component_id == component_id)
+
+    async def page(self, component_id: uuid.UUID, params: PageParams) -> tuple[list[Budget], str | None]:
+        return await keyset_page(
+            self.session,
+            self.of_component(component_id),
+            params=params,
+            sorts={"position": Budget.position, "created_at": Budget.created_at},
+            default_sort="position",
+            id_column=Budget.id,
+        )
+
+    async def all_of_component(self, component_id: uuid.UUID) -> list[Budget]:
+        return await self.all(self.of_component(component_id).order_by(Budget.position, Budget.id))
+
+    async def in_component(self, component_id: uuid.UUID, budget_id: uuid.UUID) -> Budget | None:
+        return await self.first(self.of_component(component_id).where(Budget.id == budget_id))
+
+    async def projects_count(self, budget_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        if not budget_ids:
+            return {}
+        stmt = (
+            select(Project.budget_id, func.count())
+            .where(Project.commune_id == self.commune_id, Project.budget_id.in_(list(budget_ids)))
+            .group_by(Project.budget_id)
+        )
+        return {row[0]: int(row[1]) for row in (await self.session.execute(stmt)).all()}
+
+    async def ballots_count(self, budget_id: uuid.UUID, statuses: Sequence[str]) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(Ballot)
+            .where(
+                Ballot.commune_id == self.commune_id,
+                Ballot.budget_id == budget_id,
+                Ballot.status.in_(list(statuses)),
+            )
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+
+class ProjectRepository(CommuneScopedRepository[Project]):
+    model = Project
+    resource_name = "project"
+
+    def of_budget(self, budget_id: uuid.UUID) -> Select[Any]:
+        return self.base_statement().where(Project.budget_id == budget_id)
+
+    async def page(
+        self,
+        budget_id: uuid.UUID,
+        params: PageParams,
+        *,
+        category: str | None = None,
+        selected: bool | None = None,
+    ) -> tuple[list[Project], str | None]:
+        stmt = self.of_budget(budget_id)
+        if category is not None:
+            stmt = stmt.where(Project.category == category)
+        if selected is not None:
+            stmt = stmt.where(Project.selected.is_(selected))
+        return await keyset_page(
+            self.session,
+            stmt,
+            params=params,
+            sorts={
+                "position": Project.position,
+                "cost": Project.cost,
+                "number": Project.number,
+                "created_at": Project.created_at,
+            },
+            default_sort="position",
+            id_column=Project.id,
+        )
+
+    async def all_of_budget(self, budget_id: uuid.UUID) -> list[Project]:
+        return await self.all(
+            self.of_budget(budget_id).order_by(Project.position, Project.number, Project.id)
+        )
+
+    async def in_budget(self, budget_id: uuid.UUID, project_id: uuid.UUID) -> Project | None:
+        return await self.first(self.of_budget(budget_id).where(Project.id == project_id))
+
+    async def costs(self, budget_id: uuid.UUID) -> dict[uuid.UUID, int]:
+        stmt = select(Project.id, Project.cost).where(
+            Project.commune_id == self.commune_id, Project.budget_id == budget_id
+        )
+        return {row[0]: int(row[1]) for row in (await self.session.execute(stmt)).all()}
+
+    async def next_number(self, budget_id: uuid.UUID) -> int:
+        stmt = select(func.max(Project.number)).where(Project.budget_id == budget_id)
+        return int((await self.session.execute(stmt)).scalar_one() or 0) + 1
+
+    async def vote_counts(self, budget_id: uuid.UUID) -> dict[uuid.UUID, int]:
+        """Project id -> approvals (or points) on cast and sealed ballots."""
+        stmt = (
+            select(BallotItem.project_id, func.sum(BallotItem.points))
+            .join(Ballot, Ballot.id == BallotItem.ballot_id)
+            .where(
+                Ballot.commune_id == self.commune_id,
+                Ballot.budget_id == budget_id,
+                Ballot.status.in_([CHECKED_OUT, SEALED]),
+            )
+            .group_by(BallotItem.project_id)
+        )
+        return {row[0]: int(row[1]) for row in (await self.session.execute(stmt)).all()}
+
+    async def has_votes(self, project_id: uuid.UUID) -> bool:
+        stmt = select(BallotItem.project_id).where(BallotItem.project_id == project_id).limit(1)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def proposal_links(self, project_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """Project id -> the proposals it was imported from (core resource links), in one query."""
+        if not project_ids:
+            return {}
+        stmt = (
+            select(ResourceLink.from_id, ResourceLink.to_id)
+            .where(
+                ResourceLink.commune_id == self.commune_id,
+                ResourceLink.from_module == "budgets",
+                ResourceLink.from_type == "project",
+                ResourceLink.from_id.in_(list(project_ids)),
+                ResourceLink.name == PROPOSAL_LINK,
+            )
+            .order_by(ResourceLink.created_at, ResourceLink.id)
+        )
+        out: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for from_id, to_id in (await self.session.execute(stmt)).all():
+            out.setdefault(from_id, []).append(to_id)
+        return out
+
+    async def imported_proposals(self, component_id: uuid.UUID) -> set[uuid.UUID]:
+        stmt = select(Project.source_proposal_id).where(
+            Project.commune_id == self.commune_id,
+            Project.component_id == component_id,
+            Project.source_proposal_id.is_not(None),
+        )
+        return {row[0] for row in (await self.session.execute(stmt)).all() if row[0] is not None}
+
+    async def set_selected(self, budget_id: uuid.UUID, selected: Sequence[uuid.UUID]) -> None:
+        base = update(Project).where(Project.commune_id == self.commune_id, Project.budget_id == budget_id)
+        await self.session.execute(base.values(selected=False))
+        if selected:
+            await self.session.execute(base.where(Project.id.in_(list(selected))).values(selected=True))
+
+
+class CandidateRepository(CommuneScopedRepository[ProposalCandidate]):
+    model = ProposalCandidate
+    resource_name = "proposal"
+
+    async def by_proposal(self, proposal_id: uuid.UUID) -> ProposalCandidate | None:
+        return await self.first(self.base_statement().where(ProposalCandidate.proposal_id == proposal_id))
+
+    async def accepted_in_process(
+        self, process_id: uuid.UUID, source_component_id: uuid.UUID | None
+    ) -> list[ProposalCandidate]:
+        stmt = self.base_statement().where(
+            ProposalCandidate.process_id == process_id,
+            ProposalCandidate.accepted.is_(True),
+            ProposalCandidate.withdrawn.is_(False),
+        )
+        if source_component_id is not None:
+            stmt = stmt.where(ProposalCandidate.source_component_id == source_component_id)
+        return await self.all(stmt.order_by(ProposalCandidate.reference, ProposalCandidate.proposal_id))

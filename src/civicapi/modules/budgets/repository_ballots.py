@@ -1,0 +1,264 @@
+"""SQL of ballots, the register of voters and idempotency records. Totals change by conditional
+``UPDATE``s: the database decides whether an addition still fits, so racing requests never pass a cap."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, func, insert, select, update
+
+from civicapi.core.db.repository import CommuneScopedRepository
+from civicapi.modules.budgets.models import (
+    DRAFT,
+    Ballot,
+    BallotExport,
+    BallotItem,
+    IdempotencyRecord,
+    Project,
+    Voter,
+)
+from civicapi.modules.budgets.rules import Line
+
+BATCH = 1000
+NO_SYNC = {"synchronize_session": False}
+"""Bulk statements here never update objects already in the session: services re-read what they show."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    """What a ballot in progress may not pass; None: no such cap."""
+
+    total_cost: int | None = None
+    projects_count: int | None = None
+    points_total: int | None = None
+
+
+class BallotRepository(CommuneScopedRepository[Ballot]):
+    model = Ballot
+    resource_name = "ballot"
+
+    async def lines(self, ballot_id: uuid.UUID) -> list[Line]:
+        stmt = (
+            select(BallotItem.project_id, Project.cost, BallotItem.points)
+            .join(Project, Project.id == BallotItem.project_id)
+            .where(BallotItem.ballot_id == ballot_id)
+            .order_by(Project.position, Project.number)
+        )
+        return [Line(row[0], int(row[1]), int(row[2])) for row in (await self.session.execute(stmt)).all()]
+
+    async def add_line(self, ballot_id: uuid.UUID, line: Line, caps: Caps) -> bool:
+        """Raise the draft's totals by ``line`` if every cap still holds (one conditional UPDATE, which also
+        locks the ballot's row until the end of the transaction), then add the item. False: a cap or the
+        status refused it, nothing changed."""
+        stmt = (
+            update(Ballot)
+            .where(Ballot.id == ballot_id, Ballot.status == DRAFT)
+            .values(
+                total_cost=Ballot.total_cost + line.cost,
+                points_total=Ballot.points_total + line.points,
+                projects_count=Ballot.projects_count + 1,
+            )
+        )
+        if caps.total_cost is not None:
+            stmt = stmt.where(Ballot.total_cost + line.cost <= caps.total_cost)
+        if caps.projects_count is not None:
+            stmt = stmt.where(Ballot.projects_count + 1 <= caps.projects_count)
+        if caps.points_total is not None:
+            stmt = stmt.where(Ballot.points_total + line.points <= caps.points_total)
+        result: CursorResult[Any] = await self.session.execute(  # type: ignore[assignment]
+            stmt, execution_options=NO_SYNC
+        )
+        if result.rowcount != 1:
+            return False
+        await self.session.execute(
+            insert(BallotItem).values(
+                commune_id=self.commune_id,
+                ballot_id=ballot_id,
+                project_id=line.project_id,
+                points=line.points,
+            )
+        )
+        return True
+
+    async def has_item(self, ballot_id: uuid.UUID, project_id: uuid.UUID) -> int | None:
+        stmt = select(BallotItem.points).where(
+            BallotItem.ballot_id == ballot_id, BallotItem.project_id == project_id
+        )
+        points = (await self.session.execute(stmt)).scalar_one_or_none()
+        return None if points is None else int(points)
+
+    async def remove_line(self, ballot_id: uuid.UUID, project_id: uuid.UUID, cost: int) -> bool:
+        result: CursorResult[Any] = await self.session.execute(  # type: ignore[assignment]
+            delete(BallotItem)
+            .where(BallotItem.ballot_id == ballot_id, BallotItem.project_id == project_id)
+            .returning(BallotItem.points),
+            execution_options=NO_SYNC,
+        )
+        removed = result.scalar_one_or_none()
+        if removed is None:
+            return False
+        await self.session.execute(
+            update(Ballot)
+            .where(Ballot.id == ballot_id)
+            .values(
+                total_cost=Ballot.total_cost - cost,
+                points_total=Ballot.points_total - int(removed),
+                projects_count=Ballot.projects_count - 1,
+            ),
+            execution_options=NO_SYNC,
+        )
+        return True
+
+    async def set_status(self, ballot_id: uuid.UUID, *, from_: Sequence[str], to: str) -> bool:
+        """Conditional status change (locks the row): False when the ballot was not in ``from_``."""
+        result: CursorResult[Any] = await self.session.execute(  # type: ignore[assignment]
+            update(Ballot).where(Ballot.id == ballot_id, Ballot.status.in_(list(from_))).values(status=to),
+            execution_options=NO_SYNC,
+        )
+        return result.rowcount == 1
+
+    async def replace_lines(self, ballot_id: uuid.UUID, lines: Sequence[Line]) -> None:
+        await self.session.execute(
+            delete(BallotItem).where(BallotItem.ballot_id == ballot_id), execution_options=NO_SYNC
+        )
+        await self.insert_items(ballot_id, lines)
+        await self.session.execute(
+            update(Ballot)
+            .where(Ballot.id == ballot_id)
+            .values(
+                total_cost=sum(line.cost for line in lines),
+                points_total=sum(line.points for line in lines),
+                projects_count=len(lines),
+            ),
+            execution_options=NO_SYNC,
+        )
+
+    async def insert_items(self, ballot_id: uuid.UUID, lines: Sequence[Line]) -> None:
+        if lines:
+            await self.session.execute(
+                insert(BallotItem),
+                [
+                    {
+                        "commune_id": self.commune_id,
+                        "ballot_id": ballot_id,
+                        "project_id": line.project_id,
+                        "points": line.points,
+                    }
+                    for line in lines
+                ],
+            )
+
+    async def bulk_insert(self, ballots: Sequence[dict[str, Any]], items: Sequence[dict[str, Any]]) -> None:
+        """Insert many ballots and items (dicts of column values, ``commune_id`` added here)."""
+        for rows, table in ((ballots, Ballot), (items, BallotItem)):
+            for start in range(0, len(rows), BATCH):
+                batch = [{**row, "commune_id": self.commune_id} for row in rows[start : start + BATCH]]
+                await self.session.execute(insert(table), batch)
+
+    async def items_of(self, budget_id: uuid.UUID, status: str) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
+        """(ballot id, project id, points) of every ballot of ``status`` in the budget."""
+        stmt = (
+            select(BallotItem.ballot_id, BallotItem.project_id, BallotItem.points)
+            .join(Ballot, Ballot.id == BallotItem.ballot_id)
+            .where(
+                Ballot.commune_id == self.commune_id, Ballot.budget_id == budget_id, Ballot.status == status
+            )
+        )
+        return [(r[0], r[1], int(r[2])) for r in (await self.session.execute(stmt)).all()]
+
+    async def of_budget(self, budget_id: uuid.UUID, status: str) -> list[Ballot]:
+        stmt = self.base_statement().where(Ballot.budget_id == budget_id, Ballot.status == status)
+        return await self.all(stmt.order_by(Ballot.position, Ballot.id))
+
+    async def delete_of_budget(self, budget_id: uuid.UUID, statuses: Sequence[str]) -> None:
+        await self.session.execute(
+            delete(Ballot).where(
+                Ballot.commune_id == self.commune_id,
+                Ballot.budget_id == budget_id,
+                Ballot.status.in_(list(statuses)),
+            ),
+            execution_options=NO_SYNC,
+        )
+
+
+class VoterRepository(CommuneScopedRepository[Voter]):
+    model = Voter
+    resource_name = "voter"
+
+    async def of_user(self, budget_id: uuid.UUID, user_id: uuid.UUID) -> Voter | None:
+        return await self.first(
+            self.base_statement().where(Voter.budget_id == budget_id, Voter.user_id == user_id)
+        )
+
+    async def of_key(self, budget_id: uuid.UUID, voter_key: str) -> Voter | None:
+        return await self.first(
+            self.base_statement().where(Voter.budget_id == budget_id, Voter.voter_key == voter_key)
+        )
+
+    async def in_component(self, component_id: uuid.UUID, voter_key: str) -> list[Voter]:
+        return await self.all(
+            self.base_statement().where(Voter.component_id == component_id, Voter.voter_key == voter_key)
+        )
+
+    async def mark_voted(self, voter_id: uuid.UUID, **values: Any) -> bool:
+        result: CursorResult[Any] = await self.session.execute(  # type: ignore[assignment]
+            update(Voter).where(Voter.id == voter_id).values(status="voted", **values),
+            execution_options=NO_SYNC,
+        )
+        return result.rowcount == 1
+
+    async def unlink_budget(self, budget_id: uuid.UUID) -> None:
+        """Secrecy: no register row points to a ballot any more; drafts (never cast) go."""
+        await self.session.execute(
+            delete(Voter).where(
+                Voter.commune_id == self.commune_id, Voter.budget_id == budget_id, Voter.status == DRAFT
+            ),
+            execution_options=NO_SYNC,
+        )
+        await self.session.execute(
+            update(Voter)
+            .where(Voter.commune_id == self.commune_id, Voter.budget_id == budget_id)
+            .values(ballot_id=None),
+            execution_options=NO_SYNC,
+        )
+
+    async def count_voted(self, budget_id: uuid.UUID) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(Voter)
+            .where(Voter.commune_id == self.commune_id, Voter.budget_id == budget_id, Voter.status == "voted")
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+
+class IdempotencyRepository(CommuneScopedRepository[IdempotencyRecord]):
+    model = IdempotencyRecord
+    resource_name = "idempotency record"
+
+    async def find(self, budget_id: uuid.UUID, owner: str, key: str) -> IdempotencyRecord | None:
+        return await self.first(
+            self.base_statement().where(
+                IdempotencyRecord.budget_id == budget_id,
+                IdempotencyRecord.owner == owner,
+                IdempotencyRecord.key == key,
+            )
+        )
+
+    async def delete_of_budget(self, budget_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.commune_id == self.commune_id, IdempotencyRecord.budget_id == budget_id
+            ),
+            execution_options=NO_SYNC,
+        )
+
+
+class ExportRepository(CommuneScopedRepository[BallotExport]):
+    model = BallotExport
+    resource_name = "ballot export"
+
+    async def of_budget(self, budget_id: uuid.UUID) -> BallotExport | None:
+        return await self.first(self.base_statement().where(BallotExport.budget_id == budget_id))

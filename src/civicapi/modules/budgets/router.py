@@ -1,0 +1,12 @@
+"""The module's router, mounted at ``/v1/communes/{commune}/budgets`` (404 when the commune has not enabled
+the module). Routes are grouped by use case in ``router_*.py``; they do HTTP only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from civicapi.modules.budgets import router_ballots, router_budgets, router_projects, router_results
+
+router = APIRouter()
+for part in (router_budgets, router_projects, router_ballots, router_results):
+    router.include_router(part.router)

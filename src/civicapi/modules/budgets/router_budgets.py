@@ -1,0 +1,169 @@
+"""HTTP routes of budgets: list, create, read, edit, delete; where the caller may vote; closing a vote;
+importing a Pabulib file as a budget."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.communes.dependencies import CallerDep
+from civicapi.core.deps import SessionDep
+from civicapi.core.errors import problem_responses
+from civicapi.core.etag import check_if_match, etag_for
+from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.modules.budgets import service, service_close, service_pabulib, service_read
+from civicapi.modules.budgets.dependencies import (
+    BUDGET,
+    BUDGETS,
+    COMPONENT,
+    CurrentBudget,
+    CurrentContext,
+    IfMatch,
+    ManageBudgets,
+    budget_url,
+)
+from civicapi.modules.budgets.models import Budget
+from civicapi.modules.budgets.schemas import BudgetCreate, BudgetRead, BudgetUpdate
+from civicapi.modules.budgets.schemas_ballots import EligibilityRead, PabulibImportRead
+from civicapi.modules.budgets.settings import ComponentContext
+
+router = APIRouter()
+
+PB_MEDIA_TYPE = "text/plain"
+
+
+async def _read(
+    session: AsyncSession, ctx: ComponentContext, budget: Budget, response: Response
+) -> BudgetRead:
+    response.headers["ETag"] = etag_for(budget.id, budget.updated_at)
+    return await service.read_budget(session, ctx, budget)
+
+
+@router.get(
+    BUDGETS,
+    operation_id="budgets_list",
+    summary="List the budgets of a component",
+    responses=problem_responses(404, 422),
+)
+async def list_budgets(
+    request: Request, response: Response, ctx: CurrentContext, session: SessionDep, page: PageParamsDep
+) -> Page[BudgetRead]:
+    """Sorts: `position` (default), `created_at`."""
+    items, cursor = await service.list_budgets(session, ctx, page)
+    set_link_header(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.post(
+    BUDGETS,
+    operation_id="budgets_create",
+    summary="Create a budget",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def create_budget(
+    caller: ManageBudgets, body: BudgetCreate, ctx: CurrentContext, session: SessionDep, response: Response
+) -> BudgetRead:
+    budget = await service.create_budget(session, ctx, body)
+    response.headers["Location"] = budget_url(ctx, budget.id)
+    return await _read(session, ctx, budget, response)
+
+
+@router.get(BUDGET, operation_id="budgets_get", summary="One budget", responses=problem_responses(404))
+async def get_budget(
+    budget: CurrentBudget, ctx: CurrentContext, session: SessionDep, response: Response
+) -> BudgetRead:
+    return await _read(session, ctx, budget, response)
+
+
+@router.patch(
+    BUDGET,
+    operation_id="budgets_update",
+    summary="Edit a budget (the fields sent)",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def update_budget(
+    caller: ManageBudgets,
+    body: BudgetUpdate,
+    budget: CurrentBudget,
+    ctx: CurrentContext,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> BudgetRead:
+    await check_if_match(session, budget, if_match)
+    budget = await service.update_budget(session, ctx, budget, body)
+    return await _read(session, ctx, budget, response)
+
+
+@router.delete(
+    BUDGET,
+    operation_id="budgets_delete",
+    summary="Delete a budget without cast ballots",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def delete_budget(
+    caller: ManageBudgets, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
+) -> None:
+    await service.delete_budget(session, ctx, budget)
+
+
+@router.get(
+    COMPONENT + "/eligibility",
+    operation_id="budgets_eligibility",
+    summary="Where the caller may vote in this component, and where they already do",
+    responses=problem_responses(404),
+)
+async def eligibility(caller: CallerDep, ctx: CurrentContext, session: SessionDep) -> EligibilityRead:
+    return await service_read.eligibility(session, ctx, caller.user.id if caller.user else None)
+
+
+@router.post(
+    BUDGET + "/close",
+    operation_id="budgets_close",
+    summary="Close the vote: seal the ballots, unlink them from voters, publish the export's SHA-256",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def close_vote(
+    caller: ManageBudgets, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep, response: Response
+) -> BudgetRead:
+    budget = await service_close.close_vote(session, ctx, budget)
+    return await _read(session, ctx, budget, response)
+
+
+@router.post(
+    BUDGETS + "/pabulib",
+    operation_id="budgets_import_pabulib",
+    summary="Create a closed budget with the projects and ballots of a Pabulib file",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 404, 413, 422),
+    openapi_extra={
+        "requestBody": {"required": True, "content": {PB_MEDIA_TYPE: {"schema": {"type": "string"}}}}
+    },
+)
+async def import_pabulib(
+    caller: ManageBudgets,
+    request: Request,
+    ctx: CurrentContext,
+    session: SessionDep,
+    response: Response,
+    title: Annotated[str | None, Query(max_length=200, description="Title (default: the file's)")] = None,
+) -> PabulibImportRead:
+    """The body is the `.pb` file as UTF-8 text (CRLF or LF line endings)."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    budget, election = await service_pabulib.import_pabulib(session, ctx, text, title=title)
+    response.headers["Location"] = budget_url(ctx, budget.id)
+    assert budget.ballots_sha256 is not None
+    return PabulibImportRead(
+        budget_id=budget.id,
+        projects=len(election.projects),
+        ballots=len(election.ballots),
+        ballots_sha256=budget.ballots_sha256,
+    )

@@ -1,0 +1,127 @@
+"""HTTP routes of counting and results: count runs (admins), published results, and the anonymised
+ballots as a Pabulib file (public once the vote is closed, with its SHA-256)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, BackgroundTasks, Response, status
+
+from civicapi.core.deps import DatabaseDep, SessionDep
+from civicapi.core.errors import NotFound, problem_responses
+from civicapi.modules.budgets import service_count, service_pabulib
+from civicapi.modules.budgets.dependencies import (
+    BUDGET,
+    RUN,
+    RUNS,
+    CountBudgets,
+    CurrentBudget,
+    CurrentContext,
+    CurrentRun,
+    budget_url,
+)
+from civicapi.modules.budgets.models import CountRun
+from civicapi.modules.budgets.schemas_ballots import CountCreate, CountRunRead, ResultsRead
+
+router = APIRouter()
+
+PB_HEADERS = {"X-Content-SHA256": {"description": "SHA-256 (hex) of the body, as published at close."}}
+
+
+def run_read(run: CountRun) -> CountRunRead:
+    return CountRunRead.model_validate(run, from_attributes=True)
+
+
+@router.post(
+    RUNS,
+    operation_id="budgets_count",
+    summary="Count a closed vote (in the background for large elections) and publish the results",
+    status_code=status.HTTP_201_CREATED,
+    responses={**problem_responses(401, 403, 404, 409, 422), 202: {"description": "Queued: poll the run."}},
+)
+async def start_count(
+    caller: CountBudgets,
+    body: CountCreate,
+    budget: CurrentBudget,
+    ctx: CurrentContext,
+    session: SessionDep,
+    db: DatabaseDep,
+    response: Response,
+    background: BackgroundTasks,
+) -> CountRunRead:
+    """201 with the finished run (`done` or `failed`) when counted within the request; 202 with a
+    `queued` run otherwise: `GET .../count-runs/{run_id}` until it is `done` or `failed`."""
+    user_id = caller.user.id if caller.user is not None else None
+    run, queued = await service_count.start_count(session, ctx, budget, body, user_id=user_id)
+    response.headers["Location"] = f"{budget_url(ctx, budget.id)}/count-runs/{run.id}"
+    if queued:
+        response.status_code = status.HTTP_202_ACCEPTED
+        background.add_task(service_count.run_in_background, db, ctx.commune_id, budget.id, run.id)
+    return run_read(run)
+
+
+@router.get(
+    RUNS,
+    operation_id="budgets_count_runs_list",
+    summary="The latest count runs of a budget",
+    responses=problem_responses(401, 403, 404),
+)
+async def list_runs(
+    caller: CountBudgets, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
+) -> list[CountRunRead]:
+    return [run_read(r) for r in await service_count.list_runs(session, budget)]
+
+
+@router.get(
+    RUN,
+    operation_id="budgets_count_runs_get",
+    summary="One count run",
+    responses=problem_responses(401, 403, 404),
+)
+async def get_run(caller: CountBudgets, run: CurrentRun) -> CountRunRead:
+    return run_read(run)
+
+
+@router.post(
+    RUN + "/publish",
+    operation_id="budgets_count_runs_publish",
+    summary="Publish the results of a finished count run",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def publish_run(
+    caller: CountBudgets, run: CurrentRun, budget: CurrentBudget, session: SessionDep
+) -> ResultsRead:
+    budget = await service_count.publish_results(session, budget, run)
+    return service_count.results_read(budget)
+
+
+@router.get(
+    BUDGET + "/results",
+    operation_id="budgets_results_get",
+    summary="The published results, project by project, with why each was funded or not",
+    responses=problem_responses(404),
+)
+async def get_results(budget: CurrentBudget) -> ResultsRead:
+    return service_count.results_read(budget)
+
+
+@router.get(
+    BUDGET + "/ballots.pb",
+    operation_id="budgets_ballots_export",
+    summary="The anonymised ballots and projects as a Pabulib file (once the vote is closed)",
+    responses={
+        **problem_responses(404),
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "headers": PB_HEADERS},
+    },
+)
+async def export_ballots(budget: CurrentBudget, session: SessionDep) -> Response:
+    export = await service_pabulib.get_export(session, budget)
+    if export is None:
+        raise NotFound("the ballots are published when the vote closes", reason="vote_not_closed")
+    return Response(
+        export.text,
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "X-Content-SHA256": export.sha256,
+            "ETag": f'"{export.sha256}"',
+            "Content-Disposition": f'attachment; filename="budget-{budget.id}.pb"',
+        },
+    )

@@ -1,0 +1,188 @@
+"""Bodies of ballots, paper ballots, eligibility, counts and results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_LINES = 500
+
+
+class BallotSubmit(BaseModel):
+    """A whole ballot: `projects` for knapsack and approval ballots, `points` for cumulative ones."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "projects": [
+                    "0b9c1e2a-7f6d-4b1e-9a55-3c2a1f0e9d11",
+                    "5e2d7c4b-1a3f-4c8e-b6d9-8f7a6e5d4c32",
+                ]
+            }
+        },
+    )
+
+    projects: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_LINES)
+    points: dict[uuid.UUID, int] = Field(default_factory=dict, max_length=MAX_LINES)
+
+
+class BallotProjectAdd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: uuid.UUID
+    points: int = Field(default=1, ge=1, le=10_000, description="Cumulative ballots: points given to it.")
+
+
+class BallotLineRead(BaseModel):
+    project_id: uuid.UUID
+    points: int
+    cost: int
+
+
+class ViolationRead(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    reason: str
+    detail: str
+
+
+class BallotRead(BaseModel):
+    """The person's own ballot in one budget, with what is left and what checkout would say now."""
+
+    id: uuid.UUID
+    budget_id: uuid.UUID
+    status: str = Field(description="`draft` (being built) or `checked_out` (cast).")
+    channel: str
+    projects: list[BallotLineRead]
+    total_cost: int
+    remaining: int = Field(description="Budget left (may be negative only for uncapped rules).")
+    points_total: int
+    points_remaining: int | None
+    projects_count: int
+    rules: dict[str, Any]
+    can_checkout: bool
+    violations: list[ViolationRead] = Field(description="Rules checkout would refuse now.")
+    voted_at: datetime | None
+
+
+class PaperBallotCreate(BaseModel):
+    """A paper ballot: the staff member checked the person's identity document at the desk."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "identifier": "85.07.30-033.61",
+                "district": "Outremeuse",
+                "birth_year": 1985,
+                "projects": ["0b9c1e2a-7f6d-4b1e-9a55-3c2a1f0e9d11"],
+            }
+        },
+    )
+
+    identifier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64)] = Field(
+        description="The document's identifier: only its keyed hash is used, never stored in clear."
+    )
+    district: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    projects: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_LINES)
+    points: dict[uuid.UUID, int] = Field(default_factory=dict, max_length=MAX_LINES)
+
+
+class PaperBallotRead(BaseModel):
+    """The receipt of a paper ballot (the register entry, not the choices)."""
+
+    budget_id: uuid.UUID
+    voter_id: uuid.UUID = Field(description="The register entry.")
+    channel: str
+    voted_at: datetime
+    projects_count: int
+    total_cost: int
+
+
+class BudgetEligibility(BaseModel):
+    budget_id: uuid.UUID
+    may_vote: bool
+    reason: str | None = Field(description="Why not: a `budgets-vote-forbidden` or conflict reason.")
+    ballot_status: str | None = Field(description="`draft` or `checked_out` when the person has a ballot.")
+
+
+class EligibilityRead(BaseModel):
+    """Where the caller may vote in this component, and where they already do."""
+
+    voting_open: bool
+    workflow: str
+    requirements_status: str
+    district: str | None
+    budgets: list[BudgetEligibility]
+
+
+class CountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"publish": True}})
+
+    rule: str | None = Field(
+        default=None,
+        pattern=r"^(greedy|greedy_stop|mes|mes_add1)$",
+        description="Default: the component's `counting_rule`.",
+    )
+    compare_with_greedy: bool | None = None
+    publish: bool = Field(default=True, description="Publish the results when the count is done.")
+    background: bool | None = Field(
+        default=None, description="Count in the background (default: when there are over 5,000 ballots)."
+    )
+
+
+class CountRunRead(BaseModel):
+    id: uuid.UUID
+    budget_id: uuid.UUID
+    status: str = Field(description="`queued`, `running`, `done` or `failed`.")
+    rule: str
+    compare_with_greedy: bool
+    publish: bool
+    ballots_sha256: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    result: dict[str, Any] | None
+
+
+class ProjectResultRead(BaseModel):
+    project_id: uuid.UUID
+    code: str
+    title: dict[str, str]
+    cost: int
+    votes: int
+    supporters: int
+    selected: bool
+    rank: int | None
+    reason: str | None = Field(
+        description="Why not funded: `over_budget`, `stopped`, `not_affordable_by_supporters`, `no_votes`, "
+        "`greedy_preferred`."
+    )
+
+
+class ResultsRead(BaseModel):
+    budget_id: uuid.UUID
+    rule: str
+    budget: int
+    total_cost: int
+    leftover: int
+    voters: int
+    satisfied_voters: int
+    satisfied_share: float = Field(description="Voters with at least one funded project they supported.")
+    ballots_sha256: str
+    details: dict[str, Any]
+    projects: list[ProjectResultRead]
+    published_at: datetime | None
+
+
+class PabulibImportRead(BaseModel):
+    budget_id: uuid.UUID
+    projects: int
+    ballots: int
+    ballots_sha256: str

@@ -1,0 +1,197 @@
+"""Whole ballots in one request (mobile apps, paper ballots entered by staff), replacing and withdrawing
+a ballot. Every rule is checked before anything is written; the register's unique constraints decide
+races, and an ``Idempotency-Key`` turns a retry into the first answer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.core.db.base import utcnow
+from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets import rules
+from civicapi.modules.budgets.exceptions import BallotConflict
+from civicapi.modules.budgets.idempotency import Answer, IdempotentRequest
+from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, VOTED, Ballot, Budget, Voter
+from civicapi.modules.budgets.repository import ProjectRepository
+from civicapi.modules.budgets.repository_ballots import BallotRepository, VoterRepository
+from civicapi.modules.budgets.schemas_ballots import PaperBallotRead
+from civicapi.modules.budgets.service_ballots import (
+    already_voted,
+    ballot_read,
+    conflict_for,
+    invalid,
+    load_ballot,
+    new_voter,
+    own_voter,
+)
+from civicapi.modules.budgets.service_voters import Identity, check_district, ensure_open
+from civicapi.modules.budgets.settings import ComponentContext
+
+
+async def valid_lines(
+    session: AsyncSession,
+    ctx: ComponentContext,
+    budget: Budget,
+    projects: Sequence[uuid.UUID],
+    points: Mapping[uuid.UUID, int],
+) -> list[rules.Line]:
+    """The submitted ballot as lines, or 422 listing every rule it breaks (nothing is written)."""
+    known = await ProjectRepository(session, ctx.commune_id).costs(budget.id)
+    lines, violations = rules.check_form(ctx.settings, projects, points, known)
+    violations += rules.check_complete(ctx.settings, budget.total_amount, lines) if not violations else []
+    if violations:
+        raise invalid(violations)
+    return lines
+
+
+async def _replace(
+    session: AsyncSession, ctx: ComponentContext, voter: Voter, identity: Identity, lines: list[rules.Line]
+) -> Ballot:
+    """Put ``lines`` on the voter's ballot and cast it (the ballot's row is locked first)."""
+    assert voter.ballot_id is not None
+    repo = BallotRepository(session, ctx.commune_id)
+    await repo.set_status(voter.ballot_id, from_=[DRAFT, CHECKED_OUT], to=CHECKED_OUT)
+    await repo.replace_lines(voter.ballot_id, lines)
+    values: dict[str, object] = {"voted_at": utcnow()}
+    if voter.voter_key != identity.voter_key:
+        values["voter_key"] = identity.voter_key
+    await VoterRepository(session, ctx.commune_id).mark_voted(voter.id, **values)
+    await session.refresh(voter)
+    return await load_ballot(session, ctx, voter.ballot_id)
+
+
+async def cast(
+    session: AsyncSession,
+    ctx: ComponentContext,
+    budget: Budget,
+    identity: Identity,
+    lines: list[rules.Line],
+    *,
+    replace: bool,
+    idempotency: IdempotentRequest | None = None,
+) -> Answer:
+    """Cast a whole ballot for ``identity``: a new one, the person's draft completed, or (``replace``)
+    their cast ballot replaced. 409 ``already_voted`` when the identity voted already (any account, any
+    channel) and ``replace`` is false."""
+    voters = VoterRepository(session, ctx.commune_id)
+    online = identity.user_id is not None
+    try:
+        async with session.begin_nested():
+            voter = await voters.of_user(budget.id, identity.user_id) if identity.user_id else None
+            if voter is not None:
+                if voter.status == VOTED and not replace:
+                    raise already_voted()
+                verb = "replace" if voter.status == VOTED else "vote"
+                ballot = await _replace(session, ctx, voter, identity, lines)
+            else:
+                verb = "vote" if online else "paper_vote"
+                if not online:
+                    await _drop_online_draft(session, ctx, budget, identity)
+                voter, ballot = await new_voter(session, ctx, budget, identity, status=VOTED, lines=lines)
+            answer = _answer(ctx, budget, voter, ballot, lines, created=verb != "replace")
+            if idempotency is not None:
+                idempotency.remember(session, answer)
+                await session.flush()
+    except (IntegrityError, BallotConflict) as exc:
+        if idempotency is not None and (replayed := await idempotency.replay(session)) is not None:
+            return replayed
+        if isinstance(exc, BallotConflict):
+            raise
+        if replace and identity.user_id is not None and await voters.of_user(budget.id, identity.user_id):
+            # a concurrent request of the same account created the row: replace what it cast
+            return await cast(session, ctx, budget, identity, lines, replace=True)
+        raise await conflict_for(session, ctx, budget, identity) from None
+    audit.record(
+        session,
+        commune_id=ctx.commune_id,
+        kind="voter",
+        id=voter.id,
+        verb=verb,
+        changes={"budget_id": budget.id, "channel": voter.channel},
+    )
+    return answer
+
+
+async def _drop_online_draft(
+    session: AsyncSession, ctx: ComponentContext, budget: Budget, identity: Identity
+) -> None:
+    """A paper ballot supersedes a ballot the same person started online and never cast."""
+    draft = await VoterRepository(session, ctx.commune_id).of_key(budget.id, identity.voter_key)
+    if draft is None or draft.status != DRAFT:
+        return
+    ballot_id = draft.ballot_id
+    await session.delete(draft)
+    await session.flush()
+    if ballot_id is not None:
+        await session.delete(await load_ballot(session, ctx, ballot_id))
+        await session.flush()
+
+
+def _answer(
+    ctx: ComponentContext,
+    budget: Budget,
+    voter: Voter,
+    ballot: Ballot,
+    lines: list[rules.Line],
+    *,
+    created: bool,
+) -> Answer:
+    status = 201 if created else 200
+    if voter.user_id is None:
+        assert voter.voted_at is not None
+        receipt = PaperBallotRead(
+            budget_id=budget.id,
+            voter_id=voter.id,
+            channel=voter.channel,
+            voted_at=voter.voted_at,
+            projects_count=len(lines),
+            total_cost=sum(x.cost for x in lines),
+        )
+        return Answer(status, receipt.model_dump_json())
+    return Answer(status, ballot_read(ctx, budget, voter, ballot, lines).model_dump_json())
+
+
+async def submit(
+    session: AsyncSession,
+    ctx: ComponentContext,
+    budget: Budget,
+    identity: Identity,
+    *,
+    projects: Sequence[uuid.UUID],
+    points: Mapping[uuid.UUID, int],
+    replace: bool,
+    idempotency: IdempotentRequest | None,
+) -> Answer:
+    ensure_open(ctx, budget)
+    if idempotency is not None and (replayed := await idempotency.replay(session)) is not None:
+        return replayed
+    check_district(ctx, budget, identity)
+    lines = await valid_lines(session, ctx, budget, projects, points)
+    return await cast(session, ctx, budget, identity, lines, replace=replace, idempotency=idempotency)
+
+
+async def withdraw(session: AsyncSession, ctx: ComponentContext, budget: Budget, user_id: uuid.UUID) -> None:
+    """Take back one's ballot (draft or cast) while the vote is open: the ballot and the register entry
+    go, so the person may vote again, in this budget or (workflow ``one``) another."""
+    ensure_open(ctx, budget)
+    voter = await own_voter(session, ctx, budget, user_id)
+    ballot_id = voter.ballot_id
+    was_cast = voter.status == VOTED
+    await session.delete(voter)
+    await session.flush()
+    if ballot_id is not None:
+        await session.delete(await load_ballot(session, ctx, ballot_id))
+        await session.flush()
+    if was_cast:
+        audit.record(
+            session,
+            commune_id=ctx.commune_id,
+            kind="voter",
+            id=voter.id,
+            verb="withdraw",
+            changes={"budget_id": budget.id},
+        )

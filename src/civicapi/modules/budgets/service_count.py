@@ -1,0 +1,239 @@
+"""Counting a closed vote and publishing its results.
+
+A count run (``budgets_count_run``) counts the published export with the chosen rule. Small elections are
+counted within the request; large ones (over :data:`BACKGROUND_THRESHOLD` ballots, or on request) in a
+background task after the response, the computation itself in a worker thread so that the event loop
+keeps serving requests. Clients poll the run's ``status``: ``queued`` → ``running`` → ``done`` or ``failed``.
+A run left ``running`` by a process that died stays so; start another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.core.db.base import utcnow
+from civicapi.core.db.session import Database
+from civicapi.core.errors import NotFound
+from civicapi.core.events import Event, EventBus
+from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.exceptions import BudgetConflict
+from civicapi.modules.budgets.models import SEALED, BallotExport, Budget, CountRun
+from civicapi.modules.budgets.outcomes import count_export
+from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
+from civicapi.modules.budgets.schemas_ballots import CountCreate, ProjectResultRead, ResultsRead
+from civicapi.modules.budgets.settings import ComponentContext, CountingRule
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_THRESHOLD = 5000
+RESULTS_PUBLISHED = "budgets.results_published"
+"""Event: results of a budget were published; payload ``budget_id``, ``component_id``, ``rule``,
+``ballots_sha256`` and ``selected`` (``project_id``, ``code``, ``title``, ``cost``, in selection order)."""
+
+
+async def get_run(session: AsyncSession, budget: Budget, run_id: uuid.UUID) -> CountRun:
+    stmt = select(CountRun).where(
+        CountRun.commune_id == budget.commune_id, CountRun.budget_id == budget.id, CountRun.id == run_id
+    )
+    run = (await session.execute(stmt)).scalar_one_or_none()
+    if run is None:
+        raise NotFound(f"count run {run_id} not found")
+    return run
+
+
+async def list_runs(session: AsyncSession, budget: Budget) -> list[CountRun]:
+    stmt = (
+        select(CountRun)
+        .where(CountRun.commune_id == budget.commune_id, CountRun.budget_id == budget.id)
+        .order_by(CountRun.created_at.desc(), CountRun.id)
+        .limit(100)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def _export(session: AsyncSession, budget: Budget) -> BallotExport:
+    stmt = select(BallotExport).where(BallotExport.budget_id == budget.id)
+    export = (await session.execute(stmt)).scalar_one_or_none()
+    if budget.closed_at is None or export is None:
+        raise BudgetConflict("close the vote before counting it", reason="vote_not_closed")
+    return export
+
+
+async def start_count(
+    session: AsyncSession,
+    ctx: ComponentContext,
+    budget: Budget,
+    data: CountCreate,
+    *,
+    user_id: uuid.UUID | None,
+) -> tuple[CountRun, bool]:
+    """Create a run; count it now unless it goes to the background (the second value says so)."""
+    export = await _export(session, budget)
+    compare = (
+        ctx.settings.compare_with_greedy if data.compare_with_greedy is None else data.compare_with_greedy
+    )
+    run = CountRun(
+        commune_id=ctx.commune_id,
+        budget_id=budget.id,
+        status="queued",
+        rule=(CountingRule(data.rule) if data.rule else ctx.settings.counting_rule).value,
+        compare_with_greedy=compare,
+        publish=data.publish,
+        ballots_sha256=export.sha256,
+        requested_by_user_id=user_id,
+    )
+    session.add(run)
+    await session.flush()
+    audit.record(
+        session,
+        commune_id=ctx.commune_id,
+        kind="count_run",
+        id=run.id,
+        verb="create",
+        changes={"budget_id": budget.id, "rule": run.rule, "compare_with_greedy": compare},
+    )
+    ballots = await BudgetRepository(session, ctx.commune_id).ballots_count(budget.id, [SEALED])
+    background = data.background if data.background is not None else ballots > BACKGROUND_THRESHOLD
+    if not background:
+        run.status, run.started_at = "running", utcnow()
+        try:
+            result = await _compute(run, export.text)
+        except Exception as exc:
+            _failed(run, exc)
+        else:
+            await _done(session, budget, run, result)
+        await session.flush()
+    return run, background
+
+
+async def _compute(run: CountRun, text: str) -> dict[str, Any]:
+    rule = CountingRule(run.rule)
+    return await asyncio.to_thread(
+        count_export, text, rule, compare_with_greedy_outcome=run.compare_with_greedy
+    )
+
+
+def _failed(run: CountRun, exc: Exception) -> None:
+    log.exception("count run %s failed", run.id)
+    run.status, run.finished_at, run.error = "failed", utcnow(), f"{type(exc).__name__}: {exc}"[:2000]
+
+
+async def _done(session: AsyncSession, budget: Budget, run: CountRun, result: dict[str, Any]) -> None:
+    projects = await ProjectRepository(session, budget.commune_id).all_of_budget(budget.id)
+    by_code = {p.code: p for p in projects}
+    for entry in result["projects"]:
+        project = by_code[entry["code"]]
+        entry["project_id"] = str(project.id)
+        entry["title"] = project.title
+    result["selected"] = [str(by_code[code].id) for code in result["selected"]]
+    run.result = result
+    run.status, run.finished_at = "done", utcnow()
+    if run.publish:
+        await publish_results(session, budget, run)
+
+
+async def run_in_background(
+    db: Database, commune_id: uuid.UUID, budget_id: uuid.UUID, run_id: uuid.UUID
+) -> None:
+    """Count a queued run in its own units of work (called after the response was sent)."""
+    async with db.unit_of_work() as session:
+        budget = await BudgetRepository(session, commune_id).get_or_404(budget_id)
+        run = await get_run(session, budget, run_id)
+        run.status, run.started_at = "running", utcnow()
+        text = (await _export(session, budget)).text
+    try:
+        result = await _compute(run, text)
+    except Exception as exc:
+        async with db.unit_of_work() as session:
+            budget = await BudgetRepository(session, commune_id).get_or_404(budget_id)
+            _failed(await get_run(session, budget, run_id), exc)
+        return
+    async with db.unit_of_work() as session:
+        budget = await BudgetRepository(session, commune_id).get_or_404(budget_id)
+        await _done(session, budget, await get_run(session, budget, run_id), result)
+
+
+async def publish_results(session: AsyncSession, budget: Budget, run: CountRun) -> Budget:
+    if run.status != "done" or run.result is None:
+        raise BudgetConflict("only a finished count can be published", reason="count_not_done")
+    result = dict(run.result)
+    result["ballots_sha256"] = run.ballots_sha256
+    result["count_run_id"] = str(run.id)
+    budget.results = result
+    budget.results_published_at = utcnow()
+    selected = [uuid.UUID(pid) for pid in result["selected"]]
+    await ProjectRepository(session, budget.commune_id).set_selected(budget.id, selected)
+    await session.flush()
+    audit.record(
+        session,
+        commune_id=budget.commune_id,
+        kind="budget",
+        id=budget.id,
+        verb="publish_results",
+        changes={"rule": result["rule"], "selected": len(selected), "total_cost": result["total_cost"]},
+        public=True,
+    )
+    by_id = {entry["project_id"]: entry for entry in result["projects"]}
+    EventBus.publish(
+        session,
+        Event(
+            RESULTS_PUBLISHED,
+            budget.commune_id,
+            {
+                "budget_id": str(budget.id),
+                "component_id": str(budget.component_id),
+                "rule": result["rule"],
+                "ballots_sha256": run.ballots_sha256,
+                "selected": [
+                    {
+                        "project_id": pid,
+                        "code": by_id[pid]["code"],
+                        "title": by_id[pid]["title"],
+                        "cost": by_id[pid]["cost"],
+                    }
+                    for pid in result["selected"]
+                ],
+            },
+            source_module="budgets",
+        ),
+    )
+    return budget
+
+
+def results_read(budget: Budget) -> ResultsRead:
+    if budget.results is None or budget.results_published_at is None:
+        raise NotFound("the results of this budget are not published", reason="results_not_published")
+    r = budget.results
+    return ResultsRead(
+        budget_id=budget.id,
+        rule=r["rule"],
+        budget=r["budget"],
+        total_cost=r["total_cost"],
+        leftover=r["leftover"],
+        voters=r["voters"],
+        satisfied_voters=r["satisfied_voters"],
+        satisfied_share=r["satisfied_share"],
+        ballots_sha256=r["ballots_sha256"],
+        details={**r["details"], "comparison": r.get("comparison")},
+        projects=[
+            ProjectResultRead(
+                project_id=uuid.UUID(p["project_id"]),
+                code=p["code"],
+                title=p["title"],
+                cost=p["cost"],
+                votes=p["votes"],
+                supporters=p["supporters"],
+                selected=p["selected"],
+                rank=p["rank"],
+                reason=p["reason"],
+            )
+            for p in r["projects"]
+        ],
+        published_at=budget.results_published_at,
+    )

@@ -1,0 +1,259 @@
+"""Pabulib files: the anonymised ballots of a closed vote written as a ``.pb`` file (what researchers and
+tools such as pabutools read, with its SHA-256 published), and a ``.pb`` file imported as a closed budget
+with its projects and ballots (demos, simulations, audits)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.core.db.base import utcnow
+from civicapi.core.errors import InvalidInput
+from civicapi.core.i18n import translate
+from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.counting import Ballot as PbBallot
+from civicapi.modules.budgets.counting import BallotKind as PbKind
+from civicapi.modules.budgets.counting import (
+    Election,
+    PabulibError,
+    parse_pabulib,
+    sha256_text,
+    write_pabulib,
+)
+from civicapi.modules.budgets.counting import Project as PbProject
+from civicapi.modules.budgets.models import PAPER, SEALED, BallotExport, Budget, Project
+from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
+from civicapi.modules.budgets.repository_ballots import BallotRepository, ExportRepository
+from civicapi.modules.budgets.settings import BallotKind, ComponentContext, CountingRule
+
+PABULIB_RULES = {
+    CountingRule.greedy: "greedy",
+    CountingRule.greedy_stop: "greedy-stop",
+    CountingRule.mes: "equalshares",
+    CountingRule.mes_add1: "equalshares/add1",
+}
+PABULIB = "pabulib"
+_SPECIAL = ("name", "votes")
+
+
+def _meta(ctx: ComponentContext, budget: Budget) -> dict[str, str]:
+    settings = ctx.settings
+    locale = ctx.commune.default_locale
+    meta = {
+        "description": translate(budget.title, locale, locale),
+        "unit": ctx.commune.name,
+        "instance": ctx.process.slug,
+        "district": budget.district or "",
+        "currency": budget.currency,
+        "language": locale,
+        "rule": PABULIB_RULES[settings.counting_rule],
+    }
+    if settings.ballot_kind is BallotKind.cumulative:
+        meta["max_sum_points"] = str(settings.points_total)
+        meta["max_points"] = str(settings.max_points_per_project)
+        if settings.require_all_points:
+            meta["min_sum_points"] = str(settings.points_total)
+    return {k: v for k, v in meta.items() if v}
+
+
+def _project(project: Project, votes: int, locale: str, imported: bool) -> PbProject:
+    if imported:
+        extra = {k: str(v) for k, v in project.extra.items()}
+        raw_votes = extra.get("votes")
+        return PbProject(
+            id=project.code,
+            cost=project.cost,
+            name=extra.get("name"),
+            votes=int(raw_votes) if raw_votes not in (None, "") else None,
+            fields={k: v for k, v in extra.items() if k not in _SPECIAL},
+        )
+    fields = {"category": project.category or ""}
+    if project.latitude is not None and project.longitude is not None:
+        fields |= {"latitude": str(project.latitude), "longitude": str(project.longitude)}
+    return PbProject(
+        id=project.code,
+        cost=project.cost,
+        name=translate(project.title, locale, locale),
+        votes=votes,
+        fields=fields,
+    )
+
+
+async def build_election(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> Election:
+    """The sealed ballots of ``budget`` and its projects, as an election (the export's content)."""
+    imported = budget.origin == PABULIB
+    locale = ctx.commune.default_locale
+    projects = await ProjectRepository(session, ctx.commune_id).all_of_budget(budget.id)
+    codes = {p.id: p.code for p in projects}
+    repo = BallotRepository(session, ctx.commune_id)
+    chosen: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    for ballot_id, project_id, points in await repo.items_of(budget.id, SEALED):
+        chosen[ballot_id][codes[project_id]] = points
+    if imported:
+        kind = PbKind(budget.meta.get("vote_type", "approval"))
+    else:
+        kind = PbKind.CUMULATIVE if ctx.settings.ballot_kind is BallotKind.cumulative else PbKind.APPROVAL
+    ballots = []
+    votes: dict[str, int] = defaultdict(int)
+    for ballot in await repo.of_budget(budget.id, SEALED):
+        picks = chosen.get(ballot.id, {})
+        for code, points in picks.items():
+            votes[code] += points
+        fields = (
+            {k: str(v) for k, v in ballot.extra.items()}
+            if imported
+            else {"voting_method": "paper" if ballot.channel == PAPER else "internet"}
+        )
+        voter_id = ballot.voter_ref or str(ballot.position)
+        if kind is PbKind.CUMULATIVE:
+            ballots.append(PbBallot(voter_id=voter_id, points=picks, fields=fields))
+        else:
+            ballots.append(PbBallot(voter_id=voter_id, approvals=frozenset(picks), fields=fields))
+    meta = {k: str(v) for k, v in budget.meta.items()} if imported else _meta(ctx, budget)
+    return Election(
+        budget=budget.total_amount,
+        projects=tuple(_project(p, votes.get(p.code, 0), locale, imported) for p in projects),
+        ballots=tuple(ballots),
+        kind=kind,
+        meta=meta,
+    )
+
+
+async def publish_export(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> BallotExport:
+    """Write the export of the sealed ballots and publish its digest on the budget (at close)."""
+    text = write_pabulib(await build_election(session, ctx, budget))
+    export = ExportRepository(session, ctx.commune_id).add(
+        BallotExport(budget_id=budget.id, sha256=sha256_text(text), text=text)
+    )
+    budget.ballots_sha256 = export.sha256
+    await session.flush()
+    return export
+
+
+async def get_export(session: AsyncSession, budget: Budget) -> BallotExport | None:
+    return await ExportRepository(session, budget.commune_id).of_budget(budget.id)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    value = (value or "").strip()
+    return value[:limit] if value else None
+
+
+def parse(text: str) -> Election:
+    try:
+        return parse_pabulib(text)
+    except PabulibError as exc:
+        raise InvalidInput(
+            f"not a valid Pabulib file: {exc}",
+            errors=[{"location": ["body"], "message": str(exc), "code": "invalid_pabulib"}],
+        ) from exc
+
+
+async def import_pabulib(
+    session: AsyncSession, ctx: ComponentContext, text: str, *, title: str | None
+) -> tuple[Budget, Election]:
+    """Create a closed budget holding the file's projects and ballots, and publish its export."""
+    election = parse(text)
+    long_ids = [p.id for p in election.projects if len(p.id) > 60]
+    if long_ids:
+        raise InvalidInput(f"project ids longer than 60 characters: {long_ids[:3]}")
+    locale = ctx.commune.default_locale
+    meta = dict(election.meta)
+    name = (
+        title or meta.get("description") or " ".join(filter(None, (meta.get("unit"), meta.get("instance"))))
+    )
+    currency = (meta.get("currency") or "EUR").strip().upper()
+    budget = BudgetRepository(session, ctx.commune_id).add(
+        Budget(
+            component_id=ctx.component_id,
+            title={locale: (name or "Pabulib")[:200]},
+            total_amount=election.budget,
+            currency=currency if len(currency) == 3 and currency.isalpha() else "EUR",
+            district=_text(meta.get("district") or meta.get("subunit"), 60),
+            origin=PABULIB,
+            meta=meta,
+            closed_at=utcnow(),
+        )
+    )
+    await session.flush()
+    repo = ProjectRepository(session, ctx.commune_id)
+    ids: dict[str, uuid.UUID] = {}
+    for i, p in enumerate(election.projects):
+        extra: dict[str, Any] = dict(p.fields)
+        if p.name is not None:
+            extra["name"] = p.name
+        if p.votes is not None:
+            extra["votes"] = str(p.votes)
+        project = repo.add(
+            Project(
+                component_id=ctx.component_id,
+                budget_id=budget.id,
+                number=i + 1,
+                external_id=p.id,
+                title={locale: (p.name or p.id).strip()[:200] or p.id},
+                description={locale: d[:20_000]}
+                if (d := (p.fields.get("description") or "").strip())
+                else {},
+                cost=p.cost,
+                category=_text((p.fields.get("category") or "").split(",")[0], 60),
+                latitude=_float(p.fields.get("latitude")),
+                longitude=_float(p.fields.get("longitude")),
+                position=i,
+                extra=extra,
+            )
+        )
+        if project.latitude is not None and not -90 <= project.latitude <= 90:
+            project.latitude = None
+        if project.longitude is not None and not -180 <= project.longitude <= 180:
+            project.longitude = None
+        ids[p.id] = project.id = uuid.uuid4()
+    await session.flush()
+    ballots: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    for i, b in enumerate(election.ballots):
+        ballot_id = uuid.uuid4()
+        picks = dict(election.weights(b))
+        ballots.append(
+            {
+                "id": ballot_id,
+                "budget_id": budget.id,
+                "status": SEALED,
+                "channel": PAPER
+                if b.fields.get("voting_method", "").strip().lower() == "paper"
+                else "online",
+                "total_cost": sum(election.project(pid).cost for pid in picks),
+                "points_total": sum(picks.values()),
+                "projects_count": len(picks),
+                "position": i,
+                "voter_ref": b.voter_id[:64],
+                "extra": dict(b.fields),
+            }
+        )
+        items.extend(
+            {"ballot_id": ballot_id, "project_id": ids[pid], "points": w} for pid, w in picks.items()
+        )
+    await BallotRepository(session, ctx.commune_id).bulk_insert(ballots, items)
+    export = await publish_export(session, ctx, budget)
+    audit.record(
+        session,
+        commune_id=ctx.commune_id,
+        kind="budget",
+        id=budget.id,
+        verb="import_pabulib",
+        changes={
+            "projects": len(election.projects),
+            "ballots": len(election.ballots),
+            "sha256": export.sha256,
+        },
+    )
+    return budget, election
