@@ -141,6 +141,7 @@ def upgrade() -> None:
         sa.Column("category", sa.String(length=60), nullable=True),
         sa.Column("district", sa.String(length=60), nullable=True),
         sa.Column("official", sa.Boolean(), nullable=False),
+        sa.Column("created_by_id", sa.Uuid(), nullable=True),
         sa.Column("published_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("state", sa.String(length=40), nullable=True),
@@ -198,6 +199,12 @@ def upgrade() -> None:
             name=op.f("fk_proposals_proposal_component_id_spaces_component"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["identity_user.id"],
+            name=op.f("fk_proposals_proposal_created_by_id_identity_user"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_proposals_proposal")),
         sa.UniqueConstraint(
             "commune_id", "reference", name=op.f("uq_proposals_proposal_commune_id_reference")
@@ -206,13 +213,15 @@ def upgrade() -> None:
     with op.batch_alter_table("proposals_proposal", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_proposals_proposal_commune_id"), ["commune_id"], unique=False)
         batch_op.create_index(
-            "ix_proposals_proposal_random", ["component_id", "status", "random_key"], unique=False
+            batch_op.f("ix_proposals_proposal_created_by_id"), ["created_by_id"], unique=False
         )
         batch_op.create_index(
-            "ix_proposals_proposal_recent", ["component_id", "status", "published_at"], unique=False
+            "ix_proposals_proposal_recent", ["component_id", "status", "published_at", "id"], unique=False
         )
         batch_op.create_index(
-            "ix_proposals_proposal_supported", ["component_id", "status", "supports_count"], unique=False
+            "ix_proposals_proposal_supported",
+            ["component_id", "status", "supports_count", "id"],
+            unique=False,
         )
 
     op.create_table(
@@ -450,7 +459,7 @@ def downgrade() -> None:
     with op.batch_alter_table("proposals_proposal", schema=None) as batch_op:
         batch_op.drop_index("ix_proposals_proposal_supported")
         batch_op.drop_index("ix_proposals_proposal_recent")
-        batch_op.drop_index("ix_proposals_proposal_random")
+        batch_op.drop_index(batch_op.f("ix_proposals_proposal_created_by_id"))
         batch_op.drop_index(batch_op.f("ix_proposals_proposal_commune_id"))
 
     op.drop_table("proposals_proposal")

@@ -323,3 +323,23 @@ async def test_every_change_leaves_an_audit_entry(
     ]
     history = await client.get(f"/v1/communes/alpha/history/proposals/proposal/{proposal['id']}")
     assert history.status_code == 200, history.text
+
+
+async def test_the_limit_slot_stays_with_the_creator(client: httpx.AsyncClient, world: World) -> None:
+    comp = await make_component(client, world, settings={"proposal_limit": 1})
+    me, staff = world.headers("participant"), world.headers("staff")
+    proposal = await create(client, comp, me, publish=False)
+    url = comp.proposal(proposal["id"])
+    r = await client.post(url + "/authors", json={"user_id": str(world.users["staff"].id)}, headers=me)
+    assert r.status_code == 201
+    assert (await client.post(url + "/publish", headers=me)).status_code == 200
+    assert (
+        await client.delete(f"{url}/authors/{world.users['participant'].id}", headers=me)
+    ).status_code == 204
+    body = assert_problem(
+        await client.post(comp.proposals, json={"title": TITLE, "body": BODY}, headers=me), 409
+    )
+    assert body["reason"] == "proposal_limit_reached"  # leaving the authors does not free the slot
+    assert (await client.post(url + "/withdraw", headers=staff)).status_code == 200
+    await create(client, comp, me, publish=False)  # withdrawing gave it back to its creator
+    await create(client, comp, staff, publish=False)  # and the co-author's own slot was never used

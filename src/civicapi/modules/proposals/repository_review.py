@@ -176,6 +176,9 @@ class PersonalDataRepository:
         await self.session.execute(
             update(Authorship).where(Authorship.user_id == user_id).values(user_id=None, display_name="")
         )
+        await self.session.execute(
+            update(Proposal).where(Proposal.created_by_id == user_id).values(created_by_id=None)
+        )
         await self.session.execute(update(Support).where(Support.user_id == user_id).values(user_id=None))
         await self.session.execute(
             update(Review).where(Review.valuator_id == user_id).values(valuator_id=None)

@@ -218,11 +218,6 @@ def edit_refusal(ctx: ComponentContext, proposal: Proposal, *, now: datetime) ->
     return None
 
 
-def _creator_id(proposal: Proposal) -> uuid.UUID | None:
-    first = next(iter(proposal.authorships), None)
-    return first.user_id if first is not None else None
-
-
 # --- commands --------------------------------------------------------------------------------------------
 
 
@@ -267,6 +262,7 @@ async def create_proposal(
         category=data.category,
         district=data.district,
         official=data.official,
+        created_by_id=None if data.official or user is None else user.id,
         random_key=random.randrange(RANDOM_KEY_MODULUS),
         authorships=[]
         if data.official or user is None
@@ -405,11 +401,10 @@ async def withdraw_proposal(
 
 
 async def _release_slot(session: AsyncSession, ctx: ComponentContext, proposal: Proposal) -> None:
-    """Give the creator back the proposal this one took from their limit."""
-    creator = _creator_id(proposal)
-    if creator is not None and not proposal.official:
+    """Give the creator back the proposal this one took from their limit (even if they left its authors)."""
+    if proposal.created_by_id is not None:
         await ParticipationRepository(session, ctx.commune_id).change(
-            ctx.component_id, creator, field="proposals_count", by=-1
+            ctx.component_id, proposal.created_by_id, field="proposals_count", by=-1
         )
 
 

@@ -6,6 +6,7 @@ Valuators see and act only on the proposals assigned to them, and only on their 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -100,16 +101,11 @@ async def update_criterion(
     session: AsyncSession, ctx: ComponentContext, criterion: Criterion, data: CriterionUpdate
 ) -> Criterion:
     changes = data.model_dump(exclude_unset=True)
-    if ("label" in changes and changes["label"] is None) or (
-        "position" in changes and changes["position"] is None
-    ):
+    nulls = [k for k in ("label", "position") if k in changes and changes[k] is None]
+    if nulls:
         raise InvalidInput(
-            "label and position cannot be null",
-            errors=[
-                {"location": ["body", k], "message": "cannot be null", "code": "null"}
-                for k in changes
-                if changes[k] is None
-            ],
+            f"{', '.join(nulls)} cannot be null",
+            errors=[{"location": ["body", k], "message": "cannot be null", "code": "null"} for k in nulls],
         )
     check_locales(changes.get("label"), ctx.commune.locales, field="label")
     check_locales(changes.get("description"), ctx.commune.locales, field="description")
@@ -282,10 +278,15 @@ def _summaries(
     viewer_id: uuid.UUID,
     sees_all: bool,
 ) -> list[ProposalReviewRead]:
+    assigned_to: dict[uuid.UUID, list[tuple[ValuatorAssignment, str]]] = defaultdict(list)
+    for a, valuator_name in assignments:
+        assigned_to[a.proposal_id].append((a, valuator_name))
+    reviewed: dict[uuid.UUID, list[tuple[Review, str | None]]] = defaultdict(list)
+    for r, reviewer_name in reviews:
+        reviewed[r.proposal_id].append((r, reviewer_name))
     out = []
     for proposal in proposals:
-        mine_assigned = [(a, n) for a, n in assignments if a.proposal_id == proposal.id]
-        mine_reviews = [(r, n) for r, n in reviews if r.proposal_id == proposal.id]
+        mine_assigned, mine_reviews = assigned_to[proposal.id], reviewed[proposal.id]
         if sees_all:
             status, tallies = aggregate(
                 criteria, [a.valuator_id for a, _ in mine_assigned], [r for r, _ in mine_reviews]
