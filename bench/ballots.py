@@ -94,7 +94,13 @@ def serve_ceiling(port: int) -> None:
     import uvicorn
 
     uvicorn.run(
-        ceiling_app(), host="127.0.0.1", port=port, log_config=None, proxy_headers=True, server_header=False
+        ceiling_app(),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
     )
 
 

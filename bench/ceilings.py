@@ -148,6 +148,7 @@ def main() -> None:
         port=args.port,
         workers=1,
         log_config=None,
+        access_log=False,
         proxy_headers=True,
         server_header=False,
     )

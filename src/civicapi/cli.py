@@ -28,6 +28,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_config=None,
+        access_log=False,  # civicapi.access logs each request once, with its request id and duration
         proxy_headers=True,
         server_header=False,
     )

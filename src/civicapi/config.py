@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     """Largest request body accepted (bytes); larger requests get a 413 problem document."""
     docs_enabled: bool = True
+    response_cache_seconds: int = Field(default=2, ge=0, le=3600)
+    """How long anonymous public reads may be answered from memory (and kept by proxies); 0 disables.
+    A write through this process is visible at once; one made elsewhere within this many seconds."""
+    response_cache_entries: int = Field(default=2048, ge=1, le=1_000_000)
 
     @field_validator("modules", "cors_origins", "previous_secret_keys", mode="before")
     @classmethod

@@ -26,6 +26,8 @@ from civicapi.communes.router import router as communes_router
 from civicapi.communes.service import enabled_module_keys
 from civicapi.communes.verification_router import router as verification_router
 from civicapi.config import Environment, MailBackend, Settings, get_settings
+from civicapi.core.audit import AUDIT_TABLE
+from civicapi.core.cache import ResponseCacheMiddleware
 from civicapi.core.db.session import Database, create_engine
 from civicapi.core.deps import DatabaseDep
 from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, install_error_handlers
@@ -164,6 +166,8 @@ def create_app(
         )
     )
     db.bus.set_recipient_filter(enabled_module_keys)
+    # Audit entries always accompany another write (which moves the generation) but for quiet ones.
+    db.quiet_tables = {AUDIT_TABLE, *(t for module in registry for t in module.cache_quiet_tables)}
     wire_subscriptions(registry, db.bus)
 
     @asynccontextmanager
@@ -218,6 +222,12 @@ def create_app(
     app.openapi = custom_openapi  # type: ignore[method-assign]
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ResponseCacheMiddleware,
+        db=db,
+        seconds=settings.response_cache_seconds,
+        max_entries=settings.response_cache_entries,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

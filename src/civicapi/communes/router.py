@@ -18,6 +18,7 @@ from civicapi.communes.schemas import (
     MembershipRead,
     ModuleInfo,
 )
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
@@ -41,7 +42,12 @@ def _module_row(row: object) -> CommuneModuleRead:
     )
 
 
-@router.get("/v1/modules", operation_id="modules_catalog", summary="Modules installed on this platform")
+@router.get(
+    "/v1/modules",
+    operation_id="modules_catalog",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
+    summary="Modules installed on this platform",
+)
 async def modules_catalog(registry: RegistryDep) -> list[ModuleInfo]:
     return [
         ModuleInfo(
@@ -59,7 +65,11 @@ async def modules_catalog(registry: RegistryDep) -> list[ModuleInfo]:
 
 
 @router.get(
-    "/v1/communes", operation_id="communes_list", summary="List communes", responses=problem_responses(422)
+    "/v1/communes",
+    operation_id="communes_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
+    summary="List communes",
+    responses=problem_responses(422),
 )
 async def list_communes(
     request: Request, response: Response, session: SessionDep, page: PageParamsDep
@@ -88,6 +98,7 @@ async def create_commune(
 @router.get(
     "/v1/communes/{commune}",
     operation_id="communes_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="One commune",
     responses=problem_responses(404),
 )
@@ -119,6 +130,7 @@ async def update_commune(
 @router.get(
     "/v1/communes/{commune}/modules",
     operation_id="communes_modules_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="Modules enabled for the commune (front-ends build their menus from it)",
     responses=problem_responses(404),
 )
@@ -140,6 +152,7 @@ async def list_enabled_modules(commune: CurrentCommune, registry: RegistryDep) -
 @router.get(
     "/v1/communes/{commune}/modules/{key}",
     operation_id="communes_modules_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="A module's state and settings for the commune",
     responses=problem_responses(401, 403, 404),
 )

@@ -25,6 +25,9 @@ from civicapi.core.links import ResourceRef
 _ACTOR = "civicapi_actor"
 
 
+AUDIT_TABLE = "core_audit_entry"
+
+
 class ActorType(StrEnum):
     user = "user"
     api_key = "api_key"
@@ -56,7 +59,7 @@ def current_actor(session: AsyncSession) -> Actor:
 
 
 class AuditEntry(IdMixin, Base):
-    __tablename__ = "core_audit_entry"
+    __tablename__ = AUDIT_TABLE
     __table_args__ = (
         Index("ix_core_audit_entry_commune_created", "commune_id", "created_at"),
         Index("ix_core_audit_entry_resource", "resource_module", "resource_type", "resource_id"),

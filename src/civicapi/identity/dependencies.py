@@ -15,7 +15,6 @@ from civicapi.core.ratelimit import RateLimiter
 from civicapi.core.security import TokenClaims, TokenService
 from civicapi.identity import api_keys, tokens
 from civicapi.identity.models import ApiKey, User
-from civicapi.identity.repository import UserRepository
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from `POST /v1/auth/token`.")
 _api_key_header = APIKeyHeader(
@@ -73,10 +72,10 @@ async def get_optional_user(session: SessionDep, claims: TokenClaimsDep) -> User
         user_id = uuid.UUID(claims.sub)
     except ValueError as exc:
         raise Unauthorized("invalid token subject") from exc
-    user = await UserRepository(session).get(user_id)
+    user, revoked = await tokens.token_user(session, user_id, claims)
     if user is None or not user.is_active:
         raise Unauthorized("the account of this token no longer exists")
-    if await tokens.is_access_token_revoked(session, claims, user):
+    if revoked:
         raise Unauthorized("this token was revoked")
     set_actor(session, Actor(ActorType.user, user.id))
     return user

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
@@ -119,10 +119,19 @@ async def revoke_access_token(session: AsyncSession, claims: TokenClaims) -> Non
         await session.flush()
 
 
-async def is_access_token_revoked(session: AsyncSession, claims: TokenClaims, user: User) -> bool:
+async def token_user(
+    session: AsyncSession, user_id: uuid.UUID, claims: TokenClaims
+) -> tuple[User | None, bool]:
+    """The account an access token speaks for (None when it is gone) and whether the token was revoked (a
+    logout, or every session closed since it was issued), in one round trip."""
+    revoked = exists().where(RevokedAccessToken.jti == claims.jti)
+    row = (await session.execute(select(User, revoked).where(User.id == user_id))).one_or_none()
+    if row is None:
+        return None, False
+    user, is_revoked = row
     if user.sessions_revoked_at is not None and claims.iat < user.sessions_revoked_at.replace(microsecond=0):
-        return True
-    return await session.get(RevokedAccessToken, claims.jti) is not None
+        is_revoked = True
+    return user, bool(is_revoked)
 
 
 async def issue_one_time_token(session: AsyncSession, user: User, *, purpose: str, ttl: timedelta) -> str:

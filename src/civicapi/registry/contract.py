@@ -90,6 +90,10 @@ class CivicModule:
     erase_personal_data: PersonalDataEraser | None = None
     description: Mapping[str, str] = field(default_factory=dict)
     version: str = "0"
+    cache_quiet_tables: Sequence[str] = ()
+    """Own tables whose writes leave public cached reads valid (see ``civicapi.core.cache``): high-volume
+    personal records such as ballots, that public pages show only as totals (which may then lag by the
+    cache's ``max-age``). A write to any other table makes this process re-read public pages at once."""
 
     def table_names(self) -> list[str]:
         return [m.__table__.name for m in self.models]

@@ -95,6 +95,8 @@ def _check_module(module: CivicModule) -> None:
     for perm in module.permissions:
         if not perm.name.startswith(f"{key}."):
             raise ModuleLoadError(f"module {key!r}: permission {perm.name!r} must be prefixed with '{key}.'")
+    if stray := set(module.cache_quiet_tables) - own_tables:
+        raise ModuleLoadError(f"module {key!r}: cache_quiet_tables {sorted(stray)} are not its own tables")
     handler_names = [h.name for h in module.verification_handlers]
     for name in handler_names:
         if not name.startswith(f"{key}.") or handler_names.count(name) > 1:

@@ -5,7 +5,7 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.core.pagination import PageParams, keyset_page
@@ -108,7 +108,9 @@ class ComponentRepository(CommuneScopedRepository[Component]):
         if module_key is not None:
             stmt = stmt.where(Component.module_key == module_key)
         if with_process:
-            stmt = stmt.options(selectinload(Component.process).selectinload(ParticipatoryProcess.phases))
+            # One round trip for the component, its process and the phases (every module route needs them).
+            stmt = stmt.options(joinedload(Component.process).joinedload(ParticipatoryProcess.phases))
+            return (await self.session.execute(stmt)).unique().scalar_one_or_none()
         return await self.first(stmt)
 
     async def page(

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from civicapi.communes.dependencies import Caller, CallerDep, RegistryDep
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
@@ -72,6 +73,7 @@ def _component(
 @router.get(
     PROCESSES,
     operation_id="spaces_processes_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="List participatory processes",
     responses=problem_responses(404, 422),
 )
@@ -109,6 +111,7 @@ async def create_process(
 @router.get(
     PROCESS,
     operation_id="spaces_processes_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="One process, with its phases",
     responses=problem_responses(404),
 )
@@ -195,6 +198,7 @@ async def set_active_phase(
 @router.get(
     PROCESS + "/phases",
     operation_id="spaces_phases_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="Phases of a process, by position",
     responses=problem_responses(404, 422),
 )
@@ -229,7 +233,13 @@ async def create_phase(
     return PhaseRead.model_validate(phase)
 
 
-@router.get(PHASE, operation_id="spaces_phases_get", summary="One phase", responses=problem_responses(404))
+@router.get(
+    PHASE,
+    operation_id="spaces_phases_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
+    summary="One phase",
+    responses=problem_responses(404),
+)
 async def get_phase(phase: CurrentPhase, response: Response) -> PhaseRead:
     response.headers["ETag"] = etag_for(phase.id, phase.updated_at)
     return PhaseRead.model_validate(phase)
@@ -275,6 +285,7 @@ async def delete_phase(
 @router.get(
     COMPONENTS,
     operation_id="spaces_components_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="Components of a process, by position",
     responses=problem_responses(404, 422),
 )
@@ -332,6 +343,7 @@ async def create_component(
 @router.get(
     COMPONENT,
     operation_id="spaces_components_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="One component, with its effective settings",
     responses=problem_responses(404),
 )

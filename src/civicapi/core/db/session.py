@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import StaticPool
 
 from civicapi.core.events import EventBus
@@ -29,6 +30,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 READONLY_OPTION = "civicapi_readonly"
+WROTE_KEY = "civicapi_wrote"
+
+
+ANY_TABLE = "*"
+
+
+def _written(session: Session) -> set[str]:
+    tables: set[str] = session.info.setdefault(WROTE_KEY, set())
+    return tables
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    tables = _written(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__table__", None)
+        tables.add(table.name if table is not None else ANY_TABLE)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        table = getattr(state.statement, "table", None)
+        _written(state.session).add(getattr(table, "name", None) or ANY_TABLE)
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -68,6 +93,12 @@ class Database:
         self.engine = engine
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self.bus = bus or EventBus()
+        self.generation = 0
+        """Bumped after every commit that may have changed what public pages show: what this process
+        read before is stale once it moves (see :mod:`civicapi.core.cache`)."""
+        self.quiet_tables: set[str] = set()
+        """Tables whose writes do not move :attr:`generation`: high-volume personal records (ballots) that
+        public pages only show as totals, which may then lag by the cache's ``max-age``."""
 
     @asynccontextmanager
     async def unit_of_work(self, *, readonly: bool = False) -> AsyncIterator[AsyncSession]:
@@ -85,6 +116,9 @@ class Database:
                 yield session
                 pending = self.bus.take_pending(session)
                 await session.commit()
+                written = session.info.get(WROTE_KEY)
+                if written and not written <= self.quiet_tables:
+                    self.generation += 1
             except BaseException:
                 self.bus.take_pending(session)
                 await session.rollback()

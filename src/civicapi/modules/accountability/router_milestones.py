@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
@@ -33,6 +34,7 @@ def _read(obj: Milestone, response: Response) -> MilestoneRead:
 @router.get(
     MILESTONES,
     operation_id="accountability_milestones_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="A result's timeline: its milestones, by date",
     responses=problem_responses(404, 422),
 )
@@ -73,6 +75,7 @@ async def create_milestone(
 @router.get(
     MILESTONE,
     operation_id="accountability_milestones_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="One milestone",
     responses=problem_responses(404),
 )

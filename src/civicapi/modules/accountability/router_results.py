@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.audit_schemas import PublicHistoryEntryRead
 from civicapi.communes.dependencies import CallerDep
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
@@ -54,6 +55,7 @@ async def _read(
 @router.get(
     RESULTS,
     operation_id="accountability_results_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="List the component's results, filtered and sorted",
     responses=problem_responses(404, 422),
 )
@@ -101,7 +103,11 @@ async def create_result(
 
 
 @router.get(
-    RESULT, operation_id="accountability_results_get", summary="One result", responses=problem_responses(404)
+    RESULT,
+    operation_id="accountability_results_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
+    summary="One result",
+    responses=problem_responses(404),
 )
 async def get_result(
     result: CurrentResult, ctx: CurrentContext, session: SessionDep, response: Response
@@ -170,6 +176,7 @@ async def delete_result(
 @router.get(
     RESULT + "/history",
     operation_id="accountability_results_history",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="A result's public history (status, progress, dates...), oldest first, from the audit trail",
     responses=problem_responses(404, 422),
 )
@@ -192,6 +199,7 @@ async def result_history(
 @router.get(
     COMPONENT + "/summary",
     operation_id="accountability_summary",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="The component at a glance: overall progress, counts by status, planned vs spent, by district",
     responses=problem_responses(404),
 )
@@ -202,6 +210,7 @@ async def summary(ctx: CurrentContext, session: SessionDep) -> SummaryRead:
 @router.get(
     "/proposals/{proposal_id}/results",
     operation_id="accountability_proposal_results",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="What became of a proposal: the results linked to it, with their progress",
     responses=problem_responses(404),
 )

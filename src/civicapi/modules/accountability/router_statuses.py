@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
@@ -31,6 +32,7 @@ def _read(obj: Status, response: Response) -> StatusRead:
 @router.get(
     STATUSES,
     operation_id="accountability_statuses_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="The statuses results of the component may take",
     responses=problem_responses(404),
 )
@@ -56,6 +58,7 @@ async def create_status(
 @router.get(
     STATUS,
     operation_id="accountability_statuses_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="One status",
     responses=problem_responses(404),
 )

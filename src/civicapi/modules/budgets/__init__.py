@@ -33,6 +33,9 @@ module = CivicModule(
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
     version="1",
+    # Ballots only show publicly as vote totals (and only once the step setting shows them): casting one
+    # leaves the public pages kept by the response cache valid; totals may lag by its max-age.
+    cache_quiet_tables=("budgets_ballot", "budgets_ballot_item", "budgets_voter", "budgets_idempotency_key"),
 )
 
 __all__ = ["module"]

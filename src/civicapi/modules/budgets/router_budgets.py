@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.dependencies import CallerDep
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
@@ -44,6 +45,7 @@ async def _read(
 @router.get(
     BUDGETS,
     operation_id="budgets_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="List the budgets of a component",
     responses=problem_responses(404, 422),
 )
@@ -71,7 +73,13 @@ async def create_budget(
     return await _read(session, ctx, budget, response)
 
 
-@router.get(BUDGET, operation_id="budgets_get", summary="One budget", responses=problem_responses(404))
+@router.get(
+    BUDGET,
+    operation_id="budgets_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
+    summary="One budget",
+    responses=problem_responses(404),
+)
 async def get_budget(
     budget: CurrentBudget, ctx: CurrentContext, session: SessionDep, response: Response
 ) -> BudgetRead:

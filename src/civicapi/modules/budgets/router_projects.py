@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
@@ -48,6 +49,7 @@ async def _read(
 @router.get(
     PROJECTS,
     operation_id="budgets_projects_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="List the projects of a budget",
     responses=problem_responses(404, 422),
 )
@@ -91,7 +93,11 @@ async def create_project(
 
 
 @router.get(
-    PROJECT, operation_id="budgets_projects_get", summary="One project", responses=problem_responses(404)
+    PROJECT,
+    operation_id="budgets_projects_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
+    summary="One project",
+    responses=problem_responses(404),
 )
 async def get_project(
     project: CurrentProject,

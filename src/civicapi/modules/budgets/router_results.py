@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Response, status
 
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import NotFound, problem_responses
 from civicapi.modules.budgets import service_count, service_pabulib
@@ -61,6 +62,7 @@ async def start_count(
 @router.get(
     RUNS,
     operation_id="budgets_count_runs_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="The latest count runs of a budget",
     responses=problem_responses(401, 403, 404),
 )
@@ -73,6 +75,7 @@ async def list_runs(
 @router.get(
     RUN,
     operation_id="budgets_count_runs_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="One count run",
     responses=problem_responses(401, 403, 404),
 )
@@ -96,6 +99,7 @@ async def publish_run(
 @router.get(
     BUDGET + "/results",
     operation_id="budgets_results_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="The published results, project by project, with why each was funded or not",
     responses=problem_responses(404),
 )

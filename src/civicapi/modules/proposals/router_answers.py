@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from civicapi.communes.dependencies import Caller, require
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import etag_for
@@ -39,6 +40,7 @@ STATES = COMPONENT + "/states"
 @router.get(
     STATES,
     operation_id="proposals_states_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="States a proposal of this component can be answered with (built-in and custom)",
     responses=problem_responses(404),
 )

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
@@ -50,6 +51,7 @@ async def _read(
 @router.get(
     PROPOSALS,
     operation_id="proposals_list",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="List proposals, filtered and sorted",
     responses=problem_responses(401, 404, 422),
 )
@@ -140,6 +142,7 @@ async def create_proposal(
 @router.get(
     PROPOSAL,
     operation_id="proposals_get",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="One proposal",
     responses=problem_responses(404),
 )

@@ -1,0 +1,389 @@
+"""Soak test of a vote: ``--ballots`` ballots/s plus ``--reads`` reads/s for ``--minutes``, on PostgreSQL.
+
+    .venv/bin/python bench/soak.py --database-url postgresql+asyncpg://user:pass@127.0.0.1/bench \
+        [--minutes 10] [--ballots 50] [--reads 500] [--workers 2]
+
+The issue's bar (budgets, #5): sustain 50 ballots/s plus 500 reads/s for 10 minutes with p99 < 500 ms and
+no errors. How this script measures it:
+
+1. migrate, then seed like ``bench/ballots.py`` (a commune, a budgets component open for voting, one budget
+   of 10 projects) with one account per ballot to cast (each ballot is another resident: one person, one
+   vote), and start ``civicapi serve --workers N`` (rate limits off: every request comes from 127.0.0.1);
+2. drive it **open loop** (the way residents arrive: at a fixed rate, whether or not the server keeps up)
+   from a separate process: request *i* of a stream is due at ``start + i / rate``; its latency is counted
+   **from that due time**, so a server that falls behind shows its queueing in the latencies instead of
+   slowing the load down ("coordinated omission"). Requests use keep-alive connections from a pool
+   (opened on demand, at most ``--max-connections``);
+3. the traffic: ballots (``POST .../ballot``, whole 10-project ballot with an ``Idempotency-Key``, a new
+   voter each time) and reads, the reads being a mix of what a vote's audience does: 50 % the budget's
+   project list and 40 % the budget (anonymous, public), 10 % a voter looking at their own ballot
+   (authenticated, never cached);
+4. every response is checked (201 for ballots, 200 for reads); anything else, a connection error or a
+   timeout (10 s) is an error. Prints per-kind counts, achieved rates, p50/p90/p99/max, errors, and the p99
+   of each minute (to see any drift), and writes everything to ``bench/results/soak-<time>.json``.
+
+Only 127.0.0.1 is targeted; the server is stopped in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+TIMEOUT = 10.0
+
+
+@dataclass
+class Stream:
+    """One kind of request, sent at ``rate`` per second."""
+
+    kind: str
+    rate: float
+    requests: list[bytes]
+    expect: int
+    """The status every answer must have."""
+    cycle: bool = True
+    """Reuse ``requests`` in turn (reads); without it each is sent once (ballots: one per voter)."""
+
+
+@dataclass
+class Record:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    per_minute: dict[str, dict[int, list[float]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    errors: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    sent: Counter[str] = field(default_factory=Counter)
+
+
+Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+IDLE_SECONDS = 2.0
+"""A connection idle longer is closed rather than reused: the server (uvicorn, 5 s keep-alive) may be closing
+it at that very moment, which would count as an error that is the client's doing."""
+
+
+class Pool:
+    """Keep-alive HTTP/1.1 connections to one server, opened on demand up to ``limit``."""
+
+    def __init__(self, host: str, port: int, limit: int) -> None:
+        self.host, self.port, self.limit = host, port, limit
+        self.idle: list[tuple[float, Conn]] = []
+        self.opened = 0
+        self.available = asyncio.Condition()
+
+    async def acquire(self) -> Conn:
+        async with self.available:
+            while not self.idle and self.opened >= self.limit:
+                await self.available.wait()
+            while self.idle:
+                since, conn = self.idle.pop()  # the most recently used first
+                if time.monotonic() - since < IDLE_SECONDS:
+                    return conn
+                conn[1].close()
+                self.opened -= 1
+            self.opened += 1
+        try:
+            return await asyncio.open_connection(self.host, self.port)
+        except OSError:
+            await self.discard()
+            raise
+
+    async def release(self, conn: Conn) -> None:
+        async with self.available:
+            self.idle.append((time.monotonic(), conn))
+            self.available.notify()
+
+    async def discard(self, conn: Conn | None = None) -> None:
+        if conn is not None:
+            conn[1].close()
+        async with self.available:
+            self.opened -= 1
+            self.available.notify()
+
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """One keep-alive request and its whole response; returns the status."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
+async def drive(streams: list[Stream], pool: Pool, seconds: float, record: Record) -> float:
+    """Send every stream at its rate for ``seconds`` (open loop); returns the elapsed time."""
+    start = time.perf_counter() + 0.5
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def one(stream: Stream, request: bytes, due: float) -> None:
+        conn = None
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                conn = await pool.acquire()
+                status = await exchange(*conn, request)
+            await pool.release(conn)
+            conn = None
+            if status != stream.expect:
+                record.errors[stream.kind][str(status)] += 1
+        except TimeoutError:
+            record.errors[stream.kind]["timeout"] += 1
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            record.errors[stream.kind][type(exc).__name__] += 1
+        finally:
+            if conn is not None:
+                await pool.discard(conn)
+        latency = time.perf_counter() - due
+        record.latencies[stream.kind].append(latency)
+        record.per_minute[stream.kind][int((due - start) // 60)].append(latency)
+
+    async def pace(stream: Stream) -> None:
+        total = int(seconds * stream.rate)
+        for i in range(total):
+            if not stream.cycle and i >= len(stream.requests):
+                record.errors[stream.kind]["ran out of voters"] += total - i
+                return
+            due = start + i / stream.rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            record.sent[stream.kind] += 1
+            task = asyncio.create_task(one(stream, stream.requests[i % len(stream.requests)], due))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    await asyncio.gather(*(pace(s) for s in streams))
+    while tasks:
+        await asyncio.gather(*list(tasks))
+    return time.perf_counter() - start
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))]
+
+
+def summarize(record: Record, elapsed: float) -> dict[str, Any]:
+    kinds = sorted(record.latencies)
+    every = [x for k in kinds for x in record.latencies[k]]
+    out: dict[str, Any] = {"elapsed_s": round(elapsed, 1), "kinds": {}}
+    for kind, values in [*((k, record.latencies[k]) for k in kinds), ("all", every)]:
+        errors = (
+            sum(sum(c.values()) for c in record.errors.values())
+            if kind == "all"
+            else sum(record.errors[kind].values())
+        )
+        out["kinds"][kind] = {
+            "requests": len(values),
+            "rate_per_s": round(len(values) / elapsed, 1) if elapsed else 0.0,
+            "p50_ms": round(percentile(values, 50) * 1000, 1),
+            "p90_ms": round(percentile(values, 90) * 1000, 1),
+            "p99_ms": round(percentile(values, 99) * 1000, 1),
+            "max_ms": round(max(values, default=math.nan) * 1000, 1),
+            "errors": errors,
+        }
+    out["errors"] = {k: dict(c) for k, c in record.errors.items() if c}
+    minutes = sorted({m for k in kinds for m in record.per_minute[k]})
+    out["p99_ms_per_minute"] = {
+        str(m + 1): round(
+            percentile([x for k in kinds for x in record.per_minute[k].get(m, [])], 99) * 1000, 1
+        )
+        for m in minutes
+    }
+    return out
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    rows = [
+        "| requests | count | rate/s | p50 ms | p90 ms | p99 ms | max ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, s in summary["kinds"].items():
+        rows.append(
+            f"| {kind} | {s['requests']:,} | {s['rate_per_s']} | {s['p50_ms']} | {s['p90_ms']} | "
+            f"{s['p99_ms']} | {s['max_ms']} | {s['errors']} |"
+        )
+    per_minute = ", ".join(f"{m}: {v}" for m, v in summary["p99_ms_per_minute"].items())
+    return "\n".join(rows) + f"\n\np99 per minute (ms): {per_minute}\n"
+
+
+def build_request(method: str, path: str, host: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "User-Agent: civicapi-soak"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    if method == "POST":
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def build_streams(
+    seeded: dict[str, Any], host: str, args: argparse.Namespace, voted: list[str]
+) -> list[Stream]:
+    ballot_path: str = seeded["path"]
+    budget_path = ballot_path.removesuffix("/ballot")
+    body = json.dumps({"projects": seeded["projects"]}).encode()
+    tokens: list[str] = seeded["tokens"]
+    ballots = [
+        build_request(
+            "POST",
+            ballot_path,
+            host,
+            {"Authorization": f"Bearer {t}", "Idempotency-Key": f"soak-{i}"},
+            body,
+        )
+        for i, t in enumerate(tokens)
+    ]
+    public = [
+        build_request("GET", budget_path + "/projects?limit=20", host, {}),
+        build_request("GET", budget_path, host, {}),
+    ]
+    own = [build_request("GET", ballot_path, host, {"Authorization": f"Bearer {t}"}) for t in voted]
+    mix: list[bytes] = []  # 50 % projects, 40 % budget, 10 % a voter's own ballot (voters in turn)
+    for mine in own:
+        mix += [*public * 4, public[0], mine]
+    return [
+        Stream("ballot", args.ballots, ballots, expect=201, cycle=False),
+        Stream("read", args.reads, mix, expect=200),
+    ]
+
+
+async def cast_warmup_ballots(base: str, seeded: dict[str, Any], tokens: list[str]) -> None:
+    """Voters whose own ballot the reads look at (they vote before the soak starts)."""
+    import httpx
+
+    body = {"projects": seeded["projects"]}
+    async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
+        for i, token in enumerate(tokens):
+            r = await client.post(
+                seeded["path"],
+                json=body,
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"warm-{i}"},
+            )
+            if r.status_code != 201:
+                raise SystemExit(f"warm-up ballot refused: {r.status_code} {r.text}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--database-url", required=True, help="postgresql+asyncpg://...")
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--ballots", type=float, default=50.0, help="ballots per second")
+    parser.add_argument("--reads", type=float, default=500.0, help="reads per second")
+    parser.add_argument("--workers", type=int, default=2, help="civicapi serve --workers")
+    parser.add_argument("--max-connections", type=int, default=256)
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith("postgresql"):
+        parser.error("the soak test is defined on PostgreSQL")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sys.path.insert(0, str(BENCH_DIR))
+    from ballots import seed
+    from run import HOST, Servers, machine_info, redact, start_server
+
+    workdir = Path(tempfile.mkdtemp(prefix="civicapi-soak-"))
+    env = {
+        **os.environ,
+        "CIVICAPI_DATABASE_URL": args.database_url,
+        "CIVICAPI_LOG_LEVEL": "WARNING",
+        "CIVICAPI_RATE_LIMITS_ENABLED": "false",
+        "CIVICAPI_DATABASE_POOL_SIZE": "20",
+        "CIVICAPI_ACCESS_TOKEN_TTL_SECONDS": "86400",  # the seeded tokens outlive the run
+    }
+    os.environ.update(
+        {
+            k: env[k]
+            for k in (
+                "CIVICAPI_DATABASE_URL",
+                "CIVICAPI_RATE_LIMITS_ENABLED",
+                "CIVICAPI_ACCESS_TOKEN_TTL_SECONDS",
+            )
+        }
+    )
+    seconds = args.minutes * 60
+    voters = int(seconds * args.ballots * 1.02) + 200
+    servers = Servers()
+    started = dt.datetime.now(dt.UTC)
+    load_before = os.getloadavg()
+    try:
+        subprocess.run(
+            [str(BIN / "civicapi"), "migrate", "upgrade"],
+            env=env,
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
+        print(f"seeding {voters:,} voters ...", flush=True)
+        seeded = asyncio.run(seed(voters))
+        server = start_server(
+            servers,
+            "civicapi",
+            [str(BIN / "civicapi"), "serve", "--workers", str(args.workers)],
+            env,
+            workdir,
+            "/health/ready",
+        )
+        watchers, seeded["tokens"] = seeded["tokens"][:100], seeded["tokens"][100:]
+        asyncio.run(cast_warmup_ballots(server.base_url, seeded, watchers))
+        streams = build_streams(seeded, f"{HOST}:{server.port}", args, watchers)
+        print(f"soak: {args.ballots} ballots/s + {args.reads} reads/s for {args.minutes} min ...", flush=True)
+        record = Record()
+        pool = Pool(HOST, server.port, args.max_connections)
+        try:
+            import uvloop
+
+            elapsed = uvloop.run(drive(streams, pool, seconds, record))
+        except ImportError:
+            elapsed = asyncio.run(drive(streams, pool, seconds, record))
+    finally:
+        servers.stop_all()
+    summary = summarize(record, elapsed)
+    every = summary["kinds"]["all"]
+    passed = every["errors"] == 0 and every["p99_ms"] < 500
+    result = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "command": " ".join([sys.executable, *sys.argv]).replace(
+            args.database_url, redact(args.database_url)
+        ),
+        "machine": machine_info(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "options": {k: v for k, v in vars(args).items() if k != "database_url"},
+        "summary": summary,
+        "passed": passed,
+    }
+    out_dir = BENCH_DIR / "results"
+    out_dir.mkdir(exist_ok=True)
+    out = out_dir / f"soak-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(markdown(summary))
+    print(f"load average before {result['load_average_before']}, after {result['load_average_after']}")
+    print(("PASSED" if passed else "FAILED") + ": every request answered as expected, p99 < 500 ms")
+    print(f"details: {out}")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

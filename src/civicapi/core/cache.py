@@ -1,0 +1,165 @@
+"""A small shared response cache for public reads, in front of the application.
+
+Anonymous residents and portals read the same pages over and over (the first page of a call for ideas, a
+budget's projects, the accountability summary). An endpoint that answers the same bytes to every anonymous
+caller marks its response with :func:`mark_public` (``Cache-Control: public, max-age=N``, which also lets a
+CDN or a reverse proxy keep it). :class:`ResponseCacheMiddleware` then keeps that response in memory and
+answers the next identical anonymous request from it, without touching the framework or the database.
+
+Freshness, in this order:
+
+* an entry is valid only while the database's write generation (:attr:`Database.generation`, bumped after
+  every commit that may have changed data in this process) is the one read when the request started: a
+  write through this process is visible to the very next read (read-your-writes);
+* an entry lives at most ``max-age`` seconds (``CIVICAPI_RESPONSE_CACHE_SECONDS``): this bounds how long a
+  write made by *another* process (a second worker, the CLI) or the turn of a phase at midnight takes to
+  show.
+
+Only ``GET`` requests without credentials (``Authorization``, ``X-API-Key``, ``Cookie``) are served from
+or stored in the cache, only ``200`` answers, and only those the endpoint marked public: anything
+personal is never shared.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from fastapi import Depends
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from civicapi.core.db.session import Database
+
+CREDENTIAL_HEADERS = frozenset({b"authorization", b"x-api-key", b"cookie"})
+MAX_ENTRY_BYTES = 512 * 1024
+
+
+def is_anonymous(request: Request) -> bool:
+    """Whether the request carries no credentials at all (so its answer may be shared)."""
+    return not any(name in CREDENTIAL_HEADERS for name, _ in request.scope["headers"])
+
+
+def mark_public(request: Request, response: Response) -> None:
+    """Mark the answer to an anonymous request as shareable for the configured time (no-op otherwise).
+
+    Call it only where the body depends on nothing but the URL and the database: never on who asks."""
+    seconds = request.app.state.settings.response_cache_seconds
+    if seconds > 0 and is_anonymous(request):
+        response.headers["Cache-Control"] = f"public, max-age={seconds}"
+
+
+async def _public_when_anonymous(request: Request, response: Response) -> None:
+    mark_public(request, response)
+
+
+PUBLIC_WHEN_ANONYMOUS = Depends(_public_when_anonymous)
+"""Route dependency (``dependencies=[PUBLIC_WHEN_ANONYMOUS]``) for JSON reads whose anonymous answer is the
+same for everyone: marks it public, so the cache and any proxy may keep it for a moment."""
+
+
+@dataclass(slots=True)
+class _Entry:
+    generation: int
+    expires: float
+    status: int
+    headers: list[tuple[bytes, bytes, bytes]]
+    body: bytes
+
+
+class ResponseCacheMiddleware:
+    """Pure-ASGI, in-memory, least-recently-used cache of public ``GET`` answers (see the module notes)."""
+
+    def __init__(self, app: ASGIApp, *, db: Database, seconds: int, max_entries: int = 2048) -> None:
+        self.app = app
+        self.db = db
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple[bytes, bytes, bytes], _Entry] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.seconds <= 0
+            or scope["type"] != "http"
+            or scope["method"] != "GET"
+            or any(name in CREDENTIAL_HEADERS for name, _ in scope["headers"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        key = (
+            scope.get("raw_path") or scope["path"].encode(),
+            scope["query_string"],
+            next((v for k, v in scope["headers"] if k == b"accept-language"), b""),
+        )
+        generation = self.db.generation
+        entry = self.entries.get(key)
+        if entry is not None:
+            if entry.generation == generation and entry.expires > time.monotonic():
+                self.entries.move_to_end(key)
+                await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers})
+                await send({"type": "http.response.body", "body": entry.body})
+                return
+            del self.entries[key]
+        await self.app(scope, receive, _Recorder(self, key, generation, send))
+
+    def store(self, key: tuple[bytes, bytes, bytes], entry: _Entry) -> None:
+        self.entries[key] = entry
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
+
+
+class _Recorder:
+    """Passes the answer through, and keeps it if it is a complete, public 200."""
+
+    __slots__ = ("cache", "chunks", "generation", "key", "send", "size", "start")
+
+    def __init__(
+        self, cache: ResponseCacheMiddleware, key: tuple[bytes, bytes, bytes], generation: int, send: Send
+    ):
+        self.cache = cache
+        self.key = key
+        self.generation = generation
+        self.send = send
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message if _shareable(message) else None
+        elif message["type"] == "http.response.body" and self.start is not None:
+            body = message.get("body", b"")
+            self.size += len(body)
+            if self.size > MAX_ENTRY_BYTES:
+                self.start = None
+            else:
+                self.chunks.append(body)
+                if not message.get("more_body", False):
+                    self.cache.store(
+                        self.key,
+                        _Entry(
+                            generation=self.generation,
+                            expires=time.monotonic() + self.cache.seconds,
+                            status=self.start["status"],
+                            headers=list(self.start.get("headers", [])),
+                            body=b"".join(self.chunks),
+                        ),
+                    )
+        await self.send(message)
+
+
+def _shareable(start: Message) -> bool:
+    if start["status"] != 200:
+        return False
+    public = False
+    for name, value in start.get("headers", []):
+        lowered = name.lower()
+        if lowered == b"set-cookie":
+            return False
+        if lowered == b"cache-control":
+            directives = {d.strip() for d in value.lower().split(b",")}
+            public = b"public" in directives and not directives & {b"private", b"no-store", b"no-cache"}
+    return public
