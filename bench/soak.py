@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rawhttp import Pool, build_request, exchange
+
 BENCH_DIR = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 TIMEOUT = 10.0
@@ -68,66 +70,6 @@ class Record:
     )
     errors: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     sent: Counter[str] = field(default_factory=Counter)
-
-
-Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
-IDLE_SECONDS = 2.0
-"""A connection idle longer is closed rather than reused: the server (uvicorn, 5 s keep-alive) may be closing
-it at that very moment, which would count as an error that is the client's doing."""
-
-
-class Pool:
-    """Keep-alive HTTP/1.1 connections to one server, opened on demand up to ``limit``."""
-
-    def __init__(self, host: str, port: int, limit: int) -> None:
-        self.host, self.port, self.limit = host, port, limit
-        self.idle: list[tuple[float, Conn]] = []
-        self.opened = 0
-        self.available = asyncio.Condition()
-
-    async def acquire(self) -> Conn:
-        async with self.available:
-            while not self.idle and self.opened >= self.limit:
-                await self.available.wait()
-            while self.idle:
-                since, conn = self.idle.pop()  # the most recently used first
-                if time.monotonic() - since < IDLE_SECONDS:
-                    return conn
-                conn[1].close()
-                self.opened -= 1
-            self.opened += 1
-        try:
-            return await asyncio.open_connection(self.host, self.port)
-        except OSError:
-            await self.discard()
-            raise
-
-    async def release(self, conn: Conn) -> None:
-        async with self.available:
-            self.idle.append((time.monotonic(), conn))
-            self.available.notify()
-
-    async def discard(self, conn: Conn | None = None) -> None:
-        if conn is not None:
-            conn[1].close()
-        async with self.available:
-            self.opened -= 1
-            self.available.notify()
-
-
-async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
-    """One keep-alive request and its whole response; returns the status."""
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    status = int(lines[0].split(b" ", 2)[1])
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    await reader.readexactly(length)
-    return status
 
 
 async def drive(streams: list[Stream], pool: Pool, seconds: float, record: Record) -> float:
@@ -228,14 +170,6 @@ def markdown(summary: dict[str, Any]) -> str:
     return "\n".join(rows) + f"\n\np99 per minute (ms): {per_minute}\n"
 
 
-def build_request(method: str, path: str, host: str, headers: dict[str, str], body: bytes = b"") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "User-Agent: civicapi-soak"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    if method == "POST":
-        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
 def build_streams(
     seeded: dict[str, Any], host: str, args: argparse.Namespace, voted: list[str]
 ) -> list[Stream]:
@@ -300,28 +234,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(BENCH_DIR))
-    from ballots import seed
+    from ballots import seed, server_env
     from run import HOST, Servers, machine_info, redact, start_server
 
     workdir = Path(tempfile.mkdtemp(prefix="civicapi-soak-"))
-    env = {
-        **os.environ,
-        "CIVICAPI_DATABASE_URL": args.database_url,
-        "CIVICAPI_LOG_LEVEL": "WARNING",
-        "CIVICAPI_RATE_LIMITS_ENABLED": "false",
-        "CIVICAPI_DATABASE_POOL_SIZE": "20",
-        "CIVICAPI_ACCESS_TOKEN_TTL_SECONDS": "86400",  # the seeded tokens outlive the run
-    }
-    os.environ.update(
-        {
-            k: env[k]
-            for k in (
-                "CIVICAPI_DATABASE_URL",
-                "CIVICAPI_RATE_LIMITS_ENABLED",
-                "CIVICAPI_ACCESS_TOKEN_TTL_SECONDS",
-            )
-        }
-    )
+    env = server_env(args.database_url, CIVICAPI_DATABASE_POOL_SIZE="20")
     seconds = args.minutes * 60
     voters = int(seconds * args.ballots * 1.02) + 200
     servers = Servers()

@@ -130,3 +130,45 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def created(obj: object, fields: list[str] | tuple[str, ...]) -> dict[str, list[Any]]:
+    """``{field: [None, value]}`` for the set fields of a new object."""
+    return diff({}, snapshot(obj, fields))
+
+
+def deleted(obj: object, fields: list[str] | tuple[str, ...]) -> dict[str, list[Any]]:
+    """``{field: [value, None]}``: the last values of an object about to go."""
+    before = snapshot(obj, fields)
+    return diff(before, dict.fromkeys(before))
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleTrail:
+    """The audit entries of one module: ``<module>.<kind>.<verb>`` about ``<module>/<kind>/<id>``."""
+
+    module: str
+
+    def ref(self, kind: str, id: uuid.UUID) -> ResourceRef:
+        return ResourceRef(self.module, kind, id)
+
+    def record(
+        self,
+        session: AsyncSession,
+        *,
+        commune_id: uuid.UUID,
+        kind: str,
+        id: uuid.UUID,
+        verb: str,
+        changes: Mapping[str, Any] | None = None,
+        public: bool = False,
+    ) -> None:
+        """Record ``<module>.<kind>.<verb>``: for the commune's admins, or ``public`` (a public history)."""
+        record(
+            session,
+            commune_id=commune_id,
+            action=f"{self.module}.{kind}.{verb}",
+            resource=self.ref(kind, id),
+            changes=changes,
+            visibility=Visibility.public if public else Visibility.admin,
+        )

@@ -12,8 +12,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core import audit
-from civicapi.core.audit import Visibility
-from civicapi.core.links import ResourceRef
 from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
 
 MODULE = "spaces"
@@ -33,30 +31,24 @@ def _kind(item: Audited) -> str:
     return "component"
 
 
+_TRAIL = audit.ModuleTrail(MODULE)
+created = audit.created
+deleted = audit.deleted
+
+
 def record(
     session: AsyncSession, item: Audited, verb: str, changes: Mapping[str, Any], *, public: bool = False
 ) -> None:
     """Record ``spaces.<kind>.<verb>`` about ``item`` (flushed: its id is known)."""
-    kind = _kind(item)
-    audit.record(
+    _TRAIL.record(
         session,
         commune_id=item.commune_id,
-        action=f"{MODULE}.{kind}.{verb}",
-        resource=ResourceRef(MODULE, kind, item.id),
+        kind=_kind(item),
+        id=item.id,
+        verb=verb,
         changes=changes,
-        visibility=Visibility.public if public else Visibility.admin,
+        public=public,
     )
-
-
-def created(item: Audited, fields: tuple[str, ...]) -> dict[str, list[Any]]:
-    """The initial values of ``fields`` as ``{field: [None, value]}`` (unset fields left out)."""
-    return audit.diff({}, audit.snapshot(item, fields))
-
-
-def deleted(item: Audited, fields: tuple[str, ...]) -> dict[str, list[Any]]:
-    """The last values of ``fields`` as ``{field: [value, None]}``."""
-    before = audit.snapshot(item, fields)
-    return audit.diff(before, dict.fromkeys(before))
 
 
 def is_public(process: ParticipatoryProcess) -> bool:

@@ -10,15 +10,10 @@ are for the commune's admins only.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from civicapi.core import audit
-from civicapi.core.audit import Visibility
-from civicapi.core.links import ResourceRef
 
 MODULE = "accountability"
 RESULT_FIELDS = (
@@ -45,28 +40,9 @@ STATUS_FIELDS = ("key", "name", "description", "progress", "position")
 MILESTONE_FIELDS = ("result_id", "entry_date", "title", "description")
 
 
-def ref(kind: str, id: uuid.UUID) -> ResourceRef:
-    return ResourceRef(MODULE, kind, id)
-
-
-def record(
-    session: AsyncSession,
-    *,
-    commune_id: uuid.UUID,
-    kind: str,
-    id: uuid.UUID,
-    verb: str,
-    changes: Mapping[str, Any] | None = None,
-    public: bool = False,
-) -> None:
-    audit.record(
-        session,
-        commune_id=commune_id,
-        action=f"{MODULE}.{kind}.{verb}",
-        resource=ref(kind, id),
-        changes=changes,
-        visibility=Visibility.public if public else Visibility.admin,
-    )
+_TRAIL = audit.ModuleTrail(MODULE)
+ref = _TRAIL.ref
+record = _TRAIL.record
 
 
 def created(values: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -6,39 +6,11 @@ history; everything else (drafts, supports, reviews, configuration) is for the c
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from civicapi.core import audit
-from civicapi.core.audit import Visibility
-from civicapi.core.links import ResourceRef
 
 MODULE = "proposals"
 
 
-def record(
-    session: AsyncSession,
-    *,
-    commune_id: uuid.UUID,
-    kind: str,
-    id: uuid.UUID,
-    verb: str,
-    changes: Mapping[str, Any] | None = None,
-    public: bool = False,
-) -> None:
-    audit.record(
-        session,
-        commune_id=commune_id,
-        action=f"{MODULE}.{kind}.{verb}",
-        resource=ResourceRef(MODULE, kind, id),
-        changes=changes,
-        visibility=Visibility.public if public else Visibility.admin,
-    )
-
-
-def created(obj: object, fields: tuple[str, ...]) -> dict[str, list[Any]]:
-    """``{field: [None, value]}`` for the set fields of a new object."""
-    return audit.diff({}, audit.snapshot(obj, fields))
+_TRAIL = audit.ModuleTrail(MODULE)
+record = _TRAIL.record
+created = audit.created
