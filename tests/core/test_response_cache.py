@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from civicapi.communes.models import Commune
 from civicapi.config import Settings
@@ -153,3 +153,23 @@ def test_a_module_may_only_quiet_its_own_tables() -> None:
     stray = dataclasses.replace(budgets, cache_quiet_tables=("communes_commune",))
     with pytest.raises(ModuleLoadError, match="cache_quiet_tables"):
         build_registry([stray])
+
+
+async def test_concurrent_misses_of_one_page_compute_it_once(
+    cached: tuple[Any, httpx.AsyncClient, World], db: Database
+) -> None:
+    _, client, _ = cached
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM communes_commune" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        answers = await asyncio.gather(*(client.get(ALPHA) for _ in range(20)))
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert {r.status_code for r in answers} == {200}
+    assert len({r.content for r in answers}) == 1
+    assert len(reads) == 1, "one request computed the page, the 19 others waited for it"

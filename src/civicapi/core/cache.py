@@ -22,6 +22,7 @@ personal is never shared.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ class ResponseCacheMiddleware:
         self.seconds = seconds
         self.max_entries = max_entries
         self.entries: OrderedDict[tuple[bytes, bytes, bytes], _Entry] = OrderedDict()
+        self.in_flight: dict[tuple[bytes, bytes, bytes], tuple[int, asyncio.Future[_Entry | None]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -98,11 +100,28 @@ class ResponseCacheMiddleware:
         if entry is not None:
             if entry.generation == generation and entry.expires > time.monotonic():
                 self.entries.move_to_end(key)
-                await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers})
-                await send({"type": "http.response.body", "body": entry.body})
+                await _replay(entry, send)
                 return
             del self.entries[key]
-        await self.app(scope, receive, _Recorder(self, key, generation, send))
+        flight = self.in_flight.get(key)
+        if flight is not None and flight[0] == generation:
+            # The same page is being computed from the same data: wait for it rather than compute it again
+            # (when an entry expires under load, every waiting request would otherwise miss at once).
+            shared = await asyncio.shield(flight[1])
+            if shared is not None:
+                await _replay(shared, send)
+                return
+            await self.app(scope, receive, send)  # that answer was not shareable: compute our own
+            return
+        done: asyncio.Future[_Entry | None] = asyncio.get_running_loop().create_future()
+        self.in_flight[key] = (generation, done)
+        recorder = _Recorder(self, key, generation, send)
+        try:
+            await self.app(scope, receive, recorder)
+        finally:
+            if self.in_flight.get(key) == (generation, done):
+                del self.in_flight[key]
+            done.set_result(recorder.entry)
 
     def store(self, key: tuple[bytes, bytes, bytes], entry: _Entry) -> None:
         self.entries[key] = entry
@@ -111,10 +130,15 @@ class ResponseCacheMiddleware:
             self.entries.popitem(last=False)
 
 
+async def _replay(entry: _Entry, send: Send) -> None:
+    await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers})
+    await send({"type": "http.response.body", "body": entry.body})
+
+
 class _Recorder:
     """Passes the answer through, and keeps it if it is a complete, public 200."""
 
-    __slots__ = ("cache", "chunks", "generation", "key", "send", "size", "start")
+    __slots__ = ("cache", "chunks", "entry", "generation", "key", "send", "size", "start")
 
     def __init__(
         self, cache: ResponseCacheMiddleware, key: tuple[bytes, bytes, bytes], generation: int, send: Send
@@ -126,6 +150,8 @@ class _Recorder:
         self.start: Message | None = None
         self.chunks: list[bytes] = []
         self.size = 0
+        self.entry: _Entry | None = None
+        """What was stored, for the requests that waited for this one."""
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -138,16 +164,14 @@ class _Recorder:
             else:
                 self.chunks.append(body)
                 if not message.get("more_body", False):
-                    self.cache.store(
-                        self.key,
-                        _Entry(
-                            generation=self.generation,
-                            expires=time.monotonic() + self.cache.seconds,
-                            status=self.start["status"],
-                            headers=list(self.start.get("headers", [])),
-                            body=b"".join(self.chunks),
-                        ),
+                    self.entry = _Entry(
+                        generation=self.generation,
+                        expires=time.monotonic() + self.cache.seconds,
+                        status=self.start["status"],
+                        headers=list(self.start.get("headers", [])),
+                        body=b"".join(self.chunks),
                     )
+                    self.cache.store(self.key, self.entry)
         await self.send(message)
 
 
