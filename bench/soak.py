@@ -192,12 +192,11 @@ def build_streams(
         build_request("GET", budget_path, host, {}),
     ]
     own = [build_request("GET", ballot_path, host, {"Authorization": f"Bearer {t}"}) for t in voted]
-    mix: list[bytes] = []  # 50 % projects, 40 % budget, 10 % a voter's own ballot (voters in turn)
-    for mine in own:
-        mix += [*public * 4, public[0], mine]
+    # Reads: 50 % the project list, 40 % the budget (public), 10 % a voter's own ballot (voters in turn).
     return [
         Stream("ballot", args.ballots, ballots, expect=201, cycle=False),
-        Stream("read", args.reads, mix, expect=200),
+        Stream("read: public", args.reads * 0.9, [*public * 4, public[0]], expect=200),
+        Stream("read: own ballot", args.reads * 0.1, own, expect=200),
     ]
 
 

@@ -18,6 +18,7 @@ from tests.spaces.helpers import (
     create_phase,
     create_process,
     enable_example,
+    phase_body,
     phases_url,
     process_body,
     process_url,
@@ -123,6 +124,7 @@ async def test_concurrent_creations_with_one_slug_make_one_process(
         *(client.post(URL, json=process_body("race"), headers=h) for _ in range(4))
     )
     assert sorted(r.status_code for r in results) == [201, 409, 409, 409], [r.text for r in results]
+    assert {r.json()["reason"] for r in results if r.status_code == 409} == {"slug_taken"}
     assert (await count_rows(db))["process"] == 1
 
 
@@ -373,3 +375,22 @@ async def test_unknown_commune_and_malformed_ids_are_answered_cleanly(
         await client.get(missing, headers=world.headers("admin")), 404, type_="/problems/not-found"
     )
     assert_problem(await client.patch(missing, json={}, headers=world.headers("admin")), 404)
+
+
+async def test_phases_added_at_the_same_time_take_distinct_positions(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    process = await create_process(client, world, "concurrent-phases")
+    h = world.headers("admin")
+    results = await asyncio.gather(
+        *(
+            client.post(
+                phases_url(process["id"]),
+                json=phase_body(f"2026-0{m}-01", f"2026-0{m}-28"),
+                headers=h,
+            )
+            for m in range(1, 9)
+        )
+    )
+    assert [r.status_code for r in results] == [201] * 8, [r.text for r in results]
+    assert sorted(r.json()["position"] for r in results) == list(range(8))

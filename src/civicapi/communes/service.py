@@ -19,7 +19,7 @@ from civicapi.communes.schemas import CommuneCreate, CommuneUpdate, MembershipCr
 from civicapi.core import audit
 from civicapi.core.audit import AuditEntry
 from civicapi.core.db.base import utcnow
-from civicapi.core.errors import Conflict, InvalidInput, NotFound
+from civicapi.core.errors import Conflict, InvalidInput, NotFound, unique_reason
 from civicapi.core.links import ResourceRef
 from civicapi.core.pagination import PageParams, keyset_page
 from civicapi.identity.models import User
@@ -39,6 +39,9 @@ COMMUNE_FIELDS = (
 )
 MODULE_FIELDS = ("module_key", "enabled", "settings")
 MEMBERSHIP_FIELDS = ("user_id", "role")
+
+# Two requests racing for one slug: the loser's 409 says why, like the check that catches the usual case.
+unique_reason("uq_communes_commune_slug", "slug_taken", "a commune with this slug exists")
 
 
 def _record(

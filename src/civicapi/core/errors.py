@@ -8,6 +8,7 @@ ever reaches a client: unexpected exceptions become a bare 500 problem and are l
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -235,10 +236,41 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, body, dict(exc.headers or {}))
 
 
+UNIQUE_REASONS: dict[str, tuple[str, str]] = {}
+"""Unique constraint name -> (``reason``, detail) of the 409 a violation becomes (see :func:`unique_reason`)."""
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ((?:\w+\.\w+(?:, )?)+)")
+
+
+def unique_reason(constraint: str, reason: str, detail: str) -> None:
+    """Give the 409 of a race on ``constraint`` (a unique constraint named by the metadata's convention,
+    ``uq_<table>_<columns>``) the same ``reason`` as the check that catches the sequential case."""
+    UNIQUE_REASONS[constraint] = (reason, detail)
+
+
+def _violated_constraint(exc: IntegrityError) -> str | None:
+    """The unique constraint an ``IntegrityError`` names: asyncpg gives it, SQLite gives its columns."""
+    orig = exc.orig
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        name = getattr(candidate, "constraint_name", None)
+        if isinstance(name, str):
+            return name
+    match = _SQLITE_UNIQUE.search(str(orig))
+    if match is None:
+        return None
+    pairs = [p.split(".") for p in match.group(1).split(", ")]
+    return f"uq_{pairs[0][0]}_" + "_".join(column for _, column in pairs)
+
+
 async def _handle_integrity(request: Request, exc: Exception) -> JSONResponse:
     # A constraint caught what a concurrent request raced for: a duplicate or a vanished parent.
     log.info("integrity error turned into 409: %s", exc.__class__.__name__)
-    err = Conflict("the change conflicts with existing data (a duplicate or a concurrent change)")
+    known = UNIQUE_REASONS.get(_violated_constraint(exc) or "") if isinstance(exc, IntegrityError) else None
+    if known is not None:
+        reason, detail = known
+        err = Conflict(detail, reason=reason)
+    else:
+        err = Conflict("the change conflicts with existing data (a duplicate or a concurrent change)")
     return problem_response(request, err.to_problem(_instance(request)))
 
 

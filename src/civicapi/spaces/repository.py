@@ -154,6 +154,12 @@ class ComponentRepository(CommuneScopedRepository[Component]):
 async def _next_position(
     repo: CommuneScopedRepository[Any], position: Any, parent: Any, parent_id: uuid.UUID
 ) -> int:
+    """After the last position among the process's phases (or components). The process row is locked
+    first, so that two requests adding to one process at the same time take turns instead of both reading
+    the same maximum (PostgreSQL; SQLite writers are serialised already)."""
+    await repo.session.execute(
+        select(ParticipatoryProcess.id).where(ParticipatoryProcess.id == parent_id).with_for_update()
+    )
     stmt = select(func.max(position)).where(repo.model.commune_id == repo.commune_id, parent == parent_id)
     current = (await repo.session.execute(stmt)).scalar_one_or_none()
     return 0 if current is None else int(current) + 1

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.communes.models import Commune
 from civicapi.core.audit import diff, snapshot
 from civicapi.core.db.base import utcnow
-from civicapi.core.errors import Conflict, InvalidInput, NotFound
+from civicapi.core.errors import Conflict, InvalidInput, NotFound, unique_reason
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import PageParams
 from civicapi.registry import CivicModule, ModuleRegistry
@@ -42,6 +42,12 @@ log = logging.getLogger(__name__)
 
 PREVIEW_PERMISSION = "spaces.preview"
 MANAGE_PERMISSION = "spaces.manage"
+
+# Two requests racing for one slug: the loser's 409 says why, like the check that catches the usual case.
+unique_reason(
+    "uq_spaces_process_commune_id_slug", "slug_taken", "a process with this slug exists in this commune"
+)
+
 
 # --- active phase (pure) ---------------------------------------------------------------------------------
 
