@@ -55,6 +55,7 @@ async def test_anonymous_reads_are_public_and_served_from_memory_until_they_expi
     first = await client.get(ALPHA)
     assert first.status_code == 200
     assert first.headers["cache-control"] == "public, max-age=1"
+    assert first.headers["vary"] == "Authorization, X-API-Key, Cookie, Accept-Language"
     await rename_elsewhere(elsewhere, "Renamed elsewhere")
     again = await client.get(ALPHA)
     assert again.json()["name"] == first.json()["name"], "a hit within max-age answers the kept bytes"

@@ -50,6 +50,8 @@ def mark_public(request: Request, response: Response) -> None:
     seconds = request.app.state.settings.response_cache_seconds
     if seconds > 0 and is_anonymous(request):
         response.headers["Cache-Control"] = f"public, max-age={seconds}"
+        # A proxy must not answer a caller with credentials (or another language) from this answer.
+        response.headers["Vary"] = "Authorization, X-API-Key, Cookie, Accept-Language"
 
 
 async def _public_when_anonymous(request: Request, response: Response) -> None:

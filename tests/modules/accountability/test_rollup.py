@@ -145,6 +145,24 @@ async def test_rollup_keeps_parents_the_weighted_mean_of_children(
     _check_invariant(await _tree(client, comp))
 
 
+async def test_tiny_weights_and_progress_are_rounded_not_an_underflow(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Found by the property above on PostgreSQL: 3.4e-307 x 1.7e-18 underflowed double precision in the
+    roll-up query (a 500). Six decimals are kept, so such values are zeros and products stay representable."""
+    comp = await make_component(client, world)
+    root = await make_result(client, world, comp, "Racine")
+    child = await make_result(
+        client, world, comp, "Tiny", parent_id=root["id"], progress=1.6953669385443399e-18, weight=3.4e-307
+    )
+    assert (child["progress"], child["weight"]) == (0.0, 0.0)
+    other = await make_result(
+        client, world, comp, "Precise", parent_id=root["id"], progress=33.3333333333, weight=0.1234567
+    )
+    assert (other["progress"], other["weight"]) == (33.333333, 0.123457)
+    assert 0 <= (await get_result(client, comp, root["id"]))["progress"] <= 100
+
+
 async def test_fifty_concurrent_child_updates(client: httpx.AsyncClient, world: World) -> None:
     comp = await make_component(client, world)
     root = await make_result(client, world, comp, "Racine")

@@ -6,16 +6,29 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from civicapi.core.i18n import MultilingualText, MultilingualTitle
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Amount = Annotated[int, Field(ge=0, le=10**15, description="In the commune's currency unit.")]
-Progress = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, description="Percent, 0-100.")]
+PRECISION = 6
+"""Decimal places kept of progress and weights: enough for any plan, and it keeps products of tiny values
+(1e-300 * 1e-20) from underflowing PostgreSQL's double precision in the roll-up (an error, not a zero)."""
+Progress = Annotated[
+    float,
+    Field(ge=0, le=100, allow_inf_nan=False, description="Percent, 0-100 (six decimals kept)."),
+    AfterValidator(lambda v: round(v, PRECISION)),
+]
 Weight = Annotated[
     float,
-    Field(ge=0, le=1_000_000, allow_inf_nan=False, description="Weight in the parent's progress (null: 1)."),
+    Field(
+        ge=0,
+        le=1_000_000,
+        allow_inf_nan=False,
+        description="Weight in the parent's progress (null: 1; six decimals kept).",
+    ),
+    AfterValidator(lambda v: round(v, PRECISION)),
 ]
 StatusKey = Annotated[
     str,
