@@ -63,12 +63,16 @@ PUBLIC_WHEN_ANONYMOUS = Depends(_public_when_anonymous)
 same for everyone: marks it public, so the cache and any proxy may keep it for a moment."""
 
 
+CacheKey = tuple[bytes, bytes, bytes]
+"""Raw path, query string, ``Accept-Language``."""
+
+
 @dataclass(slots=True)
 class _Entry:
     generation: int
     expires: float
     status: int
-    headers: list[tuple[bytes, bytes, bytes]]
+    headers: list[tuple[bytes, bytes]]
     body: bytes
 
 
@@ -80,8 +84,8 @@ class ResponseCacheMiddleware:
         self.db = db
         self.seconds = seconds
         self.max_entries = max_entries
-        self.entries: OrderedDict[tuple[bytes, bytes, bytes], _Entry] = OrderedDict()
-        self.in_flight: dict[tuple[bytes, bytes, bytes], tuple[int, asyncio.Future[_Entry | None]]] = {}
+        self.entries: OrderedDict[CacheKey, _Entry] = OrderedDict()
+        self.in_flight: dict[CacheKey, tuple[int, asyncio.Future[_Entry | None]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -125,7 +129,7 @@ class ResponseCacheMiddleware:
                 del self.in_flight[key]
             done.set_result(recorder.entry)
 
-    def store(self, key: tuple[bytes, bytes, bytes], entry: _Entry) -> None:
+    def store(self, key: CacheKey, entry: _Entry) -> None:
         self.entries[key] = entry
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
@@ -142,9 +146,7 @@ class _Recorder:
 
     __slots__ = ("cache", "chunks", "entry", "generation", "key", "send", "size", "start")
 
-    def __init__(
-        self, cache: ResponseCacheMiddleware, key: tuple[bytes, bytes, bytes], generation: int, send: Send
-    ):
+    def __init__(self, cache: ResponseCacheMiddleware, key: CacheKey, generation: int, send: Send):
         self.cache = cache
         self.key = key
         self.generation = generation
@@ -157,7 +159,11 @@ class _Recorder:
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            self.start = message if _shareable(message) else None
+            # A copy, taken now: the outer middleware adds this request's own headers (its request id) to
+            # the message it is given, and those must not be replayed to the next caller.
+            self.start = (
+                {**message, "headers": list(message.get("headers", []))} if _shareable(message) else None
+            )
         elif message["type"] == "http.response.body" and self.start is not None:
             body = message.get("body", b"")
             self.size += len(body)
@@ -170,7 +176,7 @@ class _Recorder:
                         generation=self.generation,
                         expires=time.monotonic() + self.cache.seconds,
                         status=self.start["status"],
-                        headers=list(self.start.get("headers", [])),
+                        headers=self.start["headers"],
                         body=b"".join(self.chunks),
                     )
                     self.cache.store(self.key, self.entry)
