@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     """How long anonymous public reads may be answered from memory (and kept by proxies); 0 disables.
     A write through this process is visible at once; one made elsewhere within this many seconds."""
     response_cache_entries: int = Field(default=2048, ge=1, le=1_000_000)
+    response_cache_megabytes: int = Field(default=64, ge=1, le=65_536)
+    """Memory the kept answers may take per process (bodies; answers over 256 KiB are never kept)."""
 
     @field_validator("modules", "cors_origins", "previous_secret_keys", mode="before")
     @classmethod

@@ -227,6 +227,7 @@ def create_app(
         db=db,
         seconds=settings.response_cache_seconds,
         max_entries=settings.response_cache_entries,
+        max_bytes=settings.response_cache_megabytes * 1024 * 1024,
     )
     if settings.cors_origins:
         app.add_middleware(

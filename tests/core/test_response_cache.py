@@ -177,3 +177,25 @@ async def test_concurrent_misses_of_one_page_compute_it_once(
     assert {r.status_code for r in answers} == {200}
     assert len({r.content for r in answers}) == 1
     assert len(reads) == 1, "one request computed the page, the 19 others waited for it"
+
+
+def test_kept_answers_are_bounded_in_number_and_in_bytes(db: Database) -> None:
+    from civicapi.core.cache import ResponseCacheMiddleware, _Entry
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:  # never called here
+        raise AssertionError
+
+    cache = ResponseCacheMiddleware(app, db=db, seconds=60, max_entries=3, max_bytes=250)
+
+    def entry(size: int) -> _Entry:
+        return _Entry(generation=0, expires=0.0, status=200, headers=[], body=b"x" * size)
+
+    for i in range(4):
+        cache.store((f"/{i}".encode(), b"", b""), entry(10))
+    assert [k[0] for k in cache.entries] == [b"/1", b"/2", b"/3"] and cache.bytes == 30
+    cache.store((b"/big", b"", b""), entry(240))
+    assert [k[0] for k in cache.entries] == [b"/3", b"/big"] and cache.bytes == 250, "oldest out first"
+    cache.store((b"/big", b"", b""), entry(100))
+    assert cache.bytes == 110, "replacing an entry does not count it twice"
+    cache.forget((b"/big", b"", b""))
+    assert [k[0] for k in cache.entries] == [b"/3"] and cache.bytes == 10

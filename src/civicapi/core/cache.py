@@ -35,7 +35,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from civicapi.core.db.session import Database
 
 CREDENTIAL_HEADERS = frozenset({b"authorization", b"x-api-key", b"cookie"})
-MAX_ENTRY_BYTES = 512 * 1024
+MAX_ENTRY_BYTES = 256 * 1024
+"""Larger answers (big exports) are not kept."""
 
 
 def is_anonymous(request: Request) -> bool:
@@ -79,11 +80,22 @@ class _Entry:
 class ResponseCacheMiddleware:
     """Pure-ASGI, in-memory, least-recently-used cache of public ``GET`` answers (see the module notes)."""
 
-    def __init__(self, app: ASGIApp, *, db: Database, seconds: int, max_entries: int = 2048) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        db: Database,
+        seconds: int,
+        max_entries: int = 2048,
+        max_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         self.app = app
         self.db = db
         self.seconds = seconds
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        """Bodies kept, in total: the least recently used go first past ``max_bytes``."""
         self.entries: OrderedDict[CacheKey, _Entry] = OrderedDict()
         self.in_flight: dict[CacheKey, tuple[int, asyncio.Future[_Entry | None]]] = {}
 
@@ -108,7 +120,7 @@ class ResponseCacheMiddleware:
                 self.entries.move_to_end(key)
                 await _replay(entry, send)
                 return
-            del self.entries[key]
+            self.forget(key)
         flight = self.in_flight.get(key)
         if flight is not None and flight[0] == generation:
             # The same page is being computed from the same data: wait for it rather than compute it again
@@ -130,10 +142,17 @@ class ResponseCacheMiddleware:
             done.set_result(recorder.entry)
 
     def store(self, key: CacheKey, entry: _Entry) -> None:
+        self.forget(key)
         self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)
+        self.bytes += len(entry.body)
+        while self.entries and (len(self.entries) > self.max_entries or self.bytes > self.max_bytes):
+            _, oldest = self.entries.popitem(last=False)
+            self.bytes -= len(oldest.body)
+
+    def forget(self, key: CacheKey) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.bytes -= len(entry.body)
 
 
 async def _replay(entry: _Entry, send: Send) -> None:
