@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,8 @@ from civicapi.modules.budgets.schemas import (
     as_dict,
 )
 from civicapi.modules.budgets.settings import ComponentContext, VotesState
+
+T = TypeVar("T", Budget, Project)
 
 
 def voting_open(ctx: ComponentContext, budget: Budget) -> bool:
@@ -121,6 +124,32 @@ async def create_budget(session: AsyncSession, ctx: ComponentContext, data: Budg
     return budget
 
 
+async def _apply_update(
+    session: AsyncSession,
+    ctx: ComponentContext,
+    obj: T,
+    changes: dict[str, Any],
+    *,
+    kind: str,
+    fields: tuple[str, ...],
+) -> T:
+    """Apply checked ``changes`` (a null description becomes empty) and record the diff of ``fields``."""
+    before = snapshot(obj, fields)
+    for name, value in changes.items():
+        setattr(obj, name, {} if name == "description" and value is None else value)
+    await session.flush()
+    audit.record(
+        session,
+        commune_id=ctx.commune_id,
+        kind=kind,
+        id=obj.id,
+        verb="update",
+        changes=diff(before, snapshot(obj, fields)),
+        public=public(ctx),
+    )
+    return obj
+
+
 async def update_budget(
     session: AsyncSession, ctx: ComponentContext, budget: Budget, data: BudgetUpdate
 ) -> Budget:
@@ -136,20 +165,7 @@ async def update_budget(
             )
         if "total_amount" in changes and await _has_ballots(session, ctx, budget):
             raise BudgetConflict("ballots were cast against this amount", reason="has_ballots")
-    before = snapshot(budget, audit.BUDGET_FIELDS)
-    for name, value in changes.items():
-        setattr(budget, name, {} if name == "description" and value is None else value)
-    await session.flush()
-    audit.record(
-        session,
-        commune_id=ctx.commune_id,
-        kind="budget",
-        id=budget.id,
-        verb="update",
-        changes=diff(before, snapshot(budget, audit.BUDGET_FIELDS)),
-        public=public(ctx),
-    )
-    return budget
+    return await _apply_update(session, ctx, budget, changes, kind="budget", fields=audit.BUDGET_FIELDS)
 
 
 async def delete_budget(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> None:
@@ -292,20 +308,7 @@ async def update_project(
     repo = ProjectRepository(session, ctx.commune_id)
     if "cost" in changes and changes["cost"] != project.cost and await repo.has_votes(project.id):
         raise BudgetConflict("the project is on ballots: its cost cannot change", reason="has_ballots")
-    before = snapshot(project, audit.PROJECT_FIELDS)
-    for name, value in changes.items():
-        setattr(project, name, {} if name == "description" and value is None else value)
-    await session.flush()
-    audit.record(
-        session,
-        commune_id=ctx.commune_id,
-        kind="project",
-        id=project.id,
-        verb="update",
-        changes=diff(before, snapshot(project, audit.PROJECT_FIELDS)),
-        public=public(ctx),
-    )
-    return project
+    return await _apply_update(session, ctx, project, changes, kind="project", fields=audit.PROJECT_FIELDS)
 
 
 async def delete_project(
