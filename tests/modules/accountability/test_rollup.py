@@ -17,8 +17,13 @@ from civicapi.modules.accountability.rollup import weighted_mean
 from tests.fixtures.factories import World
 from tests.modules.accountability.helpers import Comp, assert_problem, get_result, make_component, make_result
 
-PROGRESS = st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity=False)
-WEIGHT = st.one_of(st.none(), st.floats(min_value=0, max_value=10, allow_nan=False, allow_infinity=False))
+# Subnormal floats (below 2.2e-308) are left out: the API keeps six decimals, so none reaches the roll-up,
+# and this test's own expected value loses its precision on them (5e-324 x 1.5 / 5e-324 == 2.0).
+PROGRESS = st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+WEIGHT = st.one_of(
+    st.none(),
+    st.floats(min_value=0, max_value=10, allow_nan=False, allow_infinity=False, allow_subnormal=False),
+)
 
 
 @given(st.lists(st.tuples(WEIGHT, PROGRESS), max_size=30))
