@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
+
+from civicapi.main import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "civicapi"
@@ -48,3 +56,40 @@ def test_relationships_are_lazy_raise() -> None:
             if 'lazy="raise"' not in match.group(1):
                 offenders.append(f"{p.relative_to(ROOT)}: {match.group(0)}")
     assert offenders == []
+
+
+def _is_async(call: Any) -> bool:
+    return (
+        inspect.iscoroutinefunction(call)
+        or inspect.isasyncgenfunction(call)
+        or (not inspect.isfunction(call) and inspect.iscoroutinefunction(type(call).__call__))
+    )
+
+
+def _sync_calls(dependant: Dependant) -> Iterator[str]:
+    for sub in dependant.dependencies:
+        if sub.call is not None and not _is_async(sub.call):
+            yield f"{sub.call.__module__}.{sub.call.__qualname__}"
+        yield from _sync_calls(sub)
+
+
+def test_endpoints_and_dependencies_are_coroutines() -> None:
+    """FastAPI runs a plain ``def`` endpoint or dependency in a worker thread: a thread hop per call, on
+    every request (reading ``request.app.state`` in one cost a ballot about 1 ms of CPU). Every one here is
+    ``async def``; blocking work goes to ``run_in_threadpool`` explicitly."""
+    app = create_app()
+    offenders: dict[str, set[str]] = {}
+    routes = 0
+    for context in iter_route_contexts(app.routes):
+        route = getattr(context, "_effective_route", None) or context.route
+        dependant = getattr(route, "dependant", None)
+        if dependant is None:
+            continue  # not a FastAPI route (docs, mounts)
+        routes += 1
+        calls = list(_sync_calls(dependant))
+        if dependant.call is not None and not _is_async(dependant.call):
+            calls.append(f"endpoint {dependant.call.__qualname__}")
+        for call in calls:
+            offenders.setdefault(call, set()).add(str(context.path))
+    assert routes > 100, "the walk found the application's routes"
+    assert not offenders, {call: sorted(paths)[:3] for call, paths in offenders.items()}

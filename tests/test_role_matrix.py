@@ -515,6 +515,10 @@ async def _resolve(ctx: Ctx, name: str) -> str:
 async def world(db: Database, app: Any) -> World:
     """The conftest ``world`` (alpha, beta and their people) plus the resident, a participant of alpha, built
     in one unit of work: one commit per person, over a new world per operation, would add up to seconds."""
+    # The module's app outlives each test's tables: what it kept from the last world (rows, answers) is
+    # another database's now.
+    app.state.db.row_memo.clear()
+    app.state.db.generation += 1
     async with db.unit_of_work() as session:
         alpha, beta = [
             await communes.create_commune(

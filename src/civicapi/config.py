@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     response_cache_entries: int = Field(default=2048, ge=1, le=1_000_000)
     response_cache_megabytes: int = Field(default=64, ge=1, le=65_536)
     """Memory the kept answers may take per process (bodies; answers over 256 KiB are never kept)."""
+    row_cache_seconds: float = Field(default=2, ge=0, le=60)
+    """How long a process may reuse a commune or component it loaded (with its modules, process, phases)
+    instead of reading it again; 0 disables. Writes through this process are seen at once."""
 
     @field_validator("modules", "cors_origins", "previous_secret_keys", mode="before")
     @classmethod

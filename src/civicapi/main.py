@@ -166,6 +166,7 @@ def create_app(
         )
     )
     db.bus.set_recipient_filter(enabled_module_keys)
+    db.row_memo.seconds = settings.row_cache_seconds
     # Audit entries always accompany another write (which moves the generation) but for quiet ones.
     db.quiet_tables = {AUDIT_TABLE, *(t for module in registry for t in module.cache_quiet_tables)}
     wire_subscriptions(registry, db.bus)

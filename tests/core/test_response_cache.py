@@ -14,9 +14,10 @@ from sqlalchemy import event, select, update
 
 from civicapi.communes.models import Commune
 from civicapi.config import Settings
-from civicapi.core.db.session import Database, create_engine
+from civicapi.core.db.session import Database
 from civicapi.main import create_app
 from civicapi.registry import load_modules
+from tests.core.conftest import rename_elsewhere
 from tests.fixtures.factories import World, build_world, make_commune
 from tests.spaces.helpers import create_process, processes_url
 
@@ -25,27 +26,14 @@ ALPHA = "/v1/communes/alpha"
 
 @pytest.fixture
 async def cached(settings: Settings, db: Database) -> AsyncIterator[tuple[Any, httpx.AsyncClient, World]]:
-    """An app whose cache keeps entries one second, its client and the usual world."""
-    app = create_app(
-        settings.model_copy(update={"response_cache_seconds": 1}), registry=load_modules(None), database=db
-    )
+    """An app whose caches (answers, and the commune rows behind them) keep entries one second, its client
+    and the usual world."""
+    fast = settings.model_copy(update={"response_cache_seconds": 1, "row_cache_seconds": 1})
+    app = create_app(fast, registry=load_modules(None), database=db)
     world = await build_world(db, app)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield app, client, world
-
-
-@pytest.fixture
-async def elsewhere(database_url: str) -> AsyncIterator[Database]:
-    """Another process's view of the same database: its commits do not move this app's generation."""
-    other = Database(create_engine(database_url))
-    yield other
-    await other.dispose()
-
-
-async def rename_elsewhere(other: Database, name: str) -> None:
-    async with other.unit_of_work() as session:
-        await session.execute(update(Commune).where(Commune.slug == "alpha").values(name=name))
 
 
 async def test_anonymous_reads_are_public_and_served_from_memory_until_they_expire(
@@ -99,9 +87,8 @@ async def test_errors_are_not_kept(cached: tuple[Any, httpx.AsyncClient, World],
 
 
 async def test_the_cache_can_be_turned_off(settings: Settings, db: Database, elsewhere: Database) -> None:
-    app = create_app(
-        settings.model_copy(update={"response_cache_seconds": 0}), registry=load_modules(None), database=db
-    )
+    off = settings.model_copy(update={"response_cache_seconds": 0, "row_cache_seconds": 0})
+    app = create_app(off, registry=load_modules(None), database=db)
     await build_world(db, app)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -114,9 +101,10 @@ async def test_the_cache_can_be_turned_off(settings: Settings, db: Database, els
 async def test_the_language_asked_for_is_part_of_the_key(
     cached: tuple[Any, httpx.AsyncClient, World], elsewhere: Database
 ) -> None:
-    _, client, _ = cached
+    app, client, _ = cached
     await client.get(ALPHA, headers={"Accept-Language": "fr"})
     await rename_elsewhere(elsewhere, "Other language, other entry")
+    app.state.db.row_memo.clear()  # the commune row behind the page, kept for a second too
     assert (await client.get(ALPHA, headers={"Accept-Language": "nl"})).json()["name"] == (
         "Other language, other entry"
     )

@@ -26,7 +26,7 @@ ReadAudit = Annotated[Caller, Depends(require(AUDIT_PERMISSION))]
 _NAME = r"^[a-z][a-z0-9_]{0,39}$"
 
 
-def audit_filters(
+async def audit_filters(
     action: Annotated[
         str | None, Query(max_length=80, description="Exact action, e.g. `spaces.process.publish`.")
     ] = None,

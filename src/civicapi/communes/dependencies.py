@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.models import Commune
 from civicapi.communes.permissions import PermissionPolicy
 from civicapi.communes.repository import CommuneRepository, MembershipRepository
+from civicapi.core.db.memo import memoized
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Forbidden, ModuleNotEnabled, NotFound, Unauthorized
 from civicapi.identity.api_keys import key_allows
@@ -25,8 +28,12 @@ PLATFORM_AREAS = ("commune.",)
 CommuneSlug = Annotated[str, Path(description="The commune's slug, e.g. `liege`.", max_length=63)]
 
 
+async def _by_slug(session: AsyncSession, slug: str) -> Commune | None:
+    return await CommuneRepository(session).by_slug(slug, with_modules=True)
+
+
 async def get_current_commune(commune: CommuneSlug, session: SessionDep) -> Commune:
-    found = await CommuneRepository(session).by_slug(commune, with_modules=True)
+    found = await memoized(session, ("commune", commune), partial(_by_slug, slug=commune))
     if found is None:
         raise NotFound(f"commune {commune!r} not found")
     return found
@@ -35,12 +42,12 @@ async def get_current_commune(commune: CommuneSlug, session: SessionDep) -> Comm
 CurrentCommune = Annotated[Commune, Depends(get_current_commune)]
 
 
-def get_registry(request: Request) -> ModuleRegistry:
+async def get_registry(request: Request) -> ModuleRegistry:
     registry: ModuleRegistry = request.app.state.registry
     return registry
 
 
-def get_policy(request: Request) -> PermissionPolicy:
+async def get_policy(request: Request) -> PermissionPolicy:
     policy: PermissionPolicy = request.app.state.policy
     return policy
 

@@ -42,7 +42,7 @@ class PageParams:
     sort: str | None
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-100).")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=512, description="Opaque cursor from `next_cursor`.")

@@ -39,12 +39,12 @@ def build_token_service(settings: Settings) -> TokenService:
     )
 
 
-def get_token_service(request: Request) -> TokenService:
+async def get_token_service(request: Request) -> TokenService:
     access: TokenService = request.app.state.tokens
     return access
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
+async def get_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.limiter
     return limiter
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.communes.models import Commune
 from civicapi.core.audit import diff, snapshot
 from civicapi.core.db.base import utcnow
+from civicapi.core.db.memo import memoized
 from civicapi.core.errors import Conflict, InvalidInput, NotFound, unique_reason
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import PageParams
@@ -353,14 +354,29 @@ async def get_component(
     module_key: str | None = None,
     with_process: bool = False,
 ) -> Component:
-    component = await ComponentRepository(session, commune.id).get_visible(
+    visible = frozenset(visible_modules(commune, registry))
+
+    async def load(own: AsyncSession) -> Component | None:
+        return await ComponentRepository(own, commune.id).get_visible(
+            component_id,
+            include_hidden=include_hidden,
+            visible_modules=visible,
+            process_id=process_id,
+            module_key=module_key,
+            with_process=with_process,
+        )
+
+    key = (
+        "component",
+        commune.id,
         component_id,
-        include_hidden=include_hidden,
-        visible_modules=visible_modules(commune, registry),
-        process_id=process_id,
-        module_key=module_key,
-        with_process=with_process,
+        include_hidden,
+        visible,
+        process_id,
+        module_key,
+        with_process,
     )
+    component = await memoized(session, key, load)
     if component is None:
         raise NotFound(f"component {component_id} not found")
     return component

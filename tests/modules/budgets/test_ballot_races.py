@@ -107,3 +107,37 @@ async def test_racing_additions_never_exceed_the_budget(
         )  # it filled up: only what no longer fitted was refused
     for ballot_row in await _ballots(db, budget["id"]):
         assert 0 <= ballot_row.total_cost <= 100_000
+
+
+async def test_closing_while_ballots_race_in_seals_every_accepted_ballot(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any
+) -> None:
+    """The close waits for ballots being cast and keeps later ones out: every 201 is a sealed ballot of
+    the export, nothing cast after it, and no register row still points to a ballot."""
+    comp = await make_component(client, world, settings={"vote_requirements": CENSUS, "minimum_percent": 0})
+    people = [(await resident(db, app, world, f"C-{i}"))[1] for i in range(12 * ROUNDS)]
+    for round_ in range(ROUNDS):
+        budget = await make_budget(client, world, comp, total=100)
+        project = (await make_projects(client, world, comp, budget["id"], [10]))[0]
+        url = comp.ballot(budget["id"])
+        ballots = [
+            ("POST", url, {"projects": [project["id"]]}, h) for h in people[12 * round_ : 12 * (round_ + 1)]
+        ]
+        close = client.post(f"{comp.budget(budget['id'])}/close", headers=world.headers("admin"))
+        first, later = _race(client, ballots[:6]), _race(client, ballots[6:])
+        before, closing, after = await asyncio.gather(first, close, later)
+        assert closing.status_code == 200, closing.text
+        answers = before + after
+        assert {r.status_code for r in answers} <= {201, 403}, [r.text for r in answers]
+        assert {r.json()["reason"] for r in answers if r.status_code == 403} <= {"vote_closed"}
+        accepted = sum(r.status_code == 201 for r in answers)
+        rows = await _ballots(db, budget["id"])
+        assert len(rows) == accepted, "every accepted ballot is in the urn, nothing else"
+        assert {b.status for b in rows} <= {"sealed"}, "and sealed: none slipped in after the close"
+        async with db.unit_of_work() as session:
+            linked = (
+                select(func.count())
+                .select_from(Voter)
+                .where(Voter.budget_id == uuid.UUID(budget["id"]), Voter.ballot_id.is_not(None))
+            )
+            assert (await session.execute(linked)).scalar_one() == 0

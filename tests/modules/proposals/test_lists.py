@@ -168,6 +168,7 @@ async def test_list_queries_do_not_grow_with_the_page(
             assert (
                 await client.post(comp.proposal(proposal["id"]) + "/supports", headers=me)
             ).status_code == 201
+    db.row_memo.seconds = 0  # kept rows would spare some requests of the series a query or two
     counts = {}
     for who in ("anonymous", "participant"):
         for limit in (2, 40):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import StaticPool
 
+from civicapi.core.db.memo import DB_KEY, RowMemo
 from civicapi.core.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ class Database:
         self.quiet_tables: set[str] = set()
         """Tables whose writes do not move :attr:`generation`: high-volume personal records (ballots) that
         public pages only show as totals, which may then lag by the cache's ``max-age``."""
+        self.row_memo = RowMemo()
+        """Rows nearly every request reads (see :mod:`civicapi.core.db.memo`); off until configured."""
 
     @asynccontextmanager
     async def unit_of_work(self, *, readonly: bool = False) -> AsyncIterator[AsyncSession]:
@@ -109,7 +112,7 @@ class Database:
         taking the write lock; a write inside it still works, but may meet a busy database (a 503 with Retry-After).
         """
         async with self.sessionmaker() as session:
-            session.info["civicapi_db"] = self
+            session.info[DB_KEY] = self
             if readonly:
                 await session.connection(execution_options={READONLY_OPTION: True})
             try:

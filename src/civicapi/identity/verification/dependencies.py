@@ -8,7 +8,7 @@ from civicapi.core.deps import SettingsDep
 from civicapi.identity.verification.hashing import IdentityHasher
 
 
-def get_identity_hasher(settings: SettingsDep) -> IdentityHasher:
+async def get_identity_hasher(settings: SettingsDep) -> IdentityHasher:
     return IdentityHasher(settings.secret_key.get_secret_value())
 
 

@@ -6,7 +6,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.core.links import ResourceLink
@@ -22,6 +23,20 @@ from civicapi.modules.budgets.models import (
 )
 
 PROPOSAL_LINK = "included_proposals"
+
+# Statements of the voting path, built once (building one costs more CPU than running it).
+_HOLD = (
+    select(Budget.closed_at)
+    .where(Budget.id == bindparam("budget_id"), Budget.commune_id == bindparam("commune_id"))
+    .with_for_update(read=True)
+)
+_HOLD_WITH_COSTS = (
+    select(Budget.closed_at, Project.id, Project.cost)
+    .select_from(Budget)
+    .outerjoin(Project, Project.budget_id == Budget.id)
+    .where(Budget.id == bindparam("budget_id"), Budget.commune_id == bindparam("commune_id"))
+    .with_for_update(read=True, of=Budget)
+)
 """``budgets/project --included_proposals--> proposals/proposal``."""
 
 
@@ -69,6 +84,27 @@ class BudgetRepository(CommuneScopedRepository[Budget]):
             )
         )
         return int((await self.session.execute(stmt)).scalar_one())
+
+
+class BallotBox:
+    """The budget row as the urn's lid: whoever casts holds it shared until their transaction ends, the
+    close takes it exclusively (``service_close``), so no ballot slips in while the urn is
+    being sealed and none is cast after (on SQLite, writers are serialised anyway)."""
+
+    def __init__(self, session: AsyncSession, commune_id: uuid.UUID) -> None:
+        self.session = session
+        self.params = {"commune_id": commune_id}
+
+    async def hold(self, budget_id: uuid.UUID) -> bool:
+        """Hold the lid; whether the vote is still open."""
+        closed = (await self.session.execute(_HOLD, {**self.params, "budget_id": budget_id})).scalar()
+        return closed is None
+
+    async def hold_with_costs(self, budget_id: uuid.UUID) -> tuple[bool, dict[uuid.UUID, int]]:
+        """Hold the lid and read the projects' costs in the same round trip: (open?, costs)."""
+        rows = (await self.session.execute(_HOLD_WITH_COSTS, {**self.params, "budget_id": budget_id})).all()
+        is_open = bool(rows) and rows[0][0] is None
+        return is_open, {row[1]: int(row[2]) for row in rows if row[1] is not None}
 
 
 class ProjectRepository(CommuneScopedRepository[Project]):

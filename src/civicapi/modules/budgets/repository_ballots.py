@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import CursorResult, and_, delete, func, insert, or_, select, update
 
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.modules.budgets.models import (
@@ -202,6 +202,16 @@ class VoterRepository(CommuneScopedRepository[Voter]):
         return await self.all(
             self.base_statement().where(Voter.component_id == component_id, Voter.voter_key == voter_key)
         )
+
+    async def register_of(
+        self, component_id: uuid.UUID, budget_id: uuid.UUID, voter_key: str, user_id: uuid.UUID | None
+    ) -> list[Voter]:
+        """In one query: the identity's rows in the component (its workflow slots) and the account's row
+        in the budget (which may carry an older key, before the account was verified)."""
+        match = Voter.voter_key == voter_key
+        if user_id is not None:
+            match = or_(match, and_(Voter.budget_id == budget_id, Voter.user_id == user_id))
+        return await self.all(self.base_statement().where(Voter.component_id == component_id, match))
 
     async def mark_voted(self, voter_id: uuid.UUID, **values: Any) -> bool:
         result: CursorResult[Any] = await self.session.execute(  # type: ignore[assignment]

@@ -18,7 +18,7 @@ from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, VOTED, Ballot, B
 from civicapi.modules.budgets.repository import ProjectRepository
 from civicapi.modules.budgets.repository_ballots import BallotRepository, Caps, VoterRepository
 from civicapi.modules.budgets.schemas_ballots import BallotLineRead, BallotRead, ViolationRead
-from civicapi.modules.budgets.service_voters import Identity, choose_slot, ensure_open
+from civicapi.modules.budgets.service_voters import Identity, choose_slot, ensure_open, hold_open
 from civicapi.modules.budgets.settings import BallotKind, ComponentContext
 
 
@@ -117,10 +117,12 @@ async def new_voter(
     *,
     status: str,
     lines: list[rules.Line],
+    register: list[Voter] | None = None,
 ) -> tuple[Voter, Ballot]:
     """Insert a ballot with ``lines`` and its register row (flushed). The register's unique constraints
-    raise ``IntegrityError`` when the identity already has a row here or holds the workflow slot."""
-    slot = await choose_slot(session, ctx, budget, identity)
+    raise ``IntegrityError`` when the identity already has a row here or holds the workflow slot.
+    ``register``: the identity's rows in the component, if already read."""
+    slot = await choose_slot(session, ctx, budget, identity, register)
     t = rules.totals(lines)
     cast = status == VOTED
     ballot = BallotRepository(session, ctx.commune_id).add(
@@ -194,6 +196,7 @@ async def add_project(
     points: int,
 ) -> BallotRead:
     ensure_open(ctx, budget)
+    await hold_open(session, ctx, budget)
     project = await ProjectRepository(session, ctx.commune_id).in_budget(budget.id, project_id)
     if project is None:
         raise invalid(
@@ -270,6 +273,7 @@ async def checkout(
     """Cast the draft: every rule is checked after the ballot's row is locked, so no concurrent change
     slips in between the check and the cast."""
     ensure_open(ctx, budget)
+    await hold_open(session, ctx, budget)
     assert identity.user_id is not None
     voter = await own_voter(session, ctx, budget, identity.user_id)
     assert voter.ballot_id is not None

@@ -16,7 +16,7 @@ from civicapi.modules.budgets import rules
 from civicapi.modules.budgets.exceptions import BallotConflict
 from civicapi.modules.budgets.idempotency import Answer, IdempotentRequest
 from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, VOTED, Ballot, Budget, Voter
-from civicapi.modules.budgets.repository import ProjectRepository
+from civicapi.modules.budgets.repository import BallotBox
 from civicapi.modules.budgets.repository_ballots import BallotRepository, VoterRepository
 from civicapi.modules.budgets.schemas_ballots import PaperBallotRead
 from civicapi.modules.budgets.service_ballots import (
@@ -28,7 +28,7 @@ from civicapi.modules.budgets.service_ballots import (
     new_voter,
     own_voter,
 )
-from civicapi.modules.budgets.service_voters import Identity, check_district, ensure_open
+from civicapi.modules.budgets.service_voters import Identity, check_district, closed, ensure_open
 from civicapi.modules.budgets.settings import ComponentContext
 
 
@@ -39,8 +39,11 @@ async def valid_lines(
     projects: Sequence[uuid.UUID],
     points: Mapping[uuid.UUID, int],
 ) -> list[rules.Line]:
-    """The submitted ballot as lines, or 422 listing every rule it breaks (nothing is written)."""
-    known = await ProjectRepository(session, ctx.commune_id).costs(budget.id)
+    """The submitted ballot as lines, or 422 listing every rule it breaks (nothing is written). Holds the
+    budget's lid from here to the end of the transaction (403 ``vote_closed`` if it was closed meanwhile)."""
+    is_open, known = await BallotBox(session, ctx.commune_id).hold_with_costs(budget.id)
+    if not is_open:
+        raise closed()
     lines, violations = rules.check_form(ctx.settings, projects, points, known)
     violations += rules.check_complete(ctx.settings, budget.total_amount, lines) if not violations else []
     if violations:
@@ -81,7 +84,17 @@ async def cast(
     online = identity.user_id is not None
     try:
         async with session.begin_nested():
-            voter = await voters.of_user(budget.id, identity.user_id) if identity.user_id else None
+            register = await voters.register_of(
+                ctx.component_id, budget.id, identity.voter_key, identity.user_id
+            )
+            voter = next(
+                (
+                    r
+                    for r in register
+                    if online and r.budget_id == budget.id and r.user_id == identity.user_id
+                ),
+                None,
+            )
             if voter is not None:
                 if voter.status == VOTED and not replace:
                     raise already_voted()
@@ -91,7 +104,9 @@ async def cast(
                 verb = "vote" if online else "paper_vote"
                 if not online:
                     await _drop_online_draft(session, ctx, budget, identity)
-                voter, ballot = await new_voter(session, ctx, budget, identity, status=VOTED, lines=lines)
+                voter, ballot = await new_voter(
+                    session, ctx, budget, identity, status=VOTED, lines=lines, register=register
+                )
             answer = _answer(ctx, budget, voter, ballot, lines, created=verb != "replace")
             if idempotency is not None:
                 idempotency.remember(session, answer)
@@ -167,8 +182,8 @@ async def submit(
     idempotency: IdempotentRequest | None,
 ) -> Answer:
     ensure_open(ctx, budget)
-    if idempotency is not None and (replayed := await idempotency.replay(session)) is not None:
-        return replayed
+    # A retry meets the register's or the key's unique constraint in ``cast``, which then replays the
+    # stored answer (or refuses another body with the same key): no lookup before the usual, first, try.
     check_district(ctx, budget, identity)
     lines = await valid_lines(session, ctx, budget, projects, points)
     return await cast(session, ctx, budget, identity, lines, replace=replace, idempotency=idempotency)

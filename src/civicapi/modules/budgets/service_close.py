@@ -35,6 +35,8 @@ VOTE_CLOSED = "budgets.vote_closed"
 
 
 async def close_vote(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> Budget:
+    # The lid (repository.BallotBox): wait for ballots being cast, keep new ones out until committed.
+    await session.refresh(budget, with_for_update=True)
     if budget.closed_at is not None:
         raise BudgetConflict("the vote of this budget is already closed", reason="vote_closed")
     ballots = BallotRepository(session, ctx.commune_id)

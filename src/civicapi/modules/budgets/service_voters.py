@@ -23,6 +23,7 @@ from civicapi.identity.verification.requirements import (
 )
 from civicapi.modules.budgets.exceptions import BallotConflict, VoteForbidden
 from civicapi.modules.budgets.models import ONLINE, PAPER, Budget, Voter
+from civicapi.modules.budgets.repository import BallotBox
 from civicapi.modules.budgets.repository_ballots import VoterRepository
 from civicapi.modules.budgets.settings import ComponentContext, VotesState, Workflow
 
@@ -52,11 +53,22 @@ def account_key(commune_id: uuid.UUID, user_id: uuid.UUID) -> str:
 
 def ensure_open(ctx: ComponentContext, budget: Budget) -> None:
     if budget.closed_at is not None:
-        raise VoteForbidden("the vote of this budget is closed", reason="vote_closed")
+        raise closed()
     if ctx.step.votes is VotesState.finished:
         raise VoteForbidden("voting is over in this phase", reason="voting_finished")
     if ctx.step.votes is not VotesState.enabled:
         raise VoteForbidden("voting is not open in this phase", reason="voting_disabled")
+
+
+def closed() -> VoteForbidden:
+    return VoteForbidden("the vote of this budget is closed", reason="vote_closed")
+
+
+async def hold_open(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> None:
+    """Hold the budget's lid (:class:`BallotBox`) until the transaction ends: 403 ``vote_closed`` when a
+    close committed since the budget was read."""
+    if not await BallotBox(session, ctx.commune_id).hold(budget.id):
+        raise closed()
 
 
 def _usable(verification: Verification) -> bool:
@@ -163,16 +175,24 @@ def check_district(ctx: ComponentContext, budget: Budget, identity: Identity) ->
 
 
 async def choose_slot(
-    session: AsyncSession, ctx: ComponentContext, budget: Budget, identity: Identity
+    session: AsyncSession,
+    ctx: ComponentContext,
+    budget: Budget,
+    identity: Identity,
+    register: list[Voter] | None = None,
 ) -> str:
     """The workflow slot the identity's register row takes in the component. Slots are unique per
-    identity and component, which makes ``one`` and the city-wide limit of ``district`` database rules."""
+    identity and component, which makes ``one`` and the city-wide limit of ``district`` database rules.
+    ``register``: the identity's rows in the component, when the caller has read them already."""
     check_district(ctx, budget, identity)
     workflow = ctx.settings.workflow
     own_slot = f"budget:{budget.id}"
     if workflow is Workflow.all or (workflow is Workflow.district and budget.district is not None):
         return own_slot
-    rows = await VoterRepository(session, ctx.commune_id).in_component(ctx.component_id, identity.voter_key)
+    if register is None:
+        voters = VoterRepository(session, ctx.commune_id)
+        register = await voters.in_component(ctx.component_id, identity.voter_key)
+    rows = [r for r in register if r.voter_key == identity.voter_key]
     mine = next((r for r in rows if r.budget_id == budget.id), None)
     if mine is not None:
         return mine.slot

@@ -70,7 +70,7 @@ async def authenticated(caller: CallerDep) -> Caller:
 AuthenticatedCaller = Annotated[Caller, Depends(authenticated)]
 
 
-def get_viewer(caller: CallerDep) -> Viewer:
+async def get_viewer(caller: CallerDep) -> Viewer:
     return viewer_of(caller)
 
 
