@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from civicapi.communes.models import Commune, CommuneModule, Membership
+from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository, Repository
 
 
@@ -36,16 +37,18 @@ class CommuneModuleRepository(CommuneScopedRepository[CommuneModule]):
         return set(rows.scalars())
 
 
+_ROLES = select(Membership.role).where(
+    Membership.commune_id == id_param("commune_id"), Membership.user_id == id_param("user_id")
+)
+"""Built once: every authenticated request runs it."""
+
+
 class MembershipRepository(CommuneScopedRepository[Membership]):
     model = Membership
     resource_name = "membership"
 
     async def roles_of(self, user_id: uuid.UUID) -> set[str]:
-        rows = await self.session.execute(
-            select(Membership.role).where(
-                Membership.commune_id == self.commune_id, Membership.user_id == user_id
-            )
-        )
+        rows = await self.session.execute(_ROLES, {"commune_id": self.commune_id, "user_id": user_id})
         return set(rows.scalars())
 
     async def find(self, user_id: uuid.UUID, role: str) -> Membership | None:

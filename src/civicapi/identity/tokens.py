@@ -8,10 +8,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.core.db.base import utcnow
+from civicapi.core.db.base import id_param, utcnow
 from civicapi.core.security import TokenClaims
 from civicapi.identity.models import OneTimeToken, RefreshToken, RevokedAccessToken, User
 
@@ -119,13 +119,18 @@ async def revoke_access_token(session: AsyncSession, claims: TokenClaims) -> Non
         await session.flush()
 
 
+_TOKEN_USER = select(User, exists().where(RevokedAccessToken.jti == bindparam("jti"))).where(
+    User.id == id_param("user_id")
+)
+"""Built once: every authenticated request runs it."""
+
+
 async def token_user(
     session: AsyncSession, user_id: uuid.UUID, claims: TokenClaims
 ) -> tuple[User | None, bool]:
     """The account an access token speaks for (None when it is gone) and whether the token was revoked (a
     logout, or every session closed since it was issued), in one round trip."""
-    revoked = exists().where(RevokedAccessToken.jti == claims.jti)
-    row = (await session.execute(select(User, revoked).where(User.id == user_id))).one_or_none()
+    row = (await session.execute(_TOKEN_USER, {"user_id": user_id, "jti": claims.jti})).one_or_none()
     if row is None:
         return None, False
     user, is_revoked = row

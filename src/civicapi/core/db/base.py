@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, TypeDecorator, Uuid
+from sqlalchemy import JSON, BindParameter, DateTime, ForeignKey, MetaData, TypeDecorator, Uuid, bindparam
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -18,6 +18,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def id_param(name: str) -> BindParameter[uuid.UUID]:
+    """A named UUID parameter for a statement built once at import time. Typed explicitly: a foreign-key
+    column declared without a type has none yet while models are still being imported."""
+    return bindparam(name, type_=Uuid())
 
 
 def utcnow() -> datetime:

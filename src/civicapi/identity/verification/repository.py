@@ -8,8 +8,15 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
+from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.identity.verification.models import CensusEntry, Verification, VerificationStatus
+
+_OF_USER = (
+    select(Verification)
+    .where(Verification.commune_id == id_param("commune_id"), Verification.user_id == id_param("user_id"))
+    .order_by(Verification.granted_at.desc(), Verification.id)
+)
 
 
 class VerificationRepository(CommuneScopedRepository[Verification]):
@@ -34,6 +41,9 @@ class VerificationRepository(CommuneScopedRepository[Verification]):
         )
 
     async def of_user(self, user_id: uuid.UUID, handlers: Sequence[str] | None = None) -> list[Verification]:
+        if handlers is None:  # every vote and proposal runs this one: built once
+            params = {"commune_id": self.commune_id, "user_id": user_id}
+            return list((await self.session.execute(_OF_USER, params)).scalars())
         stmt = self.base_statement().where(Verification.user_id == user_id)
         if handlers is not None:
             stmt = stmt.where(Verification.handler.in_(list(handlers)))

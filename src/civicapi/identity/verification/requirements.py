@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
+from civicapi.identity.verification.models import Verification
 from civicapi.identity.verification.repository import VerificationRepository
 
 
@@ -132,9 +133,11 @@ async def check_requirements(
     requirements: Sequence[ActionRequirement],
     today: date,
     now: datetime | None = None,
+    verifications: Sequence[Verification] | None = None,
 ) -> RequirementResult:
     """Whether ``user_id`` meets every requirement. ``today`` (the commune's date) is used for ages,
-    ``now`` (default: the current time) for expiry."""
+    ``now`` (default: the current time) for expiry. ``verifications``: the user's verifications in the
+    commune, when the caller has read them already (else they are read here)."""
     if not requirements:
         return RequirementResult(status=RequirementStatus.ok)
     if user_id is None:
@@ -142,11 +145,9 @@ async def check_requirements(
         return RequirementResult(status=status, handler=requirements[0].handler, reason=_REASONS[status])
     now = now or utcnow()
     handlers = sorted({r.handler for r in requirements})
-    granted = {
-        v.handler: v
-        for v in await VerificationRepository(session, commune_id).of_user(user_id, handlers)
-        if v.status == "granted"
-    }
+    if verifications is None:
+        verifications = await VerificationRepository(session, commune_id).of_user(user_id, handlers)
+    granted = {v.handler: v for v in verifications if v.handler in handlers and v.status == "granted"}
     results: list[HandlerResult] = []
     for requirement in requirements:
         verification = granted.get(requirement.handler)

@@ -71,8 +71,8 @@ class IdempotentRequest:
             )
         return Answer(found.status_code, found.response, replayed=True)
 
-    def remember(self, session: AsyncSession, answer: Answer) -> None:
-        IdempotencyRepository(session, self.commune_id).add(
+    async def remember(self, session: AsyncSession, answer: Answer) -> None:
+        await IdempotencyRepository(session, self.commune_id).insert(
             IdempotencyRecord(
                 budget_id=self.budget_id,
                 owner=self.owner,

@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.core.links import ResourceLink
 from civicapi.core.pagination import PageParams, keyset_page
@@ -27,14 +28,14 @@ PROPOSAL_LINK = "included_proposals"
 # Statements of the voting path, built once (building one costs more CPU than running it).
 _HOLD = (
     select(Budget.closed_at)
-    .where(Budget.id == bindparam("budget_id"), Budget.commune_id == bindparam("commune_id"))
+    .where(Budget.id == id_param("budget_id"), Budget.commune_id == id_param("commune_id"))
     .with_for_update(read=True)
 )
 _HOLD_WITH_COSTS = (
     select(Budget.closed_at, Project.id, Project.cost)
     .select_from(Budget)
     .outerjoin(Project, Project.budget_id == Budget.id)
-    .where(Budget.id == bindparam("budget_id"), Budget.commune_id == bindparam("commune_id"))
+    .where(Budget.id == id_param("budget_id"), Budget.commune_id == id_param("commune_id"))
     .with_for_update(read=True, of=Budget)
 )
 """``budgets/project --included_proposals--> proposals/proposal``."""
@@ -61,7 +62,8 @@ class BudgetRepository(CommuneScopedRepository[Budget]):
         return await self.all(self.of_component(component_id).order_by(Budget.position, Budget.id))
 
     async def in_component(self, component_id: uuid.UUID, budget_id: uuid.UUID) -> Budget | None:
-        return await self.first(self.of_component(component_id).where(Budget.id == budget_id))
+        params = {"commune_id": self.commune_id, "component_id": component_id, "budget_id": budget_id}
+        return (await self.session.execute(_IN_COMPONENT, params)).scalar_one_or_none()
 
     async def projects_count(self, budget_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         if not budget_ids:
@@ -84,6 +86,13 @@ class BudgetRepository(CommuneScopedRepository[Budget]):
             )
         )
         return int((await self.session.execute(stmt)).scalar_one())
+
+
+_IN_COMPONENT = select(Budget).where(
+    Budget.commune_id == id_param("commune_id"),
+    Budget.component_id == id_param("component_id"),
+    Budget.id == id_param("budget_id"),
+)
 
 
 class BallotBox:

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, delete, func, insert, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, or_, select, update
 
+from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.modules.budgets.models import (
     DRAFT,
@@ -27,6 +28,44 @@ NO_SYNC = {"synchronize_session": False}
 """Bulk statements here never update objects already in the session: services re-read what they show."""
 
 
+# Statements of the voting path, built once (building one costs more CPU than running it).
+_LINES = (
+    select(BallotItem.project_id, Project.cost, BallotItem.points)
+    .join(Project, Project.id == BallotItem.project_id)
+    .where(BallotItem.ballot_id == id_param("ballot_id"))
+    .order_by(Project.position, Project.number)
+)
+_BY_ID = select(Ballot).where(Ballot.id == id_param("ballot_id")).execution_options(populate_existing=True)
+_OF_USER = select(Voter).where(
+    Voter.commune_id == id_param("commune_id"),
+    Voter.budget_id == id_param("budget_id"),
+    Voter.user_id == id_param("user_id"),
+)
+_REGISTER_OF_KEY = select(Voter).where(
+    Voter.commune_id == id_param("commune_id"),
+    Voter.component_id == id_param("component_id"),
+    Voter.voter_key == bindparam("voter_key"),
+)
+_REGISTER_OF = select(Voter).where(
+    Voter.commune_id == id_param("commune_id"),
+    Voter.component_id == id_param("component_id"),
+    or_(
+        Voter.voter_key == bindparam("voter_key"),
+        and_(Voter.budget_id == id_param("budget_id"), Voter.user_id == id_param("user_id")),
+    ),
+)
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    """The column values of a new ORM object, for a Core ``INSERT`` (unset ones with a default left to it)."""
+    values = {column.key: getattr(obj, column.key) for column in obj.__table__.columns}
+    return {
+        key: value
+        for key, value in values.items()
+        if value is not None or obj.__table__.columns[key].default is None
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Caps:
     """What a ballot in progress may not pass; None: no such cap."""
@@ -41,13 +80,12 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
     resource_name = "ballot"
 
     async def lines(self, ballot_id: uuid.UUID) -> list[Line]:
-        stmt = (
-            select(BallotItem.project_id, Project.cost, BallotItem.points)
-            .join(Project, Project.id == BallotItem.project_id)
-            .where(BallotItem.ballot_id == ballot_id)
-            .order_by(Project.position, Project.number)
-        )
-        return [Line(row[0], int(row[1]), int(row[2])) for row in (await self.session.execute(stmt)).all()]
+        rows = (await self.session.execute(_LINES, {"ballot_id": ballot_id})).all()
+        return [Line(row[0], int(row[1]), int(row[2])) for row in rows]
+
+    async def by_id(self, ballot_id: uuid.UUID) -> Ballot:
+        """The ballot as stored now (even if the session holds an older copy)."""
+        return (await self.session.execute(_BY_ID, {"ballot_id": ballot_id})).scalar_one()
 
     async def add_line(self, ballot_id: uuid.UUID, line: Line, caps: Caps) -> bool:
         """Raise the draft's totals by ``line`` if every cap still holds (one conditional UPDATE, which also
@@ -151,6 +189,13 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
                 ],
             )
 
+    async def insert_new(self, ballot: Ballot, lines: Sequence[Line], voter: Voter) -> None:
+        """Insert a ballot, its items and its register row as built (ids and values set; nothing enters the
+        session: three statements, without the unit of work's bookkeeping)."""
+        await self.session.execute(insert(Ballot).values(_columns(ballot)))
+        await self.insert_items(ballot.id, lines)
+        await self.session.execute(insert(Voter).values(_columns(voter)))
+
     async def bulk_insert(self, ballots: Sequence[dict[str, Any]], items: Sequence[dict[str, Any]]) -> None:
         """Insert many ballots and items (dicts of column values, ``commune_id`` added here)."""
         for rows, table in ((ballots, Ballot), (items, BallotItem)):
@@ -189,9 +234,8 @@ class VoterRepository(CommuneScopedRepository[Voter]):
     resource_name = "voter"
 
     async def of_user(self, budget_id: uuid.UUID, user_id: uuid.UUID) -> Voter | None:
-        return await self.first(
-            self.base_statement().where(Voter.budget_id == budget_id, Voter.user_id == user_id)
-        )
+        params = {"commune_id": self.commune_id, "budget_id": budget_id, "user_id": user_id}
+        return (await self.session.execute(_OF_USER, params)).scalar_one_or_none()
 
     async def of_key(self, budget_id: uuid.UUID, voter_key: str) -> Voter | None:
         return await self.first(
@@ -208,10 +252,12 @@ class VoterRepository(CommuneScopedRepository[Voter]):
     ) -> list[Voter]:
         """In one query: the identity's rows in the component (its workflow slots) and the account's row
         in the budget (which may carry an older key, before the account was verified)."""
-        match = Voter.voter_key == voter_key
-        if user_id is not None:
-            match = or_(match, and_(Voter.budget_id == budget_id, Voter.user_id == user_id))
-        return await self.all(self.base_statement().where(Voter.component_id == component_id, match))
+        params = {"commune_id": self.commune_id, "component_id": component_id, "voter_key": voter_key}
+        if user_id is None:
+            stmt = _REGISTER_OF_KEY
+        else:
+            stmt, params = _REGISTER_OF, {**params, "budget_id": budget_id, "user_id": user_id}
+        return list((await self.session.execute(stmt, params)).scalars())
 
     async def mark_voted(self, voter_id: uuid.UUID, **values: Any) -> bool:
         result: CursorResult[Any] = await self.session.execute(  # type: ignore[assignment]
@@ -247,6 +293,10 @@ class VoterRepository(CommuneScopedRepository[Voter]):
 class IdempotencyRepository(CommuneScopedRepository[IdempotencyRecord]):
     model = IdempotencyRecord
     resource_name = "idempotency record"
+
+    async def insert(self, record: IdempotencyRecord) -> None:
+        record.commune_id = self.commune_id
+        await self.session.execute(insert(IdempotencyRecord).values(_columns(record)))
 
     async def find(self, budget_id: uuid.UUID, owner: str, key: str) -> IdempotencyRecord | None:
         return await self.first(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,9 +93,7 @@ async def own_voter(
 
 
 async def load_ballot(session: AsyncSession, ctx: ComponentContext, ballot_id: uuid.UUID) -> Ballot:
-    stmt = select(Ballot).where(Ballot.id == ballot_id).execution_options(populate_existing=True)
-    ballot = (await session.execute(stmt)).scalar_one()
-    return ballot
+    return await BallotRepository(session, ctx.commune_id).by_id(ballot_id)
 
 
 async def read_own(
@@ -125,33 +122,37 @@ async def new_voter(
     slot = await choose_slot(session, ctx, budget, identity, register)
     t = rules.totals(lines)
     cast = status == VOTED
-    ballot = BallotRepository(session, ctx.commune_id).add(
-        Ballot(
-            budget_id=budget.id,
-            status=CHECKED_OUT if cast else DRAFT,
-            channel=identity.channel,
-            total_cost=t.total_cost,
-            points_total=t.points_total,
-            projects_count=t.projects_count,
-        )
+    now = utcnow()
+    ballot = Ballot(
+        id=uuid.uuid4(),
+        commune_id=ctx.commune_id,
+        budget_id=budget.id,
+        status=CHECKED_OUT if cast else DRAFT,
+        channel=identity.channel,
+        total_cost=t.total_cost,
+        points_total=t.points_total,
+        projects_count=t.projects_count,
+        position=None,
+        voter_ref=None,
+        extra={},
     )
-    await session.flush()
-    await BallotRepository(session, ctx.commune_id).insert_items(ballot.id, lines)
-    voter = VoterRepository(session, ctx.commune_id).add(
-        Voter(
-            component_id=budget.component_id,
-            budget_id=budget.id,
-            voter_key=identity.voter_key,
-            slot=slot,
-            user_id=identity.user_id,
-            ballot_id=ballot.id,
-            status=status,
-            channel=identity.channel,
-            entered_by_user_id=identity.entered_by,
-            voted_at=utcnow() if cast else None,
-        )
+    voter = Voter(
+        id=uuid.uuid4(),
+        commune_id=ctx.commune_id,
+        component_id=budget.component_id,
+        budget_id=budget.id,
+        voter_key=identity.voter_key,
+        slot=slot,
+        user_id=identity.user_id,
+        ballot_id=ballot.id,
+        status=status,
+        channel=identity.channel,
+        entered_by_user_id=identity.entered_by,
+        created_at=now,
+        voted_at=now if cast else None,
     )
-    await session.flush()
+    # Inserted as built, never added to the session: the returned objects are read, not changed.
+    await BallotRepository(session, ctx.commune_id).insert_new(ballot, lines, voter)
     return voter, ballot
 
 

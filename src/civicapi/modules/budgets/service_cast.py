@@ -109,8 +109,7 @@ async def cast(
                 )
             answer = _answer(ctx, budget, voter, ballot, lines, created=verb != "replace")
             if idempotency is not None:
-                idempotency.remember(session, answer)
-                await session.flush()
+                await idempotency.remember(session, answer)
     except (IntegrityError, BallotConflict) as exc:
         if idempotency is not None and (replayed := await idempotency.replay(session)) is not None:
             return replayed

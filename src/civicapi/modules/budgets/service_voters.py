@@ -80,12 +80,14 @@ async def online_identity(session: AsyncSession, ctx: ComponentContext, user_id:
     verification requirements. The key is the identity key of the verification used (the keyed hash of
     the person's identifier: the same for all their accounts and for paper ballots); without any
     verification, the account itself."""
+    verifications = await VerificationRepository(session, ctx.commune_id).of_user(user_id)
     result = await check_requirements(
         session,
         commune_id=ctx.commune_id,
         user_id=user_id,
         requirements=ctx.settings.vote_requirements,
         today=ctx.today,
+        verifications=verifications,
     )
     if result.status is not RequirementStatus.ok:
         raise VoteForbidden(
@@ -98,8 +100,7 @@ async def online_identity(session: AsyncSession, ctx: ComponentContext, user_id:
                 "failed_conditions": [c.model_dump() for c in result.failed_conditions],
             },
         )
-    repo = VerificationRepository(session, ctx.commune_id)
-    usable = {v.id: v for v in await repo.of_user(user_id) if _usable(v)}
+    usable = {v.id: v for v in verifications if _usable(v)}
     used = [r.verification_id for r in result.results if r.verification_id in usable]
     chosen = usable[used[0]] if used else next(iter(usable.values()), None)
     if chosen is not None:
