@@ -13,6 +13,8 @@ import jwt
 import pytest
 
 from civicapi.config import Settings
+from civicapi.core.errors import Unauthorized
+from civicapi.core.security import TokenService
 from civicapi.identity.dependencies import _kid, build_token_service
 from tests.fixtures.factories import World
 
@@ -133,3 +135,21 @@ async def test_key_rotation_accepts_previous_keys(
     app = create_app(dropped, database=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert (await c.get("/v1/me", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+
+
+def test_a_checked_token_is_remembered_until_it_expires() -> None:
+    tokens = TokenService({"k1": "s" * 40}, issuer="civicapi", audience="civicapi", ttl_seconds=1, remember=2)
+    token, _ = tokens.issue("someone")
+    first = tokens.verify(token)
+    assert tokens.verify(token) is first, "the second check is the remembered one"
+    others = [tokens.issue(f"user-{i}")[0] for i in range(2)]
+    for other in others:
+        tokens.verify(other)
+    assert token not in tokens._verified, "bounded: the oldest made room"
+    time.sleep(1.1)
+    for expired in (token, others[-1]):  # a fresh check and a remembered one both refuse it
+        with pytest.raises(Unauthorized):
+            tokens.verify(expired)
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with pytest.raises(Unauthorized):
+        tokens.verify(forged)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,10 +46,22 @@ class TokenService:
     """Issues and checks access JWTs. The algorithm is pinned; ``kid`` selects among verification keys so
     keys can rotate (the first key signs, every listed key verifies)."""
 
-    def __init__(self, keys: dict[str, str], *, issuer: str, audience: str, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        keys: dict[str, str],
+        *,
+        issuer: str,
+        audience: str,
+        ttl_seconds: int,
+        remember: int = 10_000,
+    ) -> None:
         if not keys:
             raise ValueError("at least one signing key is required")
         self.keys = keys
+        self._verified: OrderedDict[str, TokenClaims] = OrderedDict()
+        """Tokens whose signature and claims were checked (a token is immutable: checking it again can only
+        change the answer once it expires, which :meth:`verify` still checks). At most ``remember``."""
+        self.remember = remember
         self.signing_kid = next(iter(keys))
         self.issuer = issuer
         self.audience = audience
@@ -72,6 +85,22 @@ class TokenService:
         return token, exp
 
     def verify(self, token: str) -> TokenClaims:
+        """The claims of a valid token (signature, algorithm, key, issuer, audience, expiry); else 401.
+        Revocation is the caller's to check (it needs the database)."""
+        known = self._verified.get(token)
+        if known is not None:
+            if datetime.now(UTC) < known.exp:
+                return known
+            del self._verified[token]
+            raise Unauthorized("invalid or expired token")
+        claims = self._decode(token)
+        if self.remember > 0:
+            self._verified[token] = claims
+            while len(self._verified) > self.remember:
+                self._verified.popitem(last=False)
+        return claims
+
+    def _decode(self, token: str) -> TokenClaims:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM:
