@@ -55,6 +55,12 @@ _REGISTER_OF = select(Voter).where(
     ),
 )
 
+# Table-level INSERTs: the ORM's bulk path would coerce every value again on each call.
+_INSERT_BALLOT = Ballot.metadata.tables[Ballot.__tablename__].insert()
+_INSERT_ITEM = BallotItem.metadata.tables[BallotItem.__tablename__].insert()
+_INSERT_VOTER = Voter.metadata.tables[Voter.__tablename__].insert()
+_INSERT_IDEMPOTENCY = IdempotencyRecord.metadata.tables[IdempotencyRecord.__tablename__].insert()
+
 
 def _columns(obj: Any) -> dict[str, Any]:
     """The column values of a new ORM object, for a Core ``INSERT`` (unset ones with a default left to it)."""
@@ -177,7 +183,7 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
     async def insert_items(self, ballot_id: uuid.UUID, lines: Sequence[Line]) -> None:
         if lines:
             await self.session.execute(
-                insert(BallotItem),
+                _INSERT_ITEM,
                 [
                     {
                         "commune_id": self.commune_id,
@@ -192,9 +198,9 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
     async def insert_new(self, ballot: Ballot, lines: Sequence[Line], voter: Voter) -> None:
         """Insert a ballot, its items and its register row as built (ids and values set; nothing enters the
         session: three statements, without the unit of work's bookkeeping)."""
-        await self.session.execute(insert(Ballot).values(_columns(ballot)))
+        await self.session.execute(_INSERT_BALLOT, _columns(ballot))
         await self.insert_items(ballot.id, lines)
-        await self.session.execute(insert(Voter).values(_columns(voter)))
+        await self.session.execute(_INSERT_VOTER, _columns(voter))
 
     async def bulk_insert(self, ballots: Sequence[dict[str, Any]], items: Sequence[dict[str, Any]]) -> None:
         """Insert many ballots and items (dicts of column values, ``commune_id`` added here)."""
@@ -296,7 +302,7 @@ class IdempotencyRepository(CommuneScopedRepository[IdempotencyRecord]):
 
     async def insert(self, record: IdempotencyRecord) -> None:
         record.commune_id = self.commune_id
-        await self.session.execute(insert(IdempotencyRecord).values(_columns(record)))
+        await self.session.execute(_INSERT_IDEMPOTENCY, _columns(record))
 
     async def find(self, budget_id: uuid.UUID, owner: str, key: str) -> IdempotencyRecord | None:
         return await self.first(
