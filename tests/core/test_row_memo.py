@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.models import Commune
@@ -107,3 +108,17 @@ def test_the_memo_is_bounded_and_forgets_stale_generations() -> None:
     off = RowMemo(seconds=0)
     off.put("x", 1, "X")
     assert off.get("x", 1) is None, "0 seconds keeps nothing"
+
+
+async def test_a_session_that_wrote_reads_its_own_state_and_keeps_nothing(
+    memo_app: tuple[httpx.AsyncClient, World], db: Database
+) -> None:
+    db.row_memo.clear()
+    with pytest.raises(RuntimeError):
+        async with db.unit_of_work() as session:
+            rename = update(Commune).where(Commune.slug == "alpha").values(name="Uncommitted")
+            await session.execute(rename)
+            seen = await memoized(session, ("commune", "alpha"), _alpha)
+            assert seen is not None and seen.name == "Uncommitted"
+            assert db.row_memo.get(("commune", "alpha"), db.generation) is None, "not kept"
+            raise RuntimeError("rolled back")

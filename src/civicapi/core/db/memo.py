@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 DB_KEY = "civicapi_db"
 """Where a unit of work's session keeps its :class:`Database` (``session.info``)."""
+WROTE_KEY = "civicapi_wrote"
+"""Where a session records the tables it wrote (``session.info``, see :mod:`civicapi.core.db.session`)."""
 
 
 class RowMemo:
@@ -73,6 +75,10 @@ def _memo_of(session: AsyncSession) -> tuple[Database, RowMemo] | None:
     return db, db.row_memo
 
 
+def _has_written(session: AsyncSession) -> bool:
+    return bool(session.info.get(WROTE_KEY) or session.new or session.dirty or session.deleted)
+
+
 async def memoized(
     session: AsyncSession, key: Hashable, load: Callable[[AsyncSession], Awaitable[T | None]]
 ) -> T | None:
@@ -82,7 +88,8 @@ async def memoized(
     ``load`` must eagerly load every attribute and relationship its callers read (a kept copy is detached:
     it cannot lazy-load)."""
     found = _memo_of(session)
-    if found is None:
+    if found is None or _has_written(session):
+        # A session that wrote reads its own, uncommitted, state: nothing of it may be kept.
         return await load(session)
     db, memo = found
     generation = db.generation

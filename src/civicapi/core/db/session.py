@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import StaticPool
 
-from civicapi.core.db.memo import DB_KEY, RowMemo
+from civicapi.core.db.memo import DB_KEY, WROTE_KEY, RowMemo
 from civicapi.core.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 READONLY_OPTION = "civicapi_readonly"
-WROTE_KEY = "civicapi_wrote"
 
 
 ANY_TABLE = "*"
