@@ -44,9 +44,9 @@ class VerificationRepository(CommuneScopedRepository[Verification]):
         if handlers is None:  # every vote and proposal runs this one: built once
             params = {"commune_id": self.commune_id, "user_id": user_id}
             return list((await self.session.execute(_OF_USER, params)).scalars())
-        stmt = self.base_statement().where(Verification.user_id == user_id)
-        if handlers is not None:
-            stmt = stmt.where(Verification.handler.in_(list(handlers)))
+        stmt = self.base_statement().where(
+            Verification.user_id == user_id, Verification.handler.in_(list(handlers))
+        )
         return await self.all(stmt.order_by(Verification.granted_at.desc(), Verification.id))
 
 

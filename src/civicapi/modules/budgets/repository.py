@@ -158,12 +158,6 @@ class ProjectRepository(CommuneScopedRepository[Project]):
     async def in_budget(self, budget_id: uuid.UUID, project_id: uuid.UUID) -> Project | None:
         return await self.first(self.of_budget(budget_id).where(Project.id == project_id))
 
-    async def costs(self, budget_id: uuid.UUID) -> dict[uuid.UUID, int]:
-        stmt = select(Project.id, Project.cost).where(
-            Project.commune_id == self.commune_id, Project.budget_id == budget_id
-        )
-        return {row[0]: int(row[1]) for row in (await self.session.execute(stmt)).all()}
-
     async def next_number(self, budget_id: uuid.UUID) -> int:
         stmt = select(func.max(Project.number)).where(Project.budget_id == budget_id)
         return int((await self.session.execute(stmt)).scalar_one() or 0) + 1

@@ -248,16 +248,11 @@ class VoterRepository(CommuneScopedRepository[Voter]):
             self.base_statement().where(Voter.budget_id == budget_id, Voter.voter_key == voter_key)
         )
 
-    async def in_component(self, component_id: uuid.UUID, voter_key: str) -> list[Voter]:
-        return await self.all(
-            self.base_statement().where(Voter.component_id == component_id, Voter.voter_key == voter_key)
-        )
-
     async def register_of(
         self, component_id: uuid.UUID, budget_id: uuid.UUID, voter_key: str, user_id: uuid.UUID | None
     ) -> list[Voter]:
-        """In one query: the identity's rows in the component (its workflow slots) and the account's row
-        in the budget (which may carry an older key, before the account was verified)."""
+        """In one query: the identity's rows in the component (its workflow slots) and, given ``user_id``,
+        the account's row in the budget (which may carry an older key, before the account was verified)."""
         params = {"commune_id": self.commune_id, "component_id": component_id, "voter_key": voter_key}
         if user_id is None:
             stmt = _REGISTER_OF_KEY

@@ -192,7 +192,7 @@ async def choose_slot(
         return own_slot
     if register is None:
         voters = VoterRepository(session, ctx.commune_id)
-        register = await voters.in_component(ctx.component_id, identity.voter_key)
+        register = await voters.register_of(ctx.component_id, budget.id, identity.voter_key, None)
     rows = [r for r in register if r.voter_key == identity.voter_key]
     mine = next((r for r in rows if r.budget_id == budget.id), None)
     if mine is not None:
