@@ -36,6 +36,7 @@ from civicapi.core.http import BodySizeLimitMiddleware, RequestContextMiddleware
 from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
 from civicapi.core.ratelimit import RateLimiter
+from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
 from civicapi.identity.service import MAIL_EVENT
@@ -88,7 +89,8 @@ def _mount_modules(app: FastAPI, registry: ModuleRegistry) -> None:
     for module in registry:
         if module.router is None:
             continue
-        app.include_router(
+        _include(
+            app,
             module.router,
             prefix=f"/v1/communes/{{commune}}/{module.key}",
             tags=[module.key],
@@ -96,8 +98,15 @@ def _mount_modules(app: FastAPI, registry: ModuleRegistry) -> None:
         )
 
 
+def _include(app: FastAPI, router: APIRouter, prefix: str = "", **options: Any) -> None:
+    """Include ``router`` and, if it is a :class:`GuardedRouter`, arm its path guard for this prefix."""
+    app.include_router(router, prefix=prefix, **options)
+    if isinstance(router, GuardedRouter):
+        router.guard(prefix)
+
+
 def _ops_router() -> APIRouter:
-    router = APIRouter(tags=["operations"])
+    router = GuardedRouter(tags=["operations"])
 
     @router.get("/health/live", operation_id="health_live", summary="The process is up")
     async def live() -> dict[str, str]:
@@ -203,14 +212,14 @@ def create_app(
     db.bus.subscribe(MAIL_EVENT, _mail_sender(app.state.mailer))
 
     install_error_handlers(app)
-    app.include_router(_ops_router())
-    app.include_router(identity_router)
-    app.include_router(communes_router)
-    app.include_router(verification_router)
-    app.include_router(api_keys_router)
-    app.include_router(privacy_router)
-    app.include_router(spaces_router)
-    app.include_router(audit_router)
+    _include(app, _ops_router())
+    _include(app, identity_router)
+    _include(app, communes_router)
+    _include(app, verification_router)
+    _include(app, api_keys_router)
+    _include(app, privacy_router)
+    _include(app, spaces_router)
+    _include(app, audit_router)
     _mount_modules(app, registry)
     if settings.docs_enabled:
         _install_docs(app)

@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from civicapi.communes.dependencies import Caller, RegistryDep, require
 from civicapi.core import audit
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.links import ResourceRef
+from civicapi.core.routing import GuardedRouter
 from civicapi.identity import api_keys
 from civicapi.identity.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 
-router = APIRouter(tags=["api-keys"])
+router = GuardedRouter(tags=["api-keys"])
 
 ManageKeys = Annotated[Caller, Depends(require("commune.api_keys.manage"))]
 

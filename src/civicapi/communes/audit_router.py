@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime
 
 from civicapi.communes import service
@@ -17,8 +17,9 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.links import ResourceRef
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.routing import GuardedRouter
 
-router = APIRouter(tags=["audit"])
+router = GuardedRouter(tags=["audit"])
 
 AUDIT_PERMISSION = "commune.audit.read"
 ReadAudit = Annotated[Caller, Depends(require(AUDIT_PERMISSION))]

@@ -13,12 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.models import Commune
 from civicapi.communes.permissions import PermissionPolicy
-from civicapi.communes.repository import CommuneRepository, MembershipRepository
+from civicapi.communes.repository import CALLER, ROLES_SEPARATOR, CommuneRepository
 from civicapi.core.db.memo import memoized
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Forbidden, ModuleNotEnabled, NotFound, Unauthorized
 from civicapi.identity.api_keys import key_allows
-from civicapi.identity.dependencies import OptionalApiKey, OptionalUser
+from civicapi.identity.dependencies import (
+    ApiKeyPlaintext,
+    BearerCredentials,
+    api_key_of,
+    user_of_credentials,
+)
 from civicapi.identity.models import ApiKey, User
 from civicapi.registry import ModuleRegistry
 
@@ -96,21 +101,30 @@ class Caller:
 
 
 async def get_caller(
+    request: Request,
     commune: CurrentCommune,
-    user: OptionalUser,
-    api_key: OptionalApiKey,
     session: SessionDep,
-    policy: PolicyDep,
+    credentials: BearerCredentials,
+    api_key_plaintext: ApiKeyPlaintext,
 ) -> Caller:
+    """Who calls (bearer token, API key or nobody) and their roles in the path's commune.
+
+    The token and the key are resolved here by plain calls rather than as sub-dependencies: FastAPI walks
+    a dependency's whole subtree again at each place it is used, and the caller is used by nearly every
+    route (most of them several times over)."""
+    state = request.app.state
+    policy: PermissionPolicy = state.policy
+    user, extra = await user_of_credentials(
+        session, state.tokens, credentials, statement=CALLER, params={"commune_id": commune.id}
+    )
+    api_key = await api_key_of(session, api_key_plaintext)
     if api_key is not None:
         if user is not None:
             raise Unauthorized("send either a bearer token or an API key, not both")
         if api_key.commune_id != commune.id:
             raise Unauthorized("this API key belongs to another commune")
         return Caller(user=None, commune=commune, policy=policy, api_key=api_key)
-    roles: set[str] = set()
-    if user is not None:
-        roles = await MembershipRepository(session, commune.id).roles_of(user.id)
+    roles = set(extra[0].split(ROLES_SEPARATOR)) if user is not None and extra[0] else set()
     return Caller(user=user, commune=commune, roles=roles, policy=policy)
 
 

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from civicapi.communes import privacy
 from civicapi.communes.dependencies import RegistryDep
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
+from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import CurrentUser
 
-router = APIRouter(tags=["identity"])
+router = GuardedRouter(tags=["identity"])
 
 
 @router.get(

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from civicapi.communes.models import Commune, CommuneModule, Membership
 from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository, Repository
+from civicapi.identity.models import User
+from civicapi.identity.tokens import TOKEN_USER
 
 
 class CommuneRepository(Repository[Commune]):
@@ -36,6 +38,15 @@ class CommuneModuleRepository(CommuneScopedRepository[CommuneModule]):
         )
         return set(rows.scalars())
 
+
+ROLES_SEPARATOR = ","
+CALLER = TOKEN_USER.add_columns(
+    select(func.aggregate_strings(Membership.role, ROLES_SEPARATOR))
+    .where(Membership.commune_id == id_param("commune_id"), Membership.user_id == User.id)
+    .scalar_subquery()
+)
+"""The token's account with its roles in a commune (joined by :data:`ROLES_SEPARATOR`, NULL for none), in
+the round trip that checks the token: every authenticated request in a commune runs it."""
 
 _ROLES = select(Membership.role).where(
     Membership.commune_id == id_param("commune_id"), Membership.user_id == id_param("user_id")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import Depends, Header, Request, Response, status
 
 from civicapi.communes import service
 from civicapi.communes.dependencies import Caller, CurrentCommune, RegistryDep, require
@@ -23,9 +23,10 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import PlatformAdmin
 
-router = APIRouter(tags=["communes"])
+router = GuardedRouter(tags=["communes"])
 
 ManageCommune = Annotated[Caller, Depends(require("commune.manage"))]
 ManageMembers = Annotated[Caller, Depends(require("commune.members.manage"))]

@@ -7,12 +7,13 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 
 from civicapi.communes.dependencies import Caller, CallerDep, CurrentCommune, RegistryDep, require
 from civicapi.communes.models import Commune
 from civicapi.core.deps import SessionDep, SettingsDep
 from civicapi.core.errors import InvalidInput, Unauthorized, problem_responses
+from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import RateLimiterDep
 from civicapi.identity.models import User
 from civicapi.identity.verification import census, service
@@ -33,7 +34,7 @@ from civicapi.identity.verification.schemas import (
     VerificationRead,
 )
 
-router = APIRouter(prefix="/v1/communes/{commune}", tags=["verification"])
+router = GuardedRouter(prefix="/v1/communes/{commune}", tags=["verification"])
 
 ManageCensus = Annotated[Caller, Depends(require(service.CENSUS_MANAGE_PERMISSION))]
 DeskStaff = Annotated[Caller, Depends(require(service.DESK_PERMISSION))]

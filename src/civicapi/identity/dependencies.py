@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.config import Settings
 from civicapi.core.audit import Actor, ActorType, set_actor
@@ -53,10 +56,11 @@ TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 
-async def get_token_claims(
-    access: TokenServiceDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> TokenClaims | None:
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+ApiKeyPlaintext = Annotated[str | None, Depends(_api_key_header)]
+
+
+async def get_token_claims(access: TokenServiceDep, credentials: BearerCredentials) -> TokenClaims | None:
     if credentials is None:
         return None
     return access.verify(credentials.credentials)
@@ -65,19 +69,60 @@ async def get_token_claims(
 TokenClaimsDep = Annotated[TokenClaims | None, Depends(get_token_claims)]
 
 
-async def get_optional_user(session: SessionDep, claims: TokenClaimsDep) -> User | None:
+async def user_of_claims(
+    session: AsyncSession,
+    claims: TokenClaims | None,
+    *,
+    statement: Select[*tuple[Any, ...]] = tokens.TOKEN_USER,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[User | None, tuple[Any, ...]]:
+    """The active account a verified token speaks for (None without a token); 401 if it is gone or the
+    token was revoked. Records the person as the unit of work's actor. ``statement`` and ``params``: see
+    :func:`tokens.token_user` (the extra columns' values come back second)."""
     if claims is None:
-        return None
+        return None, ()
     try:
         user_id = uuid.UUID(claims.sub)
     except ValueError as exc:
         raise Unauthorized("invalid token subject") from exc
-    user, revoked = await tokens.token_user(session, user_id, claims)
+    user, revoked, extra = await tokens.token_user(
+        session, user_id, claims, statement=statement, params=params
+    )
     if user is None or not user.is_active:
         raise Unauthorized("the account of this token no longer exists")
     if revoked:
         raise Unauthorized("this token was revoked")
     set_actor(session, Actor(ActorType.user, user.id))
+    return user, extra
+
+
+async def user_of_credentials(
+    session: AsyncSession,
+    access: TokenService,
+    credentials: HTTPAuthorizationCredentials | None,
+    *,
+    statement: Select[*tuple[Any, ...]] = tokens.TOKEN_USER,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[User | None, tuple[Any, ...]]:
+    """:func:`user_of_claims` of a bearer token as sent (401 if it does not verify)."""
+    if credentials is None:
+        return None, ()
+    claims = access.verify(credentials.credentials)
+    return await user_of_claims(session, claims, statement=statement, params=params)
+
+
+async def api_key_of(session: AsyncSession, plaintext: str | None) -> ApiKey | None:
+    """The integrator key sent (None without one; 401 if unknown, revoked or expired), recorded as the
+    unit of work's actor."""
+    if plaintext is None:
+        return None
+    key = await api_keys.authenticate_key(session, plaintext)
+    set_actor(session, Actor(ActorType.api_key, key.id))
+    return key
+
+
+async def get_optional_user(session: SessionDep, claims: TokenClaimsDep) -> User | None:
+    user, _ = await user_of_claims(session, claims)
     return user
 
 
@@ -93,14 +138,8 @@ async def get_platform_admin(user: Annotated[User, Depends(get_current_user)]) -
     return user
 
 
-async def get_api_key(
-    session: SessionDep, plaintext: Annotated[str | None, Depends(_api_key_header)]
-) -> ApiKey | None:
-    if plaintext is None:
-        return None
-    key = await api_keys.authenticate_key(session, plaintext)
-    set_actor(session, Actor(ActorType.api_key, key.id))
-    return key
+async def get_api_key(session: SessionDep, plaintext: ApiKeyPlaintext) -> ApiKey | None:
+    return await api_key_of(session, plaintext)
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]

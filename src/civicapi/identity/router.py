@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from civicapi.core.deps import SessionDep, SettingsDep
 from civicapi.core.errors import Unauthorized, problem_response, problem_responses
+from civicapi.core.routing import GuardedRouter
 from civicapi.core.security import TokenClaims
 from civicapi.identity import service, tokens
 from civicapi.identity.dependencies import CurrentUser, RateLimiterDep, TokenServiceDep, get_token_claims
@@ -24,7 +25,7 @@ from civicapi.identity.schemas import (
     UserUpdate,
 )
 
-router = APIRouter(tags=["identity"])
+router = GuardedRouter(tags=["identity"])
 
 
 def _client(request: Request) -> str:

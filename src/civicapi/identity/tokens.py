@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import Select, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import id_param, utcnow
@@ -119,24 +121,32 @@ async def revoke_access_token(session: AsyncSession, claims: TokenClaims) -> Non
         await session.flush()
 
 
-_TOKEN_USER = select(User, exists().where(RevokedAccessToken.jti == bindparam("jti"))).where(
+TOKEN_USER = select(User, exists().where(RevokedAccessToken.jti == bindparam("jti"))).where(
     User.id == id_param("user_id")
 )
-"""Built once: every authenticated request runs it."""
+"""Built once: every authenticated request runs it. Layers above may add columns to it (the caller's roles
+in a commune) to read them in the same round trip: see :func:`token_user`."""
 
 
 async def token_user(
-    session: AsyncSession, user_id: uuid.UUID, claims: TokenClaims
-) -> tuple[User | None, bool]:
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    claims: TokenClaims,
+    *,
+    statement: Select[*tuple[Any, ...]] = TOKEN_USER,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[User | None, bool, tuple[Any, ...]]:
     """The account an access token speaks for (None when it is gone) and whether the token was revoked (a
-    logout, or every session closed since it was issued), in one round trip."""
-    row = (await session.execute(_TOKEN_USER, {"user_id": user_id, "jti": claims.jti})).one_or_none()
+    logout, or every session closed since it was issued), in one round trip. ``statement``:
+    :data:`TOKEN_USER` with more columns, whose values come back third (``params`` are theirs)."""
+    values = {"user_id": user_id, "jti": claims.jti, **(params or {})}
+    row = (await session.execute(statement, values)).one_or_none()
     if row is None:
-        return None, False
-    user, is_revoked = row
+        return None, False, ()
+    user, is_revoked, *extra = row
     if user.sessions_revoked_at is not None and claims.iat < user.sessions_revoked_at.replace(microsecond=0):
         is_revoked = True
-    return user, bool(is_revoked)
+    return user, bool(is_revoked), tuple(extra)
 
 
 async def issue_one_time_token(session: AsyncSession, user: User, *, purpose: str, ttl: timedelta) -> str:

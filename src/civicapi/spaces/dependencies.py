@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 from pydantic import BaseModel
 
 from civicapi.communes.dependencies import Caller, CallerDep, RegistryDep, require
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import NotFound
+from civicapi.registry import ModuleRegistry
 from civicapi.spaces import service
 from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
 from civicapi.spaces.settings import resolve_settings
@@ -76,6 +77,9 @@ class ResolvedComponent:
     """A component as a module's route sees it: visible to the caller, with its settings for today."""
 
     component: Component
+    caller: Caller
+    """Who asked for it (modules' contexts take it from here rather than depending on the caller again:
+    FastAPI walks a dependency's whole subtree at each place it is used)."""
     process: ParticipatoryProcess
     """Its process, with ``phases`` loaded."""
     active_phase: Phase | None
@@ -98,8 +102,9 @@ def component_dependency(module_key: str) -> Callable[..., Awaitable[ResolvedCom
     """
 
     async def _component(
-        component_id: ComponentId, caller: CallerDep, session: SessionDep, registry: RegistryDep
+        request: Request, component_id: ComponentId, caller: CallerDep, session: SessionDep
     ) -> ResolvedComponent:
+        registry: ModuleRegistry = request.app.state.registry
         module = registry.get(module_key)
         if module is None:
             raise NotFound(f"module {module_key!r} is not installed on this platform")
@@ -117,6 +122,7 @@ def component_dependency(module_key: str) -> Callable[..., Awaitable[ResolvedCom
         resolved = resolve_settings(component, phase, module)
         return ResolvedComponent(
             component=component,
+            caller=caller,
             process=process,
             active_phase=phase,
             settings=resolved.settings,

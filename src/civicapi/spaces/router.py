@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import Header, Query, Request, Response, status
 
 from civicapi.communes.dependencies import Caller, CallerDep, RegistryDep
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
@@ -12,6 +12,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.routing import GuardedRouter
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces import service
 from civicapi.spaces.dependencies import (
@@ -35,7 +36,7 @@ from civicapi.spaces.schemas import (
     ProcessUpdate,
 )
 
-router = APIRouter(tags=["spaces"])
+router = GuardedRouter(tags=["spaces"])
 
 PROCESSES = "/v1/communes/{commune}/processes"
 PROCESS = PROCESSES + "/{process_id}"

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import StaticPool
@@ -31,6 +32,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 READONLY_OPTION = "civicapi_readonly"
+READONLY_KEY = "civicapi.readonly"
+"""``session.info`` key: the unit of work promised to read only (safe HTTP methods)."""
+
+
+BOOKKEEPING = "civicapi_bookkeeping"
+"""Execution option of a write a read-only unit of work may still make: one self-contained statement that
+records usage (an API key's last use), not a change anyone asked for. On PostgreSQL it commits at once, on
+its own, even if the request fails afterwards."""
+
+
+class ReadOnlyViolation(RuntimeError):
+    """Code serving a safe method (GET, HEAD, OPTIONS) tried to write: a bug, refused before anything is
+    sent to the database (on PostgreSQL such a unit of work runs without a transaction)."""
 
 
 ANY_TABLE = "*"
@@ -39,6 +53,14 @@ ANY_TABLE = "*"
 def _written(session: Session) -> set[str]:
     tables: set[str] = session.info.setdefault(WROTE_KEY, set())
     return tables
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_readonly_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READONLY_KEY) and (
+        session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)
+    ):
+        raise ReadOnlyViolation("a read-only unit of work (safe HTTP method) tried to write")
 
 
 @event.listens_for(Session, "after_flush")
@@ -51,6 +73,12 @@ def _flushed(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state: ORMExecuteState) -> None:
+    if (
+        (state.is_insert or state.is_update or state.is_delete)
+        and state.session.info.get(READONLY_KEY)
+        and not state.execution_options.get(BOOKKEEPING)
+    ):
+        raise ReadOnlyViolation("a read-only unit of work (safe HTTP method) tried to write")
     if not state.is_select:
         table = getattr(state.statement, "table", None)
         _written(state.session).add(getattr(table, "name", None) or ANY_TABLE)
@@ -81,9 +109,24 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         event.listen(sync_engine, "connect", _sqlite_pragmas)
         event.listen(sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    event.listen(engine.sync_engine.pool, "checkout", _ping_on_checkout)
+    return engine
+
+
+def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """``pool_pre_ping`` in one round trip: test a pooled connection before lending it (a server restart
+    or a dropped connection then costs a reconnect, not a failed request). SQLAlchemy's own asyncpg ping
+    wraps its empty statement in BEGIN ... ROLLBACK (for PgBouncer's transaction mode, which this service
+    does not use): three round trips on every request."""
+    was = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:  # whatever the driver raises, the pool retries with a new connection
+        raise DisconnectionError("the pooled connection no longer answers") from exc
+    finally:
+        dbapi_connection.autocommit = was
 
 
 class Database:
@@ -107,13 +150,19 @@ class Database:
         """One transaction: committed when the block ends normally, rolled back on any exception.
 
         Events published during the block are delivered after the commit and dropped on rollback.
-        ``readonly`` is a hint (safe HTTP methods): on SQLite the transaction then begins deferred instead of
-        taking the write lock; a write inside it still works, but may meet a busy database (a 503 with Retry-After).
+        ``readonly`` (safe HTTP methods): nothing may be written (:class:`ReadOnlyViolation`, raised before
+        any statement is sent). On SQLite the transaction then begins deferred instead of taking the write
+        lock; on PostgreSQL there is no transaction at all (each statement reads committed data, as it does
+        in a READ COMMITTED transaction), which saves the BEGIN and COMMIT round trips.
         """
         async with self.sessionmaker() as session:
             session.info[DB_KEY] = self
             if readonly:
-                await session.connection(execution_options={READONLY_OPTION: True})
+                session.info[READONLY_KEY] = True
+                options: dict[str, Any] = {READONLY_OPTION: True}
+                if self.engine.dialect.name == "postgresql":
+                    options["isolation_level"] = "AUTOCOMMIT"
+                await session.connection(execution_options=options)
             try:
                 yield session
                 pending = self.bus.take_pending(session)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path
 
-from civicapi.communes.dependencies import Caller, CallerDep, require
+from civicapi.communes.dependencies import Caller, require
 from civicapi.core.deps import SessionDep
 from civicapi.modules.accountability import permissions, service, service_milestones, service_statuses
 from civicapi.modules.accountability.models import Milestone, Result, Status
@@ -31,7 +31,8 @@ ReportProgress = Annotated[Caller, Depends(require(permissions.PROGRESS))]
 ImportResults = Annotated[Caller, Depends(require(permissions.IMPORT))]
 
 
-async def get_context(resolved: AccountabilityComponent, caller: CallerDep) -> ComponentContext:
+async def get_context(resolved: AccountabilityComponent) -> ComponentContext:
+    caller = resolved.caller
     settings = resolved.settings
     assert isinstance(settings, AccountabilityComponentSettings)
     return ComponentContext(

@@ -3,10 +3,9 @@ enabled the module). Routes are grouped by use case in ``router_*.py``; they do 
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import router_io, router_milestones, router_results, router_statuses
 
-router = APIRouter()
+router = GuardedRouter()
 for part in (router_statuses, router_results, router_milestones, router_io):
     router.include_router(part.router)

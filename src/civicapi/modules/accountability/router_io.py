@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
+from civicapi.core.routing import GuardedRouter
 from civicapi.identity.verification.errors import UnsupportedMediaType
 from civicapi.modules.accountability import service_budgets, service_export, service_import, service_read
 from civicapi.modules.accountability.dependencies import (
@@ -24,7 +25,7 @@ from civicapi.modules.accountability.schemas_io import (
     ResultExport,
 )
 
-router = APIRouter()
+router = GuardedRouter()
 
 CSV_MEDIA_TYPE = "text/csv"
 IMPORT_BODY = {

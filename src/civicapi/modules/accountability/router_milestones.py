@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import service_milestones
 from civicapi.modules.accountability.dependencies import (
     MILESTONE,
@@ -23,7 +24,7 @@ from civicapi.modules.accountability.dependencies import (
 from civicapi.modules.accountability.models import Milestone
 from civicapi.modules.accountability.schemas import MilestoneCreate, MilestoneRead, MilestoneUpdate
 
-router = APIRouter()
+router = GuardedRouter()
 
 
 def _read(obj: Milestone, response: Response) -> MilestoneRead:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.audit_schemas import PublicHistoryEntryRead
@@ -16,6 +16,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import service, service_read
 from civicapi.modules.accountability.dependencies import (
     COMPONENT,
@@ -42,7 +43,7 @@ from civicapi.modules.accountability.schemas_io import SummaryRead
 from civicapi.modules.accountability.settings import ComponentContext
 from civicapi.spaces.dependencies import can_preview
 
-router = APIRouter()
+router = GuardedRouter()
 
 
 async def _read(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import service_statuses
 from civicapi.modules.accountability.dependencies import (
     STATUS,
@@ -21,7 +22,7 @@ from civicapi.modules.accountability.dependencies import (
 from civicapi.modules.accountability.models import Status
 from civicapi.modules.accountability.schemas import StatusCreate, StatusRead, StatusUpdate
 
-router = APIRouter()
+router = GuardedRouter()
 
 
 def _read(obj: Status, response: Response) -> StatusRead:

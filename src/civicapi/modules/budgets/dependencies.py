@@ -43,7 +43,8 @@ CountBudgets = Annotated[Caller, Depends(require(permissions.COUNT))]
 PaperBallots = Annotated[Caller, Depends(require(permissions.PAPER_BALLOTS))]
 
 
-async def get_context(resolved: BudgetsComponent, caller: CallerDep) -> ComponentContext:
+async def get_context(resolved: BudgetsComponent) -> ComponentContext:
+    caller = resolved.caller
     settings, step = resolved.settings, resolved.step_settings
     assert isinstance(settings, BudgetsComponentSettings) and isinstance(step, BudgetsStepSettings)
     return ComponentContext(

@@ -41,6 +41,15 @@ _OF_USER = select(Voter).where(
     Voter.budget_id == id_param("budget_id"),
     Voter.user_id == id_param("user_id"),
 )
+_OWN_BALLOT = (
+    select(Voter, Ballot)
+    .outerjoin(Ballot, Ballot.id == Voter.ballot_id)
+    .where(
+        Voter.commune_id == id_param("commune_id"),
+        Voter.budget_id == id_param("budget_id"),
+        Voter.user_id == id_param("user_id"),
+    )
+)
 _REGISTER_OF_KEY = select(Voter).where(
     Voter.commune_id == id_param("commune_id"),
     Voter.component_id == id_param("component_id"),
@@ -242,6 +251,14 @@ class VoterRepository(CommuneScopedRepository[Voter]):
     async def of_user(self, budget_id: uuid.UUID, user_id: uuid.UUID) -> Voter | None:
         params = {"commune_id": self.commune_id, "budget_id": budget_id, "user_id": user_id}
         return (await self.session.execute(_OF_USER, params)).scalar_one_or_none()
+
+    async def of_user_with_ballot(
+        self, budget_id: uuid.UUID, user_id: uuid.UUID
+    ) -> tuple[Voter, Ballot | None] | None:
+        """The account's row in the budget with its ballot (None once sealed), in one round trip."""
+        params = {"commune_id": self.commune_id, "budget_id": budget_id, "user_id": user_id}
+        row = (await self.session.execute(_OWN_BALLOT, params)).one_or_none()
+        return None if row is None else (row[0], row[1])
 
     async def of_key(self, budget_id: uuid.UUID, voter_key: str) -> Voter | None:
         return await self.first(

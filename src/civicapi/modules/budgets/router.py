@@ -3,10 +3,9 @@ the module). Routes are grouped by use case in ``router_*.py``; they do HTTP onl
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.budgets import router_ballots, router_budgets, router_projects, router_results
 
-router = APIRouter()
+router = GuardedRouter()
 for part in (router_budgets, router_projects, router_ballots, router_results):
     router.include_router(part.router)

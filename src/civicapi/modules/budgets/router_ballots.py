@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
+from civicapi.core.routing import GuardedRouter
 from civicapi.identity.verification.dependencies import IdentityHasherDep
 from civicapi.modules.budgets import service_ballots, service_cast
 from civicapi.modules.budgets.dependencies import (
@@ -29,7 +30,7 @@ from civicapi.modules.budgets.schemas_ballots import (
 )
 from civicapi.modules.budgets.service_voters import desk_identity, online_identity
 
-router = APIRouter()
+router = GuardedRouter()
 
 VOTE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 

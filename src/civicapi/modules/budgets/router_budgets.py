@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.dependencies import CallerDep
@@ -14,6 +14,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.budgets import service, service_close, service_pabulib, service_read
 from civicapi.modules.budgets.dependencies import (
     BUDGET,
@@ -30,7 +31,7 @@ from civicapi.modules.budgets.schemas import BudgetCreate, BudgetRead, BudgetUpd
 from civicapi.modules.budgets.schemas_ballots import EligibilityRead, PabulibImportRead
 from civicapi.modules.budgets.settings import ComponentContext
 
-router = APIRouter()
+router = GuardedRouter()
 
 PB_MEDIA_TYPE = "text/plain"
 

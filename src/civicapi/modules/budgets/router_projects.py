@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
@@ -14,6 +14,7 @@ from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.i18n import negotiate
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.budgets import service, service_proposals, service_read
 from civicapi.modules.budgets.dependencies import (
     BUDGET,
@@ -36,7 +37,7 @@ from civicapi.modules.budgets.schemas import (
 )
 from civicapi.modules.budgets.settings import ComponentContext
 
-router = APIRouter()
+router = GuardedRouter()
 
 
 async def _read(

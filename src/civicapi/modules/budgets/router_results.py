@@ -3,11 +3,12 @@ ballots as a Pabulib file (public once the vote is closed, with its SHA-256)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Response, status
+from fastapi import BackgroundTasks, Response, status
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import NotFound, problem_responses
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.budgets import service_count, service_pabulib
 from civicapi.modules.budgets.dependencies import (
     BUDGET,
@@ -22,7 +23,7 @@ from civicapi.modules.budgets.dependencies import (
 from civicapi.modules.budgets.models import CountRun
 from civicapi.modules.budgets.schemas_ballots import CountCreate, CountRunRead, ResultsRead
 
-router = APIRouter()
+router = GuardedRouter()
 
 PB_HEADERS = {"X-Content-SHA256": {"description": "SHA-256 (hex) of the body, as published at close."}}
 

@@ -78,17 +78,25 @@ async def conflict_for(
     return BallotConflict("a concurrent change took the place; try again", reason="already_voted")
 
 
+def _no_ballot() -> NotFound:
+    return NotFound("you have no ballot in this budget", reason="no_ballot")
+
+
+def _sealed() -> NotFound:
+    return NotFound(
+        "the vote is closed: ballots are no longer linked to the people who cast them",
+        reason="ballot_sealed",
+    )
+
+
 async def own_voter(
     session: AsyncSession, ctx: ComponentContext, budget: Budget, user_id: uuid.UUID
 ) -> Voter:
     voter = await VoterRepository(session, ctx.commune_id).of_user(budget.id, user_id)
     if voter is None:
-        raise NotFound("you have no ballot in this budget", reason="no_ballot")
+        raise _no_ballot()
     if voter.ballot_id is None:
-        raise NotFound(
-            "the vote is closed: ballots are no longer linked to the people who cast them",
-            reason="ballot_sealed",
-        )
+        raise _sealed()
     return voter
 
 
@@ -99,9 +107,12 @@ async def load_ballot(session: AsyncSession, ctx: ComponentContext, ballot_id: u
 async def read_own(
     session: AsyncSession, ctx: ComponentContext, budget: Budget, user_id: uuid.UUID
 ) -> BallotRead:
-    voter = await own_voter(session, ctx, budget, user_id)
-    assert voter.ballot_id is not None
-    ballot = await load_ballot(session, ctx, voter.ballot_id)
+    found = await VoterRepository(session, ctx.commune_id).of_user_with_ballot(budget.id, user_id)
+    if found is None:
+        raise _no_ballot()
+    voter, ballot = found
+    if ballot is None:
+        raise _sealed()
     lines = await BallotRepository(session, ctx.commune_id).lines(ballot.id)
     return ballot_read(ctx, budget, voter, ballot, lines)
 

@@ -42,7 +42,8 @@ def viewer_of(caller: Caller) -> Viewer:
     )
 
 
-async def get_context(resolved: ProposalsComponent, caller: CallerDep) -> ComponentContext:
+async def get_context(resolved: ProposalsComponent) -> ComponentContext:
+    caller = resolved.caller
     settings = resolved.settings
     step = resolved.step_settings
     assert isinstance(settings, ProposalsComponentSettings) and isinstance(step, ProposalsStepSettings)

@@ -3,8 +3,7 @@ enabled the module). Routes are grouped by use case in ``router_*.py``; they do 
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals import (
     router_answers,
     router_io,
@@ -13,6 +12,6 @@ from civicapi.modules.proposals import (
     router_supports,
 )
 
-router = APIRouter()
+router = GuardedRouter()
 for part in (router_proposals, router_supports, router_answers, router_review, router_io):
     router.include_router(part.router)

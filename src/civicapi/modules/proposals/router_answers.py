@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from civicapi.communes.dependencies import Caller, require
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import etag_for
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals import permissions, service_answers, service_read
 from civicapi.modules.proposals.dependencies import (
     COMPONENT,
@@ -30,7 +31,7 @@ from civicapi.modules.proposals.schemas import (
     StateUpdate,
 )
 
-router = APIRouter()
+router = GuardedRouter()
 
 Answerer = Annotated[Caller, Depends(require(permissions.ANSWER))]
 Manager = Annotated[Caller, Depends(require(permissions.MANAGE))]

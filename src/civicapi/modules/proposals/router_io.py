@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from civicapi.communes.dependencies import Caller, require
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
+from civicapi.core.routing import GuardedRouter
 from civicapi.identity.verification.errors import UnsupportedMediaType
 from civicapi.modules.proposals import permissions, service_io, service_read
 from civicapi.modules.proposals.dependencies import COMPONENT, CurrentContext, ViewerDep
 from civicapi.modules.proposals.schemas import ImportRead, ProposalExport
 
-router = APIRouter()
+router = GuardedRouter()
 
 Importer = Annotated[Caller, Depends(require(permissions.IMPORT))]
 CSV_MEDIA_TYPE = "text/csv"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
@@ -13,6 +13,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals import service, service_authors, service_read
 from civicapi.modules.proposals.dependencies import (
     PROPOSAL,
@@ -36,7 +37,7 @@ from civicapi.modules.proposals.schemas import (
 from civicapi.modules.proposals.service_read import ListQuery, Viewer
 from civicapi.modules.proposals.settings import ComponentContext
 
-router = APIRouter()
+router = GuardedRouter()
 
 IfMatch = Annotated[str | None, Header(description="ETag from a previous read; a stale one gets 412.")]
 

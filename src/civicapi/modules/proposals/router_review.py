@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 
 from civicapi.communes.dependencies import Caller, CallerDep, require
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals import permissions, service_review
 from civicapi.modules.proposals.dependencies import (
     COMPONENT,
@@ -30,7 +31,7 @@ from civicapi.modules.proposals.schemas_review import (
     ReviewUpdate,
 )
 
-router = APIRouter()
+router = GuardedRouter()
 
 Manager = Annotated[Caller, Depends(require(permissions.MANAGE))]
 Assigner = Annotated[Caller, Depends(require(permissions.ASSIGN_VALUATORS))]

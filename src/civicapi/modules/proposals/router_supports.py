@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
+from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals import service_read, service_supports
 from civicapi.modules.proposals.dependencies import (
     COMPONENT,
@@ -17,7 +18,7 @@ from civicapi.modules.proposals.dependencies import (
 )
 from civicapi.modules.proposals.schemas import ParticipationRead, SupportRead
 
-router = APIRouter()
+router = GuardedRouter()
 
 
 @router.post(
