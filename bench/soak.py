@@ -1,7 +1,7 @@
 """Soak test of a vote: ``--ballots`` ballots/s plus ``--reads`` reads/s for ``--minutes``, on PostgreSQL.
 
     .venv/bin/python bench/soak.py --database-url postgresql+asyncpg://user:pass@127.0.0.1/bench \
-        [--minutes 10] [--ballots 50] [--reads 500] [--workers 2]
+        [--minutes 10] [--ballots 50] [--reads 500] [--workers 2] [--ramp 30]
 
 The issue's bar (budgets, #5): sustain 50 ballots/s plus 500 reads/s for 10 minutes with p99 < 500 ms and
 no errors. How this script measures it:
@@ -14,6 +14,10 @@ no errors. How this script measures it:
    **from that due time**, so a server that falls behind shows its queueing in the latencies instead of
    slowing the load down ("coordinated omission"). Requests use keep-alive connections from a pool
    (opened on demand, at most ``--max-connections``);
+   before the measured minutes, ``--ramp`` seconds (default 30) of rates rising linearly from zero to the
+   targets warm the server up as traffic would (pools fill, each connection prepares its statements); the
+   ramp's requests are reported apart and do not count for the bar (``--ramp 0``: a cold server meets the
+   full rates at once);
 3. the traffic: ballots (``POST .../ballot``, whole 10-project ballot with an ``Idempotency-Key``, a new
    voter each time) and reads, the reads being a mix of what a vote's audience does: 50 % the budget's
    project list and 40 % the budget (anonymous, public), 10 % a voter looking at their own ballot
@@ -72,9 +76,27 @@ class Record:
     sent: Counter[str] = field(default_factory=Counter)
 
 
-async def drive(streams: list[Stream], pool: Pool, seconds: float, record: Record) -> float:
-    """Send every stream at its rate for ``seconds`` (open loop); returns the elapsed time."""
+def due_offsets(rate: float, seconds: float, ramp: float) -> list[float]:
+    """When each request of a stream is due, in seconds from the start: during ``ramp`` the rate rises
+    linearly from 0 to ``rate`` (request *i* at sqrt(2 * ramp * i / rate)), then it stays at ``rate`` for
+    ``seconds``."""
+    in_ramp = int(rate * ramp / 2)
+    ramped = [math.sqrt(2 * ramp * i / rate) for i in range(in_ramp)]
+    return ramped + [ramp + i / rate for i in range(int(seconds * rate))]
+
+
+async def drive(
+    streams: list[Stream],
+    pool: Pool,
+    seconds: float,
+    record: Record,
+    ramp: float = 0.0,
+    warm: Record | None = None,
+) -> float:
+    """Send every stream at its rate for ``seconds`` (open loop), after ``ramp`` seconds of rising rates
+    whose requests are recorded in ``warm``; returns the elapsed time of the measured part."""
     start = time.perf_counter() + 0.5
+    measured_from = start + ramp
     tasks: set[asyncio.Task[None]] = set()
 
     async def one(stream: Stream, request: bytes, due: float) -> None:
@@ -95,20 +117,21 @@ async def drive(streams: list[Stream], pool: Pool, seconds: float, record: Recor
             if conn is not None:
                 await pool.discard(conn)
         latency = time.perf_counter() - due
-        record.latencies[stream.kind].append(latency)
-        record.per_minute[stream.kind][int((due - start) // 60)].append(latency)
+        into = record if due >= measured_from or warm is None else warm
+        into.latencies[stream.kind].append(latency)
+        into.per_minute[stream.kind][int(max(0.0, due - measured_from) // 60)].append(latency)
 
     async def pace(stream: Stream) -> None:
-        total = int(seconds * stream.rate)
-        for i in range(total):
+        offsets = due_offsets(stream.rate, seconds, ramp)
+        for i, offset in enumerate(offsets):
             if not stream.cycle and i >= len(stream.requests):
-                record.errors[stream.kind]["ran out of voters"] += total - i
+                record.errors[stream.kind]["ran out of voters"] += len(offsets) - i
                 return
-            due = start + i / stream.rate
+            due = start + offset
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            record.sent[stream.kind] += 1
+            (record if due >= measured_from or warm is None else warm).sent[stream.kind] += 1
             task = asyncio.create_task(one(stream, stream.requests[i % len(stream.requests)], due))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
@@ -116,7 +139,7 @@ async def drive(streams: list[Stream], pool: Pool, seconds: float, record: Recor
     await asyncio.gather(*(pace(s) for s in streams))
     while tasks:
         await asyncio.gather(*list(tasks))
-    return time.perf_counter() - start
+    return time.perf_counter() - measured_from
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -224,6 +247,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reads", type=float, default=500.0, help="reads per second")
     parser.add_argument("--workers", type=int, default=2, help="civicapi serve --workers")
     parser.add_argument("--max-connections", type=int, default=256)
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=30.0,
+        help="seconds of rates rising from 0 to the target before the measured minutes (reported apart)",
+    )
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgresql"):
         parser.error("the soak test is defined on PostgreSQL")
@@ -239,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="civicapi-soak-"))
     env = server_env(args.database_url, CIVICAPI_DATABASE_POOL_SIZE="20")
     seconds = args.minutes * 60
-    voters = int(seconds * args.ballots * 1.02) + 200
+    voters = int((seconds + args.ramp / 2) * args.ballots * 1.02) + 200
     servers = Servers()
     started = dt.datetime.now(dt.UTC)
     load_before = os.getloadavg()
@@ -264,18 +293,24 @@ def main(argv: list[str] | None = None) -> int:
         watchers, seeded["tokens"] = seeded["tokens"][:100], seeded["tokens"][100:]
         asyncio.run(cast_warmup_ballots(server.base_url, seeded, watchers))
         streams = build_streams(seeded, f"{HOST}:{server.port}", args, watchers)
-        print(f"soak: {args.ballots} ballots/s + {args.reads} reads/s for {args.minutes} min ...", flush=True)
-        record = Record()
+        print(
+            f"soak: {args.ramp:g} s ramp, then {args.ballots} ballots/s + {args.reads} reads/s "
+            f"for {args.minutes} min ...",
+            flush=True,
+        )
+        record, warm = Record(), Record()
         pool = Pool(HOST, server.port, args.max_connections)
+        run = drive(streams, pool, seconds, record, args.ramp, warm)
         try:
             import uvloop
 
-            elapsed = uvloop.run(drive(streams, pool, seconds, record))
+            elapsed = uvloop.run(run)
         except ImportError:
-            elapsed = asyncio.run(drive(streams, pool, seconds, record))
+            elapsed = asyncio.run(run)
     finally:
         servers.stop_all()
     summary = summarize(record, elapsed)
+    ramp_summary = summarize(warm, args.ramp) if args.ramp else None
     every = summary["kinds"]["all"]
     passed = every["errors"] == 0 and every["p99_ms"] < 500
     result = {
@@ -288,12 +323,19 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "options": {k: v for k, v in vars(args).items() if k != "database_url"},
         "summary": summary,
+        "ramp": ramp_summary,
         "passed": passed,
     }
     out_dir = BENCH_DIR / "results"
     out_dir.mkdir(exist_ok=True)
     out = out_dir / f"soak-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    if ramp_summary is not None:
+        ramp_all = ramp_summary["kinds"].get("all", {})
+        print(
+            f"ramp ({args.ramp:g} s, not counted): {ramp_all.get('requests', 0):,} requests, "
+            f"p99 {ramp_all.get('p99_ms')} ms, {ramp_all.get('errors', 0)} errors"
+        )
     print(markdown(summary))
     print(f"load average before {result['load_average_before']}, after {result['load_average_after']}")
     print(("PASSED" if passed else "FAILED") + ": every request answered as expected, p99 < 500 ms")

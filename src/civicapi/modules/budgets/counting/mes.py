@@ -33,6 +33,12 @@ stops at the first outcome that spends the budget exactly, :attr:`Add1Stop.EXHAU
 outcome after which no unfunded supported project fits in the money left (pabutools'
 ``exhaustive_stop``). No greedy completion is applied afterwards.
 
+The outcomes along the way are not monotone in the share: a larger share can fund fewer or cheaper
+projects, so the outcome kept can spend *less* than plain MES (e.g. budget 75, projects 1-4 costing 30,
+30, 20, 10, cumulative ballots {2: 2}, {4: 2, 1: 1, 2: 3, 3: 3}, {1: 1, 2: 1, 3: 1}: plain MES funds 2, 3
+and 4 for 60, add1 ends on 2 and 3 for 50, exactly as pabutools' ``exhaustion_by_budget_increase``). We
+keep the published rule, so that anyone recounting with another implementation gets the same outcome.
+
 Speed. Money is exact without :class:`~fractions.Fraction`: integers over one common denominator ``D``
 (a payment ``rho = n0 / (left * D)`` rescales every budget by what ``n0`` lacks to be divisible), so all
 comparisons and ties are exact. Voters with equal budgets share a *class* (everybody starts in one; the
