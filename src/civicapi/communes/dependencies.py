@@ -52,13 +52,7 @@ async def get_registry(request: Request) -> ModuleRegistry:
     return registry
 
 
-async def get_policy(request: Request) -> PermissionPolicy:
-    policy: PermissionPolicy = request.app.state.policy
-    return policy
-
-
 RegistryDep = Annotated[ModuleRegistry, Depends(get_registry)]
-PolicyDep = Annotated[PermissionPolicy, Depends(get_policy)]
 
 
 @dataclass(slots=True)

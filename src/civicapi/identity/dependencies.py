@@ -138,11 +138,5 @@ async def get_platform_admin(user: Annotated[User, Depends(get_current_user)]) -
     return user
 
 
-async def get_api_key(session: SessionDep, plaintext: ApiKeyPlaintext) -> ApiKey | None:
-    return await api_key_of(session, plaintext)
-
-
-OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 PlatformAdmin = Annotated[User, Depends(get_platform_admin)]
-OptionalApiKey = Annotated[ApiKey | None, Depends(get_api_key)]

@@ -41,15 +41,7 @@ _OF_USER = select(Voter).where(
     Voter.budget_id == id_param("budget_id"),
     Voter.user_id == id_param("user_id"),
 )
-_OWN_BALLOT = (
-    select(Voter, Ballot)
-    .outerjoin(Ballot, Ballot.id == Voter.ballot_id)
-    .where(
-        Voter.commune_id == id_param("commune_id"),
-        Voter.budget_id == id_param("budget_id"),
-        Voter.user_id == id_param("user_id"),
-    )
-)
+_OWN_BALLOT = _OF_USER.add_columns(Ballot).outerjoin(Ballot, Ballot.id == Voter.ballot_id)
 _REGISTER_OF_KEY = select(Voter).where(
     Voter.commune_id == id_param("commune_id"),
     Voter.component_id == id_param("component_id"),
