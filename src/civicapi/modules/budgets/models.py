@@ -238,6 +238,9 @@ class CountRun(IdMixin, CommuneScopedMixin, Base):
     requested_by_user_id: Mapped[uuid.UUID | None] = _user_fk()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    """Last sign of life of the process counting a background run (a run without one for a while was
+    abandoned: see ``service_count.abandoned``)."""
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None]

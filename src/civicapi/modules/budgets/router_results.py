@@ -20,16 +20,11 @@ from civicapi.modules.budgets.dependencies import (
     CurrentRun,
     budget_url,
 )
-from civicapi.modules.budgets.models import CountRun
 from civicapi.modules.budgets.schemas_ballots import CountCreate, CountRunRead, ResultsRead
 
 router = GuardedRouter()
 
 PB_HEADERS = {"X-Content-SHA256": {"description": "SHA-256 (hex) of the body, as published at close."}}
-
-
-def run_read(run: CountRun) -> CountRunRead:
-    return CountRunRead.model_validate(run, from_attributes=True)
 
 
 @router.post(
@@ -57,7 +52,7 @@ async def start_count(
     if queued:
         response.status_code = status.HTTP_202_ACCEPTED
         background.add_task(service_count.run_in_background, db, ctx.commune_id, budget.id, run.id)
-    return run_read(run)
+    return service_count.run_read(run)
 
 
 @router.get(
@@ -70,7 +65,7 @@ async def start_count(
 async def list_runs(
     caller: CountBudgets, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
 ) -> list[CountRunRead]:
-    return [run_read(r) for r in await service_count.list_runs(session, budget)]
+    return [service_count.run_read(r) for r in await service_count.list_runs(session, budget)]
 
 
 @router.get(
@@ -81,7 +76,7 @@ async def list_runs(
     responses=problem_responses(401, 403, 404),
 )
 async def get_run(caller: CountBudgets, run: CurrentRun) -> CountRunRead:
-    return run_read(run)
+    return service_count.run_read(run)
 
 
 @router.post(

@@ -139,13 +139,20 @@ class CountCreate(BaseModel):
 class CountRunRead(BaseModel):
     id: uuid.UUID
     budget_id: uuid.UUID
-    status: str = Field(description="`queued`, `running`, `done` or `failed`.")
+    status: str = Field(
+        description="`queued`, `running`, `done` or `failed`. A run queued, or running without a heartbeat, "
+        "for two minutes was abandoned by the process counting it (a restart, a crash): it is `failed`, "
+        "with the reason in `error`; start another count."
+    )
     rule: str
     compare_with_greedy: bool
     publish: bool
     ballots_sha256: str
     created_at: datetime
     started_at: datetime | None
+    heartbeat_at: datetime | None = Field(
+        description="Last sign of life of the process counting a background run (every 10 s while it runs)."
+    )
     finished_at: datetime | None
     error: str | None
     result: dict[str, Any] | None

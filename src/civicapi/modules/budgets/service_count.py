@@ -4,7 +4,11 @@ A count run (``budgets_count_run``) counts the published export with the chosen 
 counted within the request; large ones (over :data:`BACKGROUND_THRESHOLD` ballots, or on request) in a
 background task after the response, the computation itself in a worker thread so that the event loop
 keeps serving requests. Clients poll the run's ``status``: ``queued`` → ``running`` → ``done`` or ``failed``.
-A run left ``running`` by a process that died stays so; start another.
+
+A background run shows it is alive: the process counting it writes ``heartbeat_at`` every
+:data:`HEARTBEAT_SECONDS`. A run queued, or running without a heartbeat, for longer than
+:data:`ABANDONED_AFTER` was abandoned (the process stopped: a deploy, a crash): it is shown as ``failed``
+with the reason, and recorded so when the next count of the budget starts.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
@@ -26,12 +31,23 @@ from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import SEALED, BallotExport, Budget, CountRun
 from civicapi.modules.budgets.outcomes import count_export
 from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
-from civicapi.modules.budgets.schemas_ballots import CountCreate, ProjectResultRead, ResultsRead
+from civicapi.modules.budgets.schemas_ballots import (
+    CountCreate,
+    CountRunRead,
+    ProjectResultRead,
+    ResultsRead,
+)
 from civicapi.modules.budgets.settings import ComponentContext, CountingRule
 
 log = logging.getLogger(__name__)
 
 BACKGROUND_THRESHOLD = 5000
+HEARTBEAT_SECONDS = 10.0
+ABANDONED_AFTER = timedelta(minutes=2)
+ABANDONED = (
+    "abandoned: the process counting this run stopped (no sign of life for "
+    f"{int(ABANDONED_AFTER.total_seconds())} s); start another count"
+)
 RESULTS_PUBLISHED = "budgets.results_published"
 """Event: results of a budget were published; payload ``budget_id``, ``component_id``, ``rule``,
 ``ballots_sha256`` and ``selected`` (``project_id``, ``code``, ``title``, ``cost``, in selection order)."""
@@ -57,6 +73,44 @@ async def list_runs(session: AsyncSession, budget: Budget) -> list[CountRun]:
     return list((await session.execute(stmt)).scalars())
 
 
+def abandoned(run: CountRun, now: datetime) -> bool:
+    """Whether a queued or running run lost the process that was to count it."""
+    if run.status == "queued":
+        last = run.created_at
+    elif run.status == "running":
+        last = run.heartbeat_at or run.started_at or run.created_at
+    else:
+        return False
+    return last < now - ABANDONED_AFTER
+
+
+def run_read(run: CountRun) -> CountRunRead:
+    """The run as clients see it: an abandoned one is ``failed``, with the reason."""
+    read = CountRunRead.model_validate(run, from_attributes=True)
+    if abandoned(run, utcnow()):
+        return read.model_copy(update={"status": "failed", "error": ABANDONED})
+    return read
+
+
+async def _record_abandoned(session: AsyncSession, budget: Budget) -> None:
+    """Mark the budget's abandoned runs ``failed`` (one statement)."""
+    cutoff = utcnow() - ABANDONED_AFTER
+    last_sign = func.coalesce(CountRun.heartbeat_at, CountRun.started_at, CountRun.created_at)
+    await session.execute(
+        update(CountRun)
+        .where(
+            CountRun.commune_id == budget.commune_id,
+            CountRun.budget_id == budget.id,
+            or_(
+                and_(CountRun.status == "queued", CountRun.created_at < cutoff),
+                and_(CountRun.status == "running", last_sign < cutoff),
+            ),
+        )
+        .values(status="failed", finished_at=utcnow(), error=ABANDONED),
+        execution_options={"synchronize_session": False},
+    )
+
+
 async def _export(session: AsyncSession, budget: Budget) -> BallotExport:
     stmt = select(BallotExport).where(BallotExport.budget_id == budget.id)
     export = (await session.execute(stmt)).scalar_one_or_none()
@@ -75,6 +129,7 @@ async def start_count(
 ) -> tuple[CountRun, bool]:
     """Create a run; count it now unless it goes to the background (the second value says so)."""
     export = await _export(session, budget)
+    await _record_abandoned(session, budget)
     compare = (
         ctx.settings.compare_with_greedy if data.compare_with_greedy is None else data.compare_with_greedy
     )
@@ -146,7 +201,9 @@ async def run_in_background(
         budget = await BudgetRepository(session, commune_id).get_or_404(budget_id)
         run = await get_run(session, budget, run_id)
         run.status, run.started_at = "running", utcnow()
+        run.heartbeat_at = run.started_at
         text = (await _export(session, budget)).text
+    beat = asyncio.create_task(_heartbeat(db, commune_id, run_id))
     try:
         result = await _compute(run, text)
     except Exception as exc:
@@ -154,9 +211,29 @@ async def run_in_background(
             budget = await BudgetRepository(session, commune_id).get_or_404(budget_id)
             _failed(await get_run(session, budget, run_id), exc)
         return
+    finally:
+        beat.cancel()
     async with db.unit_of_work() as session:
         budget = await BudgetRepository(session, commune_id).get_or_404(budget_id)
         await _done(session, budget, await get_run(session, budget, run_id), result)
+
+
+async def _heartbeat(db: Database, commune_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    """Every :data:`HEARTBEAT_SECONDS`, record that the run is still being counted (until cancelled)."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        try:
+            async with db.unit_of_work() as session:
+                await session.execute(
+                    update(CountRun)
+                    .where(
+                        CountRun.commune_id == commune_id, CountRun.id == run_id, CountRun.status == "running"
+                    )
+                    .values(heartbeat_at=utcnow()),
+                    execution_options={"synchronize_session": False},
+                )
+        except Exception:  # a missed beat is not fatal: the next one may pass
+            log.warning("count run %s: heartbeat not recorded", run_id, exc_info=True)
 
 
 async def publish_results(session: AsyncSession, budget: Budget, run: CountRun) -> Budget:
