@@ -69,6 +69,10 @@ async def test_a_genuine_token_works(client: httpx.AsyncClient, world: World, se
         "missing_jti",
         "tampered_payload",
         "garbage",
+        "header_not_an_object",
+        "header_not_base64",
+        "header_not_utf8",
+        "no_dots",
         "unknown_subject",
     ],
 )
@@ -105,6 +109,15 @@ async def test_forgeries_are_401(
         token = f"{header}.{_b64({**claims, 'sub': str(world.users['platform'].id)})}.{sig}"
     elif forge == "garbage":
         token = "not.a.jwt"
+    elif forge in ("header_not_an_object", "header_not_base64", "header_not_utf8", "no_dots"):
+        _header, payload, sig = _sign(settings, claims).split(".")
+        header = {
+            "header_not_an_object": _b64(["HS256"]),
+            "header_not_base64": "!!!*",
+            "header_not_utf8": base64.urlsafe_b64encode(b"\xff\xfe{").decode().rstrip("="),
+            "no_dots": "",
+        }[forge]
+        token = f"{header}.{payload}.{sig}" if forge != "no_dots" else payload + sig
     else:
         token = _sign(settings, _claims(world, sub=str(uuid.uuid4())))
     r = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
