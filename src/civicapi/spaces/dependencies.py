@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.dependencies import Caller, CallerDep, RegistryDep, require
 from civicapi.core.deps import SessionDep
@@ -91,6 +92,38 @@ class ResolvedComponent:
     """``settings`` overlaid with ``step_settings``, as JSON."""
 
 
+async def resolve_component(
+    request: Request, session: AsyncSession, caller: Caller, component_id: uuid.UUID, module_key: str
+) -> ResolvedComponent:
+    """What :func:`component_dependency` resolves, as a plain call (for a module's dependency that resolves
+    several things at once: FastAPI walks a dependency's subtree again at every place it is used)."""
+    registry: ModuleRegistry = request.app.state.registry
+    module = registry.get(module_key)
+    if module is None:
+        raise NotFound(f"module {module_key!r} is not installed on this platform")
+    component = await service.get_component(
+        session,
+        caller.commune,
+        registry,
+        component_id,
+        include_hidden=can_preview(caller),
+        module_key=module_key,
+        with_process=True,
+    )
+    process = component.process
+    phase = service.current_phase(process, caller.commune.timezone)
+    resolved = resolve_settings(component, phase, module)
+    return ResolvedComponent(
+        component=component,
+        caller=caller,
+        process=process,
+        active_phase=phase,
+        settings=resolved.settings,
+        step_settings=resolved.step_settings,
+        effective_settings=resolved.effective,
+    )
+
+
 def component_dependency(module_key: str) -> Callable[..., Awaitable[ResolvedComponent]]:
     """Dependency factory for modules: resolves the path parameter ``component_id`` to a component of
     ``module_key`` in the current commune — published in a published process, or any when the caller holds
@@ -104,31 +137,7 @@ def component_dependency(module_key: str) -> Callable[..., Awaitable[ResolvedCom
     async def _component(
         request: Request, component_id: ComponentId, caller: CallerDep, session: SessionDep
     ) -> ResolvedComponent:
-        registry: ModuleRegistry = request.app.state.registry
-        module = registry.get(module_key)
-        if module is None:
-            raise NotFound(f"module {module_key!r} is not installed on this platform")
-        component = await service.get_component(
-            session,
-            caller.commune,
-            registry,
-            component_id,
-            include_hidden=can_preview(caller),
-            module_key=module_key,
-            with_process=True,
-        )
-        process = component.process
-        phase = service.current_phase(process, caller.commune.timezone)
-        resolved = resolve_settings(component, phase, module)
-        return ResolvedComponent(
-            component=component,
-            caller=caller,
-            process=process,
-            active_phase=phase,
-            settings=resolved.settings,
-            step_settings=resolved.step_settings,
-            effective_settings=resolved.effective,
-        )
+        return await resolve_component(request, session, caller, component_id, module_key)
 
     _component.__name__ = f"component_of_{module_key}"
     return _component

@@ -5,9 +5,10 @@ budget, a count run; and the callers of the routes."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Path
+from fastapi import Depends, Header, Path, Request
 
 from civicapi.communes.dependencies import Caller, CallerDep, require
 from civicapi.core.deps import SessionDep
@@ -17,7 +18,12 @@ from civicapi.modules.budgets import permissions, service, service_count
 from civicapi.modules.budgets.exceptions import VoteForbidden
 from civicapi.modules.budgets.models import Budget, CountRun, Project
 from civicapi.modules.budgets.settings import BudgetsComponentSettings, BudgetsStepSettings, ComponentContext
-from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
+from civicapi.spaces.dependencies import (
+    ComponentId,
+    ResolvedComponent,
+    component_dependency,
+    resolve_component,
+)
 from civicapi.spaces.service import today_in
 
 KEY = "budgets"
@@ -44,6 +50,10 @@ PaperBallots = Annotated[Caller, Depends(require(permissions.PAPER_BALLOTS))]
 
 
 async def get_context(resolved: BudgetsComponent) -> ComponentContext:
+    return context_of(resolved)
+
+
+def context_of(resolved: ResolvedComponent) -> ComponentContext:
     caller = resolved.caller
     settings, step = resolved.settings, resolved.step_settings
     assert isinstance(settings, BudgetsComponentSettings) and isinstance(step, BudgetsStepSettings)
@@ -61,7 +71,7 @@ CurrentContext = Annotated[ComponentContext, Depends(get_context)]
 """The budgets component of the path, with its settings for today."""
 
 
-async def person(caller: CallerDep) -> User:
+def person_of(caller: Caller) -> User:
     """The logged-in person (401 anonymous); API keys act for integrators, never vote (403)."""
     if caller.api_key is not None:
         raise VoteForbidden("API keys do not vote: people vote with their own token", reason="people_only")
@@ -70,14 +80,39 @@ async def person(caller: CallerDep) -> User:
     return caller.user
 
 
-Person = Annotated[User, Depends(person)]
-
-
 async def valid_budget(budget_id: BudgetId, ctx: CurrentContext, session: SessionDep) -> Budget:
     return await service.get_budget(session, ctx, budget_id)
 
 
 CurrentBudget = Annotated[Budget, Depends(valid_budget)]
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """What a person's ballot routes work on: the person, the component's context and the budget."""
+
+    user: User
+    ctx: ComponentContext
+    budget: Budget
+
+
+async def vote_scope(
+    request: Request,
+    component_id: ComponentId,
+    budget_id: BudgetId,
+    caller: CallerDep,
+    session: SessionDep,
+) -> Vote:
+    """One dependency for the ballot routes, the busiest of a vote (FastAPI walks a dependency's whole
+    subtree again at every place it is used: separate person, budget and context dependencies walked the
+    caller's three times). Same checks, same order: the person (401/403), the component (404), the budget
+    (404)."""
+    user = person_of(caller)
+    ctx = context_of(await resolve_component(request, session, caller, component_id, KEY))
+    return Vote(user=user, ctx=ctx, budget=await service.get_budget(session, ctx, budget_id))
+
+
+Voting = Annotated[Vote, Depends(vote_scope)]
 
 
 async def valid_project(project_id: ProjectId, budget: CurrentBudget, session: SessionDep) -> Project:

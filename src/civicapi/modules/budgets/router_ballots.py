@@ -17,8 +17,8 @@ from civicapi.modules.budgets.dependencies import (
     CurrentContext,
     IdempotencyKey,
     PaperBallots,
-    Person,
     ProjectId,
+    Voting,
 )
 from civicapi.modules.budgets.idempotency import REPLAYED_HEADER, Answer, IdempotentRequest
 from civicapi.modules.budgets.schemas_ballots import (
@@ -48,10 +48,8 @@ def _respond(answer: Answer, response: Response) -> Response:
     summary="My ballot in this budget, with the money left and what checkout would refuse",
     responses=problem_responses(401, 403, 404),
 )
-async def get_ballot(
-    user: Person, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
-) -> BallotRead:
-    return await service_ballots.read_own(session, ctx, budget, user.id)
+async def get_ballot(vote: Voting, session: SessionDep) -> BallotRead:
+    return await service_ballots.read_own(session, vote.ctx, vote.budget, vote.user.id)
 
 
 @router.post(
@@ -63,10 +61,8 @@ async def get_ballot(
     responses=VOTE_ERRORS,
 )
 async def submit_ballot(
-    user: Person,
+    vote: Voting,
     body: BallotSubmit,
-    budget: CurrentBudget,
-    ctx: CurrentContext,
     session: SessionDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -74,6 +70,7 @@ async def submit_ballot(
     """Every rule is checked before anything is written (422 `budgets-ballot-invalid` listing them all).
     A person who already voted in this budget (with any account, or on paper) gets 409 `already_voted`;
     `PUT` replaces one's own ballot. A draft built step by step is replaced and cast."""
+    user, ctx, budget = vote.user, vote.ctx, vote.budget
     identity = await online_identity(session, ctx, user.id)
     idem = IdempotentRequest.of(
         idempotency_key,
@@ -104,18 +101,13 @@ async def submit_ballot(
     responses=VOTE_ERRORS,
 )
 async def replace_ballot(
-    user: Person,
-    body: BallotSubmit,
-    budget: CurrentBudget,
-    ctx: CurrentContext,
-    session: SessionDep,
-    response: Response,
+    vote: Voting, body: BallotSubmit, session: SessionDep, response: Response
 ) -> Response:
-    identity = await online_identity(session, ctx, user.id)
+    identity = await online_identity(session, vote.ctx, vote.user.id)
     answer = await service_cast.submit(
         session,
-        ctx,
-        budget,
+        vote.ctx,
+        vote.budget,
         identity,
         projects=body.projects,
         points=body.points,
@@ -132,10 +124,8 @@ async def replace_ballot(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404),
 )
-async def withdraw_ballot(
-    user: Person, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
-) -> None:
-    await service_cast.withdraw(session, ctx, budget, user.id)
+async def withdraw_ballot(vote: Voting, session: SessionDep) -> None:
+    await service_cast.withdraw(session, vote.ctx, vote.budget, vote.user.id)
 
 
 @router.post(
@@ -144,14 +134,12 @@ async def withdraw_ballot(
     summary="Add a project to my ballot in progress (starts it if needed)",
     responses=VOTE_ERRORS,
 )
-async def add_project(
-    user: Person, body: BallotProjectAdd, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
-) -> BallotRead:
+async def add_project(vote: Voting, body: BallotProjectAdd, session: SessionDep) -> BallotRead:
     """Refused (422 `over_budget`, `too_many_projects`, `too_many_points` ...) when the project does not
     fit: the database checks the ballot's totals, so concurrent additions never pass the budget."""
-    identity = await online_identity(session, ctx, user.id)
+    identity = await online_identity(session, vote.ctx, vote.user.id)
     return await service_ballots.add_project(
-        session, ctx, budget, identity, project_id=body.project_id, points=body.points
+        session, vote.ctx, vote.budget, identity, project_id=body.project_id, points=body.points
     )
 
 
@@ -161,10 +149,8 @@ async def add_project(
     summary="Remove a project from my ballot in progress",
     responses=problem_responses(401, 403, 404, 409),
 )
-async def remove_project(
-    user: Person, project_id: ProjectId, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
-) -> BallotRead:
-    return await service_ballots.remove_project(session, ctx, budget, user.id, project_id)
+async def remove_project(vote: Voting, project_id: ProjectId, session: SessionDep) -> BallotRead:
+    return await service_ballots.remove_project(session, vote.ctx, vote.budget, vote.user.id, project_id)
 
 
 @router.post(
@@ -173,11 +159,9 @@ async def remove_project(
     summary="Cast my ballot in progress, once every rule holds",
     responses=VOTE_ERRORS,
 )
-async def checkout(
-    user: Person, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
-) -> BallotRead:
-    identity = await online_identity(session, ctx, user.id)
-    return await service_ballots.checkout(session, ctx, budget, identity)
+async def checkout(vote: Voting, session: SessionDep) -> BallotRead:
+    identity = await online_identity(session, vote.ctx, vote.user.id)
+    return await service_ballots.checkout(session, vote.ctx, vote.budget, identity)
 
 
 @router.post(
