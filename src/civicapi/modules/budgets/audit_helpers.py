@@ -28,5 +28,6 @@ PROJECT_FIELDS = (
 _TRAIL = audit.ModuleTrail(MODULE)
 ref = _TRAIL.ref
 record = _TRAIL.record
+record_now = _TRAIL.record_now
 created = audit.created
 deleted = audit.deleted

@@ -119,7 +119,7 @@ async def cast(
             # a concurrent request of the same account created the row: replace what it cast
             return await cast(session, ctx, budget, identity, lines, replace=True)
         raise await conflict_for(session, ctx, budget, identity) from None
-    audit.record(
+    await audit.record_now(
         session,
         commune_id=ctx.commune_id,
         kind="voter",
