@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.dependencies import Caller, CallerDep, require
 from civicapi.core.deps import SessionDep
@@ -87,6 +88,38 @@ async def valid_budget(budget_id: BudgetId, ctx: CurrentContext, session: Sessio
 CurrentBudget = Annotated[Budget, Depends(valid_budget)]
 
 
+async def _in_budget(
+    request: Request, session: AsyncSession, caller: Caller, component_id: uuid.UUID, budget_id: uuid.UUID
+) -> tuple[ComponentContext, Budget]:
+    ctx = context_of(await resolve_component(request, session, caller, component_id, KEY))
+    return ctx, await service.get_budget(session, ctx, budget_id)
+
+
+@dataclass(frozen=True, slots=True)
+class InBudget:
+    """The component's context and a budget of it, resolved in one dependency."""
+
+    ctx: ComponentContext
+    budget: Budget
+
+
+async def budget_scope(
+    request: Request,
+    component_id: ComponentId,
+    budget_id: BudgetId,
+    caller: CallerDep,
+    session: SessionDep,
+) -> InBudget:
+    """The component (404), then the budget (404), for the public reads of a budget, in one dependency:
+    FastAPI walks a dependency's whole subtree again at every place it is used, and separate budget and
+    context dependencies walked the component's and the caller's twice."""
+    ctx, budget = await _in_budget(request, session, caller, component_id, budget_id)
+    return InBudget(ctx=ctx, budget=budget)
+
+
+Browsing = Annotated[InBudget, Depends(budget_scope)]
+
+
 @dataclass(frozen=True, slots=True)
 class Vote:
     """What a person's ballot routes work on: the person, the component's context and the budget."""
@@ -103,13 +136,11 @@ async def vote_scope(
     caller: CallerDep,
     session: SessionDep,
 ) -> Vote:
-    """One dependency for the ballot routes, the busiest of a vote (FastAPI walks a dependency's whole
-    subtree again at every place it is used: separate person, budget and context dependencies walked the
-    caller's three times). Same checks, same order: the person (401/403), the component (404), the budget
-    (404)."""
+    """One dependency for the ballot routes, the busiest of a vote (see :func:`budget_scope`). Same checks,
+    same order as separate dependencies: the person (401/403), the component (404), the budget (404)."""
     user = person_of(caller)
-    ctx = context_of(await resolve_component(request, session, caller, component_id, KEY))
-    return Vote(user=user, ctx=ctx, budget=await service.get_budget(session, ctx, budget_id))
+    ctx, budget = await _in_budget(request, session, caller, component_id, budget_id)
+    return Vote(user=user, ctx=ctx, budget=budget)
 
 
 Voting = Annotated[Vote, Depends(vote_scope)]

@@ -20,6 +20,7 @@ from civicapi.modules.budgets.dependencies import (
     BUDGET,
     BUDGETS,
     COMPONENT,
+    Browsing,
     CurrentBudget,
     CurrentContext,
     IfMatch,
@@ -81,10 +82,8 @@ async def create_budget(
     summary="One budget",
     responses=problem_responses(404),
 )
-async def get_budget(
-    budget: CurrentBudget, ctx: CurrentContext, session: SessionDep, response: Response
-) -> BudgetRead:
-    return await _read(session, ctx, budget, response)
+async def get_budget(scope: Browsing, session: SessionDep, response: Response) -> BudgetRead:
+    return await _read(session, scope.ctx, scope.budget, response)
 
 
 @router.patch(

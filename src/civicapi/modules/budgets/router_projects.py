@@ -20,6 +20,7 @@ from civicapi.modules.budgets.dependencies import (
     BUDGET,
     PROJECT,
     PROJECTS,
+    Browsing,
     CurrentBudget,
     CurrentContext,
     CurrentProject,
@@ -57,8 +58,7 @@ async def _read(
 async def list_projects(
     request: Request,
     response: Response,
-    budget: CurrentBudget,
-    ctx: CurrentContext,
+    scope: Browsing,
     session: SessionDep,
     page: PageParamsDep,
     category: Annotated[str | None, Query(max_length=60)] = None,
@@ -67,7 +67,7 @@ async def list_projects(
     """Sorts: `position` (default), `cost`, `number`, `created_at`. `votes` is null while the phase hides
     vote counts and the results are not published."""
     items, cursor = await service.list_projects(
-        session, ctx, budget, page, category=category, selected=selected
+        session, scope.ctx, scope.budget, page, category=category, selected=selected
     )
     set_link_header(request, response, cursor)
     return Page(items=items, next_cursor=cursor)
@@ -180,13 +180,13 @@ class ExportFormat(StrEnum):
     },
 )
 async def export_projects(
-    budget: CurrentBudget,
-    ctx: CurrentContext,
+    scope: Browsing,
     session: SessionDep,
     format: Annotated[ExportFormat, Query(description="`csv` or `json`.")] = ExportFormat.json,
     locale: Annotated[str | None, Query(max_length=10, description="Language of the titles.")] = None,
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
+    ctx, budget = scope.ctx, scope.budget
     chosen = negotiate(locale, accept_language, ctx.commune.locales, ctx.commune.default_locale)
     rows = await service_read.export_rows(session, ctx, budget, locale=chosen)
     name = f"budget-{budget.id}-projects"
