@@ -152,7 +152,30 @@ def record(
     return entry
 
 
-_INSERT = AuditEntry.metadata.tables[AUDIT_TABLE].insert()
+TABLE = AuditEntry.metadata.tables[AUDIT_TABLE]
+_INSERT = TABLE.insert()
+
+
+def entry_row(
+    session: AsyncSession,
+    *,
+    commune_id: uuid.UUID | None,
+    action: str,
+    resource: ResourceRef,
+    changes: Mapping[str, Any] | None = None,
+    visibility: Visibility = Visibility.admin,
+) -> dict[str, Any]:
+    """Every column of the entry :func:`record` would add, for a statement that inserts it along with the
+    change it describes (:data:`TABLE`)."""
+    values = _values(
+        session,
+        commune_id=commune_id,
+        action=action,
+        resource=resource,
+        changes=changes,
+        visibility=visibility,
+    )
+    return {**values, "id": uuid.uuid4(), "created_at": utcnow()}
 
 
 async def record_now(
@@ -167,7 +190,7 @@ async def record_now(
     """The same entry as :func:`record`, inserted at once by one table-level ``INSERT`` (still in the unit of
     work's transaction): for the busiest writes, where the unit of work's flush of one object costs more
     than the statement."""
-    values = _values(
+    row = entry_row(
         session,
         commune_id=commune_id,
         action=action,
@@ -175,7 +198,7 @@ async def record_now(
         changes=changes,
         visibility=visibility,
     )
-    await session.execute(_INSERT, {**values, "id": uuid.uuid4(), "created_at": utcnow()})
+    await session.execute(_INSERT, row)
 
 
 def created(obj: object, fields: list[str] | tuple[str, ...]) -> dict[str, list[Any]]:
@@ -225,6 +248,20 @@ class ModuleTrail:
     ) -> None:
         """:meth:`record`, inserted at once (see :func:`record_now`)."""
         await record_now(session, **self._entry(commune_id, kind, id, verb, changes, public))
+
+    def entry_row(
+        self,
+        session: AsyncSession,
+        *,
+        commune_id: uuid.UUID,
+        kind: str,
+        id: uuid.UUID,
+        verb: str,
+        changes: Mapping[str, Any] | None = None,
+        public: bool = False,
+    ) -> dict[str, Any]:
+        """The row :meth:`record` would add (see :func:`entry_row`)."""
+        return entry_row(session, **self._entry(commune_id, kind, id, verb, changes, public))
 
     def _entry(
         self,

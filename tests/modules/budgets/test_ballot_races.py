@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from civicapi.core.audit import AuditEntry
 from civicapi.core.db.session import Database
 from civicapi.modules.budgets.models import Ballot, BallotItem, Voter
 from tests.fixtures.factories import World
@@ -63,7 +64,10 @@ async def test_identical_racing_submissions_give_exactly_one_ballot(
     async with db.unit_of_work() as session:
         voters = (await session.execute(select(func.count()).select_from(Voter))).scalar_one()
         items = (await session.execute(select(func.count()).select_from(BallotItem))).scalar_one()
+        votes = select(func.count()).where(AuditEntry.action == "budgets.voter.vote")
+        entries = (await session.execute(votes)).scalar_one()
     assert voters == ROUNDS and items == 2 * ROUNDS
+    assert entries == ROUNDS  # one audit entry per ballot: none for a refused or replayed submission
 
 
 async def test_two_accounts_of_one_person_racing(

@@ -3,12 +3,17 @@ nothing written when refused, replace and withdraw, idempotency, one vote per ve
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
-from civicapi.core.db.session import Database
+from civicapi.core.audit import AuditEntry
+from civicapi.core.db.base import utcnow
+from civicapi.core.db.session import Database, create_engine
+from civicapi.modules.budgets.models import Budget
 from tests.fixtures.factories import World
 from tests.identity.verification_helpers import upload_census
 from tests.modules.budgets.helpers import (
@@ -246,6 +251,35 @@ async def test_idempotency_key(client: httpx.AsyncClient, world: World, db: Data
     assert (await count_rows(db))["budgets_ballot"] == 1
 
 
+async def test_a_key_reused_after_withdrawing_replays_and_writes_nothing(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any
+) -> None:
+    """The register accepts the person again after a withdrawal, but the key still holds the first answer:
+    the retry gets it, and the ballot it would have written is undone in the same transaction (on
+    PostgreSQL the one-statement insert skips the key's row and deletes what it inserted)."""
+    comp, budget, projects = await _setup(client, world)
+    _, anne = await resident(db, app, world, "A-1")
+    url = comp.ballot(budget["id"])
+    body = {"projects": [projects[0]["id"], projects[2]["id"]]}
+    headers = {**anne, "Idempotency-Key": "ballot-1"}
+    first = await client.post(url, json=body, headers=headers)
+    assert first.status_code == 201
+    assert (await client.delete(url, headers=anne)).status_code == 204
+    before = await count_rows(db)
+    again = await client.post(url, json=body, headers=headers)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert await count_rows(db) == before
+    assert_problem(await client.get(url, headers=anne), 404)
+    fresh = await client.post(url, json=body, headers={**anne, "Idempotency-Key": "ballot-2"})
+    assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
+    assert (await count_rows(db))["budgets_ballot"] == 1
+    async with db.unit_of_work() as session:
+        stmt = select(AuditEntry.action).where(AuditEntry.action.like("budgets.voter.%"))
+        actions = sorted((await session.execute(stmt)).scalars())
+    assert actions == ["budgets.voter.vote", "budgets.voter.vote", "budgets.voter.withdraw"]
+
+
 async def test_one_person_one_vote_across_accounts_and_channels(
     client: httpx.AsyncClient, world: World, db: Database, app: Any
 ) -> None:
@@ -408,3 +442,29 @@ async def test_api_keys_do_not_vote(client: httpx.AsyncClient, world: World) -> 
         comp.ballot(budget["id"]), json={"projects": [projects[0]["id"]]}, headers={"X-API-Key": key}
     )
     assert assert_problem(r, 403)["reason"] == "people_only"
+
+
+async def test_a_vote_closed_elsewhere_is_refused_while_this_process_keeps_an_open_copy(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any, database_url: str
+) -> None:
+    """A person's ballot routes take the budget from the per-process row memo; whether the vote is open is
+    decided under the budget's lock when the ballot is cast, so a close made by another worker a moment
+    ago refuses the ballot even though this process still keeps the budget as open."""
+    comp, budget, projects = await _setup(client, world)
+    _, anne = await resident(db, app, world, "A-1")
+    url = comp.ballot(budget["id"])
+    assert assert_problem(await client.get(url, headers=anne), 404)["reason"] == "no_ballot"  # kept now
+    other = Database(create_engine(database_url))  # another worker: its commit moves nothing here
+    try:
+        async with other.unit_of_work() as session:
+            stmt = update(Budget).where(Budget.id == uuid.UUID(budget["id"])).values(closed_at=utcnow())
+            await session.execute(stmt)
+    finally:
+        await other.dispose()
+    before = await count_rows(db)
+    body = {"projects": [projects[0]["id"], projects[2]["id"]]}
+    r = await client.post(url, json=body, headers={**anne, "Idempotency-Key": "late"})
+    assert assert_problem(r, 403)["reason"] == "vote_closed"
+    assert await count_rows(db) == before
+    kept = (await client.get(comp.budget(budget["id"]), headers=anne)).json()
+    assert kept["closed_at"] is None, "the copy this process keeps was still open (for up to 2 s)"

@@ -29,5 +29,6 @@ _TRAIL = audit.ModuleTrail(MODULE)
 ref = _TRAIL.ref
 record = _TRAIL.record
 record_now = _TRAIL.record_now
+entry_row = _TRAIL.entry_row
 created = audit.created
 deleted = audit.deleted

@@ -92,7 +92,7 @@ async def _in_budget(
     request: Request, session: AsyncSession, caller: Caller, component_id: uuid.UUID, budget_id: uuid.UUID
 ) -> tuple[ComponentContext, Budget]:
     ctx = context_of(await resolve_component(request, session, caller, component_id, KEY))
-    return ctx, await service.get_budget(session, ctx, budget_id)
+    return ctx, await service.get_budget_kept(session, ctx, budget_id)
 
 
 @dataclass(frozen=True, slots=True)

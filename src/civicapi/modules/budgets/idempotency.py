@@ -71,14 +71,17 @@ class IdempotentRequest:
             )
         return Answer(found.status_code, found.response, replayed=True)
 
-    async def remember(self, session: AsyncSession, answer: Answer) -> None:
-        await IdempotencyRepository(session, self.commune_id).insert(
-            IdempotencyRecord(
-                budget_id=self.budget_id,
-                owner=self.owner,
-                key=self.key,
-                request_hash=self.request_hash,
-                status_code=answer.status_code,
-                response=answer.body,
-            )
+    def record(self, answer: Answer) -> IdempotencyRecord:
+        """The record of ``answer`` to this request (not inserted)."""
+        return IdempotencyRecord(
+            commune_id=self.commune_id,
+            budget_id=self.budget_id,
+            owner=self.owner,
+            key=self.key,
+            request_hash=self.request_hash,
+            status_code=answer.status_code,
+            response=answer.body,
         )
+
+    async def remember(self, session: AsyncSession, answer: Answer) -> None:
+        await IdempotencyRepository(session, self.commune_id).insert(self.record(answer))

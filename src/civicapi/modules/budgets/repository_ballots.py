@@ -8,8 +8,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    CursorResult,
+    Integer,
+    Uuid,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import Select
 
+from civicapi.core import audit
 from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.modules.budgets.models import (
@@ -63,6 +81,84 @@ _INSERT_VOTER = Voter.metadata.tables[Voter.__tablename__].insert()
 _INSERT_IDEMPOTENCY = IdempotencyRecord.metadata.tables[IdempotencyRecord.__tablename__].insert()
 
 
+def _every_column(obj: Any) -> dict[str, Any]:
+    """Every column value of a new ORM object, unset ones filled from their Python-side default."""
+    values = {}
+    for column in obj.__table__.columns:
+        value = getattr(obj, column.key)
+        default = column.default
+        if value is None and default is not None:
+            value = default.arg if default.is_scalar else default.arg(None)
+        values[column.key] = value
+    return values
+
+
+def _binds(table: Any, prefix: str) -> dict[str, Any]:
+    return {c.key: bindparam(f"{prefix}_{c.key}", type_=c.type) for c in table.columns}
+
+
+def _cast_at_once(with_key: bool) -> Select[Any]:
+    """PostgreSQL: a new cast ballot, its items, its register row, (``with_key``) its idempotency record
+    and its audit entry in one statement (data-modifying CTEs). The register row and the record go in
+    ``ON CONFLICT DO NOTHING``: a unique constraint that fires skips the row instead of aborting the
+    transaction (no savepoint), and the counts returned tell the caller what to undo. The audit entry is
+    only inserted along with both."""
+    ballot_t, item_t, voter_t, key_t = (
+        _INSERT_BALLOT.table,
+        _INSERT_ITEM.table,
+        _INSERT_VOTER.table,
+        _INSERT_IDEMPOTENCY.table,
+    )
+    ballot = insert(ballot_t).values(_binds(ballot_t, "b")).returning(ballot_t.c.id).cte("new_ballot")
+    lines = (
+        func.unnest(
+            bindparam("item_projects", type_=ARRAY(Uuid())), bindparam("item_points", type_=ARRAY(Integer()))
+        )
+        .table_valued("project_id", "points")
+        .render_derived()
+    )
+    items = (
+        insert(item_t)
+        .from_select(
+            ["commune_id", "ballot_id", "project_id", "points"],
+            select(bindparam("b_commune_id"), bindparam("b_id"), lines.c.project_id, lines.c.points),
+        )
+        .returning(literal_column("1"))
+        .cte("new_items")
+    )
+    voter = (
+        postgresql.insert(voter_t)
+        .values(_binds(voter_t, "v"))
+        .on_conflict_do_nothing()
+        .returning(voter_t.c.id)
+        .cte("new_voter")
+    )
+    counts = [
+        select(func.count()).select_from(ballot).scalar_subquery(),
+        select(func.count()).select_from(items).scalar_subquery(),
+        select(func.count()).select_from(voter).scalar_subquery(),
+    ]
+    if with_key:
+        binds = _binds(key_t, "k")
+        record = (
+            postgresql.insert(key_t)
+            .from_select(list(binds), select(*binds.values()).where(exists(select(voter.c.id))))
+            .on_conflict_do_nothing()
+            .returning(key_t.c.id)
+            .cte("new_key")
+        )
+        counts.append(select(func.count()).select_from(record).scalar_subquery())
+    accepted = [exists(select(voter.c.id))] + ([exists(select(record.c.id))] if with_key else [])
+    binds = _binds(audit.TABLE, "a")
+    entry = (
+        insert(audit.TABLE)
+        .from_select(list(binds), select(*binds.values()).where(*accepted))
+        .returning(literal_column("1"))
+        .cte("new_entry")
+    )
+    return select(*counts, select(func.count()).select_from(entry).scalar_subquery())
+
+
 def _columns(obj: Any) -> dict[str, Any]:
     """The column values of a new ORM object, for a Core ``INSERT`` (unset ones with a default left to it)."""
     values = {column.key: getattr(obj, column.key) for column in obj.__table__.columns}
@@ -71,6 +167,9 @@ def _columns(obj: Any) -> dict[str, Any]:
         for key, value in values.items()
         if value is not None or obj.__table__.columns[key].default is None
     }
+
+
+_CAST_AT_ONCE = {with_key: _cast_at_once(with_key) for with_key in (False, True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +301,41 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
         await self.session.execute(_INSERT_BALLOT, _columns(ballot))
         await self.insert_items(ballot.id, lines)
         await self.session.execute(_INSERT_VOTER, _columns(voter))
+
+    @property
+    def casts_at_once(self) -> bool:
+        """Whether :meth:`insert_cast_at_once` is available (PostgreSQL)."""
+        bind = self.session.bind
+        return bind is not None and bind.dialect.name == "postgresql"
+
+    async def insert_cast_at_once(
+        self,
+        ballot: Ballot,
+        lines: Sequence[Line],
+        voter: Voter,
+        record: IdempotencyRecord | None,
+        entry: dict[str, Any],
+    ) -> bool:
+        """PostgreSQL only: :meth:`insert_new` (and the idempotency record) in one round trip, without a
+        savepoint; ``entry``: the audit entry's row (:func:`civicapi.core.audit.entry_row`), inserted only
+        with the rest. False: the register or the key refused its row; what was inserted is deleted again
+        (the transaction stays usable)."""
+        params: dict[str, Any] = {f"b_{k}": v for k, v in _every_column(ballot).items()}
+        params |= {f"v_{k}": v for k, v in _every_column(voter).items()}
+        params["item_projects"] = [line.project_id for line in lines]
+        params["item_points"] = [line.points for line in lines]
+        if record is not None:
+            record.commune_id = self.commune_id
+            params |= {f"k_{k}": v for k, v in _every_column(record).items()}
+        params |= {f"a_{k}": v for k, v in entry.items()}
+        row = (await self.session.execute(_CAST_AT_ONCE[record is not None], params)).one()
+        voter_in, key_in = row[2] == 1, record is None or row[3] == 1
+        if voter_in and key_in:
+            return True
+        if voter_in:
+            await self.session.execute(delete(Voter).where(Voter.id == voter.id), execution_options=NO_SYNC)
+        await self.session.execute(delete(Ballot).where(Ballot.id == ballot.id), execution_options=NO_SYNC)
+        return False
 
     async def bulk_insert(self, ballots: Sequence[dict[str, Any]], items: Sequence[dict[str, Any]]) -> None:
         """Insert many ballots and items (dicts of column values, ``commune_id`` added here)."""

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.audit import diff, snapshot
+from civicapi.core.db.memo import memoized
 from civicapi.core.errors import NotFound
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import PageParams
@@ -76,6 +77,22 @@ async def list_budgets(
 
 async def get_budget(session: AsyncSession, ctx: ComponentContext, budget_id: uuid.UUID) -> Budget:
     budget = await BudgetRepository(session, ctx.commune_id).in_component(ctx.component_id, budget_id)
+    if budget is None:
+        raise NotFound(f"budget {budget_id} not found")
+    return budget
+
+
+async def get_budget_kept(session: AsyncSession, ctx: ComponentContext, budget_id: uuid.UUID) -> Budget:
+    """:func:`get_budget` from the per-process row memo (:mod:`civicapi.core.db.memo`), for the routes a
+    vote keeps busy: a person's ballot and the public reads. Another worker's change shows within
+    ``CIVICAPI_ROW_CACHE_SECONDS``, this process's at once; whether the vote is still open is decided
+    under the budget's lock when a ballot is cast (``BallotBox``), never from this copy. Admin routes
+    read the budget itself (:func:`get_budget`)."""
+
+    async def load(own: AsyncSession) -> Budget | None:
+        return await BudgetRepository(own, ctx.commune_id).in_component(ctx.component_id, budget_id)
+
+    budget = await memoized(session, ("budgets.budget", ctx.commune_id, ctx.component_id, budget_id), load)
     if budget is None:
         raise NotFound(f"budget {budget_id} not found")
     return budget

@@ -131,6 +131,22 @@ async def new_voter(
     raise ``IntegrityError`` when the identity already has a row here or holds the workflow slot.
     ``register``: the identity's rows in the component, if already read."""
     slot = await choose_slot(session, ctx, budget, identity, register)
+    voter, ballot = build_new(ctx, budget, identity, slot, status=status, lines=lines)
+    # Inserted as built, never added to the session: the returned objects are read, not changed.
+    await BallotRepository(session, ctx.commune_id).insert_new(ballot, lines, voter)
+    return voter, ballot
+
+
+def build_new(
+    ctx: ComponentContext,
+    budget: Budget,
+    identity: Identity,
+    slot: str,
+    *,
+    status: str,
+    lines: list[rules.Line],
+) -> tuple[Voter, Ballot]:
+    """A new ballot with ``lines`` and its register row in workflow ``slot``, built (not inserted)."""
     t = rules.totals(lines)
     cast = status == VOTED
     now = utcnow()
@@ -162,8 +178,6 @@ async def new_voter(
         created_at=now,
         voted_at=now if cast else None,
     )
-    # Inserted as built, never added to the session: the returned objects are read, not changed.
-    await BallotRepository(session, ctx.commune_id).insert_new(ballot, lines, voter)
     return voter, ballot
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,13 +23,20 @@ from civicapi.modules.budgets.schemas_ballots import PaperBallotRead
 from civicapi.modules.budgets.service_ballots import (
     already_voted,
     ballot_read,
+    build_new,
     conflict_for,
     invalid,
     load_ballot,
     new_voter,
     own_voter,
 )
-from civicapi.modules.budgets.service_voters import Identity, check_district, closed, ensure_open
+from civicapi.modules.budgets.service_voters import (
+    Identity,
+    check_district,
+    closed,
+    ensure_open,
+    first_slot,
+)
 from civicapi.modules.budgets.settings import ComponentContext
 
 
@@ -80,21 +88,19 @@ async def cast(
     """Cast a whole ballot for ``identity``: a new one, the person's draft completed, or (``replace``)
     their cast ballot replaced. 409 ``already_voted`` when the identity voted already (any account, any
     channel) and ``replace`` is false."""
-    voters = VoterRepository(session, ctx.commune_id)
     online = identity.user_id is not None
+    if online and not replace and BallotRepository(session, ctx.commune_id).casts_at_once:
+        answer = await _cast_first_at_once(session, ctx, budget, identity, lines, idempotency)
+        if answer is not None:
+            return answer
+    voters = VoterRepository(session, ctx.commune_id)
+    register = await voters.register_of(ctx.component_id, budget.id, identity.voter_key, identity.user_id)
+    voter = next(
+        (r for r in register if online and r.budget_id == budget.id and r.user_id == identity.user_id),
+        None,
+    )
     try:
         async with session.begin_nested():
-            register = await voters.register_of(
-                ctx.component_id, budget.id, identity.voter_key, identity.user_id
-            )
-            voter = next(
-                (
-                    r
-                    for r in register
-                    if online and r.budget_id == budget.id and r.user_id == identity.user_id
-                ),
-                None,
-            )
             if voter is not None:
                 if voter.status == VOTED and not replace:
                     raise already_voted()
@@ -111,23 +117,77 @@ async def cast(
             if idempotency is not None:
                 await idempotency.remember(session, answer)
     except (IntegrityError, BallotConflict) as exc:
-        if idempotency is not None and (replayed := await idempotency.replay(session)) is not None:
-            return replayed
-        if isinstance(exc, BallotConflict):
-            raise
-        if replace and identity.user_id is not None and await voters.of_user(budget.id, identity.user_id):
-            # a concurrent request of the same account created the row: replace what it cast
-            return await cast(session, ctx, budget, identity, lines, replace=True)
-        raise await conflict_for(session, ctx, budget, identity) from None
-    await audit.record_now(
-        session,
-        commune_id=ctx.commune_id,
-        kind="voter",
-        id=voter.id,
-        verb=verb,
-        changes={"budget_id": budget.id, "channel": voter.channel},
-    )
+        refused = exc if isinstance(exc, BallotConflict) else None
+        return await _refused(session, ctx, budget, identity, lines, refused, replace, idempotency)
+    await _record_vote(session, ctx, budget, voter, verb)
     return answer
+
+
+async def _cast_first_at_once(
+    session: AsyncSession,
+    ctx: ComponentContext,
+    budget: Budget,
+    identity: Identity,
+    lines: list[rules.Line],
+    idempotency: IdempotentRequest | None,
+) -> Answer | None:
+    """The common case on PostgreSQL, a person's first ballot in the budget, online: ballot, items,
+    register row, idempotency record and audit entry in one statement, without reading the register
+    first and without a savepoint (``BallotRepository.insert_cast_at_once``). None: the register or the
+    key refused a row (the person has a row already, holds the workflow slot, or retries), nothing is
+    left written, and the general path, which reads the register, decides."""
+    slot = first_slot(ctx, budget, identity)
+    if slot is None:
+        return None
+    voter, ballot = build_new(ctx, budget, identity, slot, status=VOTED, lines=lines)
+    answer = _answer(ctx, budget, voter, ballot, lines, created=True)
+    record = idempotency.record(answer) if idempotency is not None else None
+    entry = audit.entry_row(session, **_vote_entry(ctx, budget, voter, "vote"))
+    written = await BallotRepository(session, ctx.commune_id).insert_cast_at_once(
+        ballot, lines, voter, record, entry
+    )
+    return answer if written else None
+
+
+async def _refused(
+    session: AsyncSession,
+    ctx: ComponentContext,
+    budget: Budget,
+    identity: Identity,
+    lines: list[rules.Line],
+    conflict: BallotConflict | None,
+    replace: bool,
+    idempotency: IdempotentRequest | None,
+) -> Answer:
+    """After the register (a unique constraint; ``conflict`` None) or a workflow rule refused the ballot:
+    a retry gets the first answer, a racing ``replace`` of the same account replaces what the other
+    request cast, anyone else learns why (409)."""
+    if idempotency is not None and (replayed := await idempotency.replay(session)) is not None:
+        return replayed
+    if conflict is not None:
+        raise conflict
+    voters = VoterRepository(session, ctx.commune_id)
+    if replace and identity.user_id is not None and await voters.of_user(budget.id, identity.user_id):
+        # a concurrent request of the same account created the row: replace what it cast
+        return await cast(session, ctx, budget, identity, lines, replace=True)
+    raise await conflict_for(session, ctx, budget, identity)
+
+
+def _vote_entry(ctx: ComponentContext, budget: Budget, voter: Voter, verb: str) -> dict[str, Any]:
+    """The audit entry of a vote: about the register row, never the choices."""
+    return {
+        "commune_id": ctx.commune_id,
+        "kind": "voter",
+        "id": voter.id,
+        "verb": verb,
+        "changes": {"budget_id": budget.id, "channel": voter.channel},
+    }
+
+
+async def _record_vote(
+    session: AsyncSession, ctx: ComponentContext, budget: Budget, voter: Voter, verb: str
+) -> None:
+    await audit.record_now(session, **_vote_entry(ctx, budget, voter, verb))
 
 
 async def _drop_online_draft(

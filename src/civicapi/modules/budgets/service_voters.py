@@ -175,6 +175,19 @@ def check_district(ctx: ComponentContext, budget: Budget, identity: Identity) ->
         )
 
 
+def first_slot(ctx: ComponentContext, budget: Budget, identity: Identity) -> str | None:
+    """The slot the identity's register row takes if it has no row in the component yet (``choose_slot``
+    without reading the register; the register's unique constraints refuse it when the identity holds
+    it already). None: the component's workflow gives this budget no slot at all."""
+    check_district(ctx, budget, identity)
+    workflow = ctx.settings.workflow
+    if workflow is Workflow.all or (workflow is Workflow.district and budget.district is not None):
+        return f"budget:{budget.id}"
+    if workflow is Workflow.one:
+        return "component"
+    return "citywide:1" if ctx.settings.citywide_budgets >= 1 else None
+
+
 async def choose_slot(
     session: AsyncSession,
     ctx: ComponentContext,
@@ -185,10 +198,8 @@ async def choose_slot(
     """The workflow slot the identity's register row takes in the component. Slots are unique per
     identity and component, which makes ``one`` and the city-wide limit of ``district`` database rules.
     ``register``: the identity's rows in the component, when the caller has read them already."""
-    check_district(ctx, budget, identity)
-    workflow = ctx.settings.workflow
-    own_slot = f"budget:{budget.id}"
-    if workflow is Workflow.all or (workflow is Workflow.district and budget.district is not None):
+    own_slot = first_slot(ctx, budget, identity)
+    if own_slot is not None and own_slot.startswith("budget:"):
         return own_slot
     if register is None:
         voters = VoterRepository(session, ctx.commune_id)
@@ -198,7 +209,7 @@ async def choose_slot(
     if mine is not None:
         return mine.slot
     others = [r for r in rows if r.budget_id != budget.id]
-    if workflow is Workflow.one:
+    if ctx.settings.workflow is Workflow.one:
         if others:
             raise workflow_limit(others)
         return "component"
