@@ -81,8 +81,9 @@ _INSERT_VOTER = Voter.metadata.tables[Voter.__tablename__].insert()
 _INSERT_IDEMPOTENCY = IdempotencyRecord.metadata.tables[IdempotencyRecord.__tablename__].insert()
 
 
-def _every_column(obj: Any) -> dict[str, Any]:
-    """Every column value of a new ORM object, unset ones filled from their Python-side default."""
+def _columns(obj: Any) -> dict[str, Any]:
+    """Every column value of a new ORM object, for a Core ``INSERT``: unset ones filled from their
+    Python-side default (what the ``INSERT`` would have applied)."""
     values = {}
     for column in obj.__table__.columns:
         value = getattr(obj, column.key)
@@ -157,16 +158,6 @@ def _cast_at_once(with_key: bool) -> Select[Any]:
         .cte("new_entry")
     )
     return select(*counts, select(func.count()).select_from(entry).scalar_subquery())
-
-
-def _columns(obj: Any) -> dict[str, Any]:
-    """The column values of a new ORM object, for a Core ``INSERT`` (unset ones with a default left to it)."""
-    values = {column.key: getattr(obj, column.key) for column in obj.__table__.columns}
-    return {
-        key: value
-        for key, value in values.items()
-        if value is not None or obj.__table__.columns[key].default is None
-    }
 
 
 _CAST_AT_ONCE = {with_key: _cast_at_once(with_key) for with_key in (False, True)}
@@ -320,13 +311,13 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
         savepoint; ``entry``: the audit entry's row (:func:`civicapi.core.audit.entry_row`), inserted only
         with the rest. False: the register or the key refused its row; what was inserted is deleted again
         (the transaction stays usable)."""
-        params: dict[str, Any] = {f"b_{k}": v for k, v in _every_column(ballot).items()}
-        params |= {f"v_{k}": v for k, v in _every_column(voter).items()}
+        params: dict[str, Any] = {f"b_{k}": v for k, v in _columns(ballot).items()}
+        params |= {f"v_{k}": v for k, v in _columns(voter).items()}
         params["item_projects"] = [line.project_id for line in lines]
         params["item_points"] = [line.points for line in lines]
         if record is not None:
             record.commune_id = self.commune_id
-            params |= {f"k_{k}": v for k, v in _every_column(record).items()}
+            params |= {f"k_{k}": v for k, v in _columns(record).items()}
         params |= {f"a_{k}": v for k, v in entry.items()}
         row = (await self.session.execute(_CAST_AT_ONCE[record is not None], params)).one()
         voter_in, key_in = row[2] == 1, record is None or row[3] == 1
