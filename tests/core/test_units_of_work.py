@@ -3,11 +3,18 @@ are the one exception, and a pooled connection that died is replaced before a re
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from civicapi.communes.models import Commune
+from civicapi.config import Settings
 from civicapi.core.db.session import BOOKKEEPING, Database, ReadOnlyViolation, create_engine
+from civicapi.main import create_app
+from civicapi.registry import load_modules
 from tests.fixtures.factories import World
 
 
@@ -54,20 +61,73 @@ async def test_reads_run_without_a_transaction_on_postgresql(db: Database, backe
     assert first == second
 
 
+async def _pid(db: Database, *, readonly: bool = True) -> int:
+    async with db.unit_of_work(readonly=readonly) as session:
+        return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _terminate(db: Database, pid: int) -> None:
+    async with db.unit_of_work() as session:  # the server drops that pooled connection
+        await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
 async def test_a_dead_pooled_connection_is_replaced_before_use(database_url: str, backend: str) -> None:
     if backend != "postgresql":
         pytest.skip("the pool check is PostgreSQL's (SQLite has no server to lose)")
-    own = Database(create_engine(database_url, pool_size=1))
+    own = Database(create_engine(database_url, pool_size=1, ping_after_idle=0.05))
     other = Database(create_engine(database_url))
     try:
-        async with own.unit_of_work(readonly=True) as session:
-            pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-        async with other.unit_of_work() as session:  # the server drops the pooled connection
-            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        pid = await _pid(own)
+        await _terminate(other, pid)
+        await asyncio.sleep(0.1)  # idle for longer than ping_after_idle: tested before it is lent
         for readonly in (True, False):
-            async with own.unit_of_work(readonly=readonly) as session:
-                now_pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-            assert now_pid != pid
+            assert await _pid(own, readonly=readonly) != pid
+    finally:
+        await own.dispose()
+        await other.dispose()
+
+
+async def test_a_connection_dropped_right_after_use_fails_one_unit_of_work_only(
+    database_url: str, backend: str
+) -> None:
+    """A connection given back moments ago goes out untested (the test is a round trip of every request):
+    if the server dropped it in between, that unit of work fails as a database error, and the pool
+    replaces the connection for the next one."""
+    if backend != "postgresql":
+        pytest.skip("the pool check is PostgreSQL's (SQLite has no server to lose)")
+    own = Database(create_engine(database_url, pool_size=1, ping_after_idle=60))
+    other = Database(create_engine(database_url))
+    try:
+        pid = await _pid(own)
+        await _terminate(other, pid)
+        with pytest.raises(DBAPIError) as failed:
+            await _pid(own)
+        assert failed.value.connection_invalidated
+        assert await _pid(own) != pid
+    finally:
+        await own.dispose()
+        await other.dispose()
+
+
+async def test_a_request_on_a_dropped_connection_gets_a_503_to_retry(
+    database_url: str, backend: str, settings: Settings, world: World
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("the pool check is PostgreSQL's (SQLite has no server to lose)")
+    own = Database(create_engine(database_url, pool_size=1, ping_after_idle=60))
+    other = Database(create_engine(database_url))
+    app = create_app(settings, registry=load_modules(None), database=own)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            me = world.headers("admin")
+            assert (await client.get("/v1/me", headers=me)).status_code == 200
+            await _terminate(other, await _pid(own))
+            dropped = await client.get("/v1/me", headers=me)
+            assert dropped.status_code == 503, dropped.text
+            assert dropped.headers["retry-after"] == "1"
+            assert dropped.json()["type"] == "/problems/unavailable"
+            assert (await client.get("/v1/me", headers=me)).status_code == 200
     finally:
         await own.dispose()
         await other.dispose()

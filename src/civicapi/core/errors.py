@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -280,6 +280,14 @@ async def _handle_operational(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, err.to_problem(_instance(request)), {"Retry-After": "1"})
 
 
+async def _handle_database(request: Request, exc: Exception) -> JSONResponse:
+    """A connection the server dropped (restart, idle kill) is a 503 to retry, like an unreachable database;
+    any other driver error is unexpected."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return await _handle_operational(request, exc)
+    return await _handle_unexpected(request, exc)
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     log.exception("unhandled error", extra={"request_id": request_id})
@@ -300,6 +308,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _handle_http)
     app.add_exception_handler(IntegrityError, _handle_integrity)
     app.add_exception_handler(OperationalError, _handle_operational)
+    app.add_exception_handler(DBAPIError, _handle_database)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 

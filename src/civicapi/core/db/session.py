@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -95,8 +97,24 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """Create the async engine for ``url`` (SQLite via aiosqlite, PostgreSQL via asyncpg)."""
+PING_AFTER_IDLE_SECONDS = 1.0
+"""A pooled PostgreSQL connection idle for longer than this is tested before it is lent (see
+:func:`create_engine`)."""
+
+_CHECKED_IN = "civicapi_checked_in"
+
+
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, ping_after_idle: float = PING_AFTER_IDLE_SECONDS
+) -> AsyncEngine:
+    """Create the async engine for ``url`` (SQLite via aiosqlite, PostgreSQL via asyncpg).
+
+    PostgreSQL: a pooled connection that sat idle for more than ``ping_after_idle`` seconds is tested with
+    one round trip before it is lent (a server restart or a dropped connection then costs a reconnect, not
+    a failed request). A connection given back less than that ago goes out untested: under load each
+    connection is reused within milliseconds, and the test was one round trip of the six or seven a whole
+    request makes. Should the server drop a connection in that window, the request using it fails (a 503
+    problem) and SQLAlchemy then tests every connection of the pool that is older than the failure."""
     if url.startswith("sqlite"):
         memory = ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:")
         if memory:
@@ -110,15 +128,23 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         event.listen(sync_engine, "begin", _sqlite_begin)
         return engine
     engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
-    event.listen(engine.sync_engine.pool, "checkout", _ping_on_checkout)
+    pool = engine.sync_engine.pool
+    event.listen(pool, "checkin", _note_checkin)
+    event.listen(pool, "checkout", functools.partial(_ping_on_checkout, ping_after_idle))
     return engine
 
 
-def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """``pool_pre_ping`` in one round trip: test a pooled connection before lending it (a server restart
-    or a dropped connection then costs a reconnect, not a failed request). SQLAlchemy's own asyncpg ping
-    wraps its empty statement in BEGIN ... ROLLBACK (for PgBouncer's transaction mode, which this service
-    does not use): three round trips on every request."""
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _ping_on_checkout(ping_after_idle: float, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """``pool_pre_ping`` in one round trip, for connections idle longer than ``ping_after_idle``. SQLAlchemy's
+    own asyncpg ping wraps its empty statement in BEGIN ... ROLLBACK (for PgBouncer's transaction mode,
+    which this service does not use): three round trips on every request."""
+    checked_in = record.info.get(_CHECKED_IN)
+    if checked_in is not None and time.monotonic() - checked_in <= ping_after_idle:
+        return
     was = dbapi_connection.autocommit
     dbapi_connection.autocommit = True
     try:
