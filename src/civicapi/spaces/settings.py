@@ -7,6 +7,8 @@ step settings of the active phase, or the step settings' defaults when that phas
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -50,11 +52,31 @@ def _overlay(settings: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, 
 
 
 def resolve_settings(component: Component, phase: Phase | None, module: CivicModule) -> ResolvedSettings:
-    settings = _parse(
-        module.component_settings_schema, component.settings, f"settings of component {component.id}"
-    )
+    """The component's settings for ``phase``. Every request to a module resolves them, and parsing them
+    took two validations and two dumps each time: the result is kept per component and stored content
+    (the JSON text of both, so a change is seen at once, even one not flushed yet). The parsed models are
+    shared between requests and must be treated as read-only; ``effective`` is a copy for each caller."""
     raw_step = component.step_settings.get(str(phase.id), {}) if phase is not None else {}
-    step = _parse(module.step_settings_schema, raw_step, f"step settings of component {component.id}")
+    resolved = _resolved(
+        module.component_settings_schema,
+        module.step_settings_schema,
+        component.id,
+        json.dumps(component.settings, sort_keys=True),
+        json.dumps(raw_step, sort_keys=True),
+    )
+    return ResolvedSettings(resolved.settings, resolved.step_settings, dict(resolved.effective))
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolved(
+    settings_schema: type[BaseModel],
+    step_schema: type[BaseModel],
+    component_id: uuid.UUID,
+    settings_json: str,
+    step_json: str,
+) -> ResolvedSettings:
+    settings = _parse(settings_schema, json.loads(settings_json), f"settings of component {component_id}")
+    step = _parse(step_schema, json.loads(step_json), f"step settings of component {component_id}")
     effective = _overlay(settings.model_dump(mode="json"), step.model_dump(mode="json"))
     return ResolvedSettings(settings=settings, step_settings=step, effective=effective)
 

@@ -59,7 +59,13 @@ _OF_USER = select(Voter).where(
     Voter.budget_id == id_param("budget_id"),
     Voter.user_id == id_param("user_id"),
 )
-_OWN_BALLOT = _OF_USER.add_columns(Ballot).outerjoin(Ballot, Ballot.id == Voter.ballot_id)
+_OWN_BALLOT = (  # one row per line of the ballot (one row without a line for an empty one)
+    _OF_USER.add_columns(Ballot, BallotItem.project_id, Project.cost, BallotItem.points)
+    .outerjoin(Ballot, Ballot.id == Voter.ballot_id)
+    .outerjoin(BallotItem, BallotItem.ballot_id == Ballot.id)
+    .outerjoin(Project, Project.id == BallotItem.project_id)
+    .order_by(Project.position, Project.number)
+)
 _REGISTER_OF_KEY = select(Voter).where(
     Voter.commune_id == id_param("commune_id"),
     Voter.component_id == id_param("component_id"),
@@ -371,11 +377,15 @@ class VoterRepository(CommuneScopedRepository[Voter]):
 
     async def of_user_with_ballot(
         self, budget_id: uuid.UUID, user_id: uuid.UUID
-    ) -> tuple[Voter, Ballot | None] | None:
-        """The account's row in the budget with its ballot (None once sealed), in one round trip."""
+    ) -> tuple[Voter, Ballot | None, list[Line]] | None:
+        """The account's row in the budget with its ballot (None once sealed) and the ballot's lines, in one
+        round trip."""
         params = {"commune_id": self.commune_id, "budget_id": budget_id, "user_id": user_id}
-        row = (await self.session.execute(_OWN_BALLOT, params)).one_or_none()
-        return None if row is None else (row[0], row[1])
+        rows = (await self.session.execute(_OWN_BALLOT, params)).all()
+        if not rows:
+            return None
+        lines = [Line(row[2], int(row[3]), int(row[4])) for row in rows if row[2] is not None]
+        return rows[0][0], rows[0][1], lines
 
     async def of_key(self, budget_id: uuid.UUID, voter_key: str) -> Voter | None:
         return await self.first(

@@ -110,10 +110,9 @@ async def read_own(
     found = await VoterRepository(session, ctx.commune_id).of_user_with_ballot(budget.id, user_id)
     if found is None:
         raise _no_ballot()
-    voter, ballot = found
+    voter, ballot, lines = found
     if ballot is None:
         raise _sealed()
-    lines = await BallotRepository(session, ctx.commune_id).lines(ballot.id)
     return ballot_read(ctx, budget, voter, ballot, lines)
 
 
