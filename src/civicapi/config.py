@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     """Largest request body accepted (bytes); larger requests get a 413 problem document."""
     docs_enabled: bool = True
+    max_in_flight: int = Field(default=32, ge=0, le=100_000)
+    """Requests one worker works on at once (answers from the response cache and health probes aside);
+    0 disables the bound. A request beyond it waits up to ``admission_wait_seconds`` for a slot, then gets
+    a 503 problem with ``Retry-After`` (see ``civicapi.core.admission``)."""
+    admission_wait_seconds: float = Field(default=0.5, ge=0, le=60)
     response_cache_seconds: int = Field(default=2, ge=0, le=3600)
     """How long anonymous public reads may be answered from memory (and kept by proxies); 0 disables.
     A write through this process is visible at once; one made elsewhere within this many seconds."""

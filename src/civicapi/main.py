@@ -26,6 +26,7 @@ from civicapi.communes.router import router as communes_router
 from civicapi.communes.service import enabled_module_keys
 from civicapi.communes.verification_router import router as verification_router
 from civicapi.config import Environment, MailBackend, Settings, get_settings
+from civicapi.core.admission import AdmissionMiddleware
 from civicapi.core.audit import AUDIT_TABLE
 from civicapi.core.cache import ResponseCacheMiddleware
 from civicapi.core.db.session import Database, create_engine
@@ -232,6 +233,9 @@ def create_app(
     app.openapi = custom_openapi  # type: ignore[method-assign]
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        AdmissionMiddleware, limit=settings.max_in_flight, wait_seconds=settings.admission_wait_seconds
+    )
     app.add_middleware(
         ResponseCacheMiddleware,
         db=db,

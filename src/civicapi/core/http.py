@@ -9,6 +9,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,6 +32,25 @@ DOCS_CSP = (
     b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     b"img-src 'self' data:; frame-ancestors 'none'",
 )
+
+
+async def send_problem(
+    send: Send, problem: dict[str, Any], headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """Answer with ``problem`` (an RFC 9457 document) from raw ASGI, before FastAPI is reached."""
+    body = json.dumps(problem).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": problem["status"],
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _valid_request_id(raw: bytes) -> bool:
@@ -96,27 +116,15 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "/problems/payload-too-large",
-                "title": "Payload Too Large",
-                "status": 413,
-                "detail": f"the request body exceeds {self.max_bytes} bytes",
-                "instance": scope.get("path", ""),
-                "max_bytes": self.max_bytes,
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        problem = {
+            "type": "/problems/payload-too-large",
+            "title": "Payload Too Large",
+            "status": 413,
+            "detail": f"the request body exceeds {self.max_bytes} bytes",
+            "instance": scope.get("path", ""),
+            "max_bytes": self.max_bytes,
+        }
+        await send_problem(send, problem)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
