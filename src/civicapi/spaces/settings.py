@@ -61,8 +61,8 @@ def resolve_settings(component: Component, phase: Phase | None, module: CivicMod
         module.component_settings_schema,
         module.step_settings_schema,
         component.id,
-        json.dumps(component.settings, sort_keys=True),
-        json.dumps(raw_step, sort_keys=True),
+        json.dumps(component.settings, sort_keys=True, default=str),
+        json.dumps(raw_step, sort_keys=True, default=str),
     )
     return ResolvedSettings(resolved.settings, resolved.step_settings, dict(resolved.effective))
 
