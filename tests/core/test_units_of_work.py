@@ -4,6 +4,8 @@ are the one exception, and a pooled connection that died is replaced before a re
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -16,6 +18,8 @@ from civicapi.core.db.session import BOOKKEEPING, Database, ReadOnlyViolation, c
 from civicapi.main import create_app
 from civicapi.registry import load_modules
 from tests.fixtures.factories import World
+
+Databases = tuple[Database, Database]
 
 
 async def _name(db: Database) -> str:
@@ -71,20 +75,28 @@ async def _terminate(db: Database, pid: int) -> None:
         await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
-async def test_a_dead_pooled_connection_is_replaced_before_use(database_url: str, backend: str) -> None:
+@asynccontextmanager
+async def _pool_of_one(database_url: str, backend: str, ping_after_idle: float) -> AsyncIterator[Databases]:
+    """A database whose pool holds one connection, tested when idle longer than ``ping_after_idle``, and
+    another one to drop it from (PostgreSQL only)."""
     if backend != "postgresql":
         pytest.skip("the pool check is PostgreSQL's (SQLite has no server to lose)")
-    own = Database(create_engine(database_url, pool_size=1, ping_after_idle=0.05))
+    own = Database(create_engine(database_url, pool_size=1, ping_after_idle=ping_after_idle))
     other = Database(create_engine(database_url))
     try:
+        yield own, other
+    finally:
+        await own.dispose()
+        await other.dispose()
+
+
+async def test_a_dead_pooled_connection_is_replaced_before_use(database_url: str, backend: str) -> None:
+    async with _pool_of_one(database_url, backend, ping_after_idle=0.05) as (own, other):
         pid = await _pid(own)
         await _terminate(other, pid)
         await asyncio.sleep(0.1)  # idle for longer than ping_after_idle: tested before it is lent
         for readonly in (True, False):
             assert await _pid(own, readonly=readonly) != pid
-    finally:
-        await own.dispose()
-        await other.dispose()
 
 
 async def test_a_connection_dropped_right_after_use_fails_one_unit_of_work_only(
@@ -93,32 +105,21 @@ async def test_a_connection_dropped_right_after_use_fails_one_unit_of_work_only(
     """A connection given back moments ago goes out untested (the test is a round trip of every request):
     if the server dropped it in between, that unit of work fails as a database error, and the pool
     replaces the connection for the next one."""
-    if backend != "postgresql":
-        pytest.skip("the pool check is PostgreSQL's (SQLite has no server to lose)")
-    own = Database(create_engine(database_url, pool_size=1, ping_after_idle=60))
-    other = Database(create_engine(database_url))
-    try:
+    async with _pool_of_one(database_url, backend, ping_after_idle=60) as (own, other):
         pid = await _pid(own)
         await _terminate(other, pid)
         with pytest.raises(DBAPIError) as failed:
             await _pid(own)
         assert failed.value.connection_invalidated
         assert await _pid(own) != pid
-    finally:
-        await own.dispose()
-        await other.dispose()
 
 
 async def test_a_request_on_a_dropped_connection_gets_a_503_to_retry(
     database_url: str, backend: str, settings: Settings, world: World
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("the pool check is PostgreSQL's (SQLite has no server to lose)")
-    own = Database(create_engine(database_url, pool_size=1, ping_after_idle=60))
-    other = Database(create_engine(database_url))
-    app = create_app(settings, registry=load_modules(None), database=own)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    try:
+    async with _pool_of_one(database_url, backend, ping_after_idle=60) as (own, other):
+        app = create_app(settings, registry=load_modules(None), database=own)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             me = world.headers("admin")
             assert (await client.get("/v1/me", headers=me)).status_code == 200
@@ -128,6 +129,3 @@ async def test_a_request_on_a_dropped_connection_gets_a_503_to_retry(
             assert dropped.headers["retry-after"] == "1"
             assert dropped.json()["type"] == "/problems/unavailable"
             assert (await client.get("/v1/me", headers=me)).status_code == 200
-    finally:
-        await own.dispose()
-        await other.dispose()
