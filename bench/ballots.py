@@ -139,6 +139,7 @@ async def seed(voters: int) -> dict[str, Any]:
     from civicapi.modules.budgets.models import Budget, Project
     from civicapi.registry import load_modules
     from civicapi.spaces import service as spaces
+    from civicapi.spaces import service_components as spaces_components
     from civicapi.spaces.schemas import ComponentCreate, PhaseCreate, ProcessCreate
 
     settings = get_settings()
@@ -169,7 +170,7 @@ async def seed(voters: int) -> dict[str, Any]:
                 ),
             )
             process.phases.append(phase)
-            component = await spaces.create_component(
+            component = await spaces_components.create_component(
                 session,
                 registry,
                 commune,

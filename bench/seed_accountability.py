@@ -28,6 +28,7 @@ from civicapi.modules.accountability.service_statuses import create_status
 from civicapi.modules.accountability.settings import AccountabilityComponentSettings, ComponentContext
 from civicapi.registry import load_modules
 from civicapi.spaces import service as spaces
+from civicapi.spaces import service_components as spaces_components
 from civicapi.spaces.schemas import ComponentCreate, ProcessCreate
 
 DISTRICTS = ("Centre", "Outremeuse", "Sainte-Marguerite", "Guillemins", "Angleur", "Jupille")
@@ -68,7 +69,7 @@ async def seed(count: int) -> dict[str, str]:
                 ),
             )
             await spaces.set_published(session, process, True)
-            component = await spaces.create_component(
+            component = await spaces_components.create_component(
                 session,
                 registry,
                 commune,

@@ -33,6 +33,7 @@ from civicapi.modules.proposals.repository import ReferenceCounterRepository
 from civicapi.modules.proposals.service import RANDOM_KEY_MODULUS, format_reference, search_text
 from civicapi.registry import load_modules
 from civicapi.spaces import service as spaces
+from civicapi.spaces import service_components as spaces_components
 from civicapi.spaces.schemas import ComponentCreate, PhaseCreate, ProcessCreate
 
 DISTRICTS = ("Centre", "Outremeuse", "Sainte-Marguerite", "Guillemins", "Angleur", "Jupille")
@@ -68,7 +69,7 @@ async def seed(count: int) -> dict[str, str]:
                 ),
             )
             process.phases.append(phase)  # the component's step settings are checked against them
-            component = await spaces.create_component(
+            component = await spaces_components.create_component(
                 session,
                 registry,
                 commune,

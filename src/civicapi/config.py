@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     0 disables the bound. A request beyond it waits up to ``admission_wait_seconds`` for a slot, then gets
     a 503 problem with ``Retry-After`` (see ``civicapi.core.admission``)."""
     admission_wait_seconds: float = Field(default=0.5, ge=0, le=60)
+    lanes_enabled: bool = True
+    """Let modules serve their busiest routes' usual case by a shorter way (the budgets module: a first
+    whole ballot on PostgreSQL; see ``civicapi.core.lanes``). Off: every request goes through its route.
+    The answers are the same either way."""
     response_cache_seconds: int = Field(default=2, ge=0, le=3600)
     """How long anonymous public reads may be answered from memory (and kept by proxies); 0 disables.
     A write through this process is visible at once; one made elsewhere within this many seconds."""

@@ -34,6 +34,7 @@ from civicapi.core.deps import DatabaseDep
 from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, install_error_handlers
 from civicapi.core.events import Event, Handler
 from civicapi.core.http import BodySizeLimitMiddleware, RequestContextMiddleware, configure_logging
+from civicapi.core.lanes import LaneMiddleware
 from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
 from civicapi.core.ratelimit import RateLimiter
@@ -232,6 +233,9 @@ def create_app(
 
     app.openapi = custom_openapi  # type: ignore[method-assign]
 
+    if settings.lanes_enabled:
+        lanes = [module.lane(app.state) for module in registry if module.lane is not None]
+        app.add_middleware(LaneMiddleware, lanes=lanes)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         AdmissionMiddleware, limit=settings.max_in_flight, wait_seconds=settings.admission_wait_seconds

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.communes.models import Commune
 from civicapi.communes.permissions import PermissionPolicy
 from civicapi.communes.repository import CALLER, ROLES_SEPARATOR, CommuneRepository
-from civicapi.core.db.memo import memoized
+from civicapi.core.db.memo import memoized, peek
+from civicapi.core.db.session import Database
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Forbidden, ModuleNotEnabled, NotFound, Unauthorized
 from civicapi.identity.api_keys import key_allows
@@ -37,14 +38,30 @@ async def _by_slug(session: AsyncSession, slug: str) -> Commune | None:
     return await CommuneRepository(session).by_slug(slug, with_modules=True)
 
 
+def _commune_key(slug: str) -> tuple[str, str]:
+    return ("commune", slug)
+
+
 async def get_current_commune(commune: CommuneSlug, session: SessionDep) -> Commune:
-    found = await memoized(session, ("commune", commune), partial(_by_slug, slug=commune))
+    found = await memoized(session, _commune_key(commune), partial(_by_slug, slug=commune))
     if found is None:
         raise NotFound(f"commune {commune!r} not found")
     return found
 
 
 CurrentCommune = Annotated[Commune, Depends(get_current_commune)]
+
+
+def kept_commune(db: Database, slug: str) -> Commune | None:
+    """:func:`get_current_commune`'s commune if the row memo holds a valid copy (shared: read it, never
+    change it), else None: for a lane (:mod:`civicapi.core.lanes`), which leaves a miss to the route."""
+    found = peek(db, _commune_key(slug))
+    return found if isinstance(found, Commune) else None
+
+
+def module_is_enabled(commune: Commune, key: str) -> bool:
+    """Whether ``commune`` (its ``modules`` loaded) has enabled the module ``key``."""
+    return any(m.module_key == key and m.enabled for m in commune.modules)
 
 
 async def get_registry(request: Request) -> ModuleRegistry:
@@ -140,7 +157,7 @@ def module_enabled(key: str) -> Callable[..., Awaitable[Commune]]:
     """Router-level dependency mounted on every module: 404 when the commune has not enabled ``key``."""
 
     async def _module_enabled(commune: CurrentCommune) -> Commune:
-        if not any(m.module_key == key and m.enabled for m in commune.modules):
+        if not module_is_enabled(commune, key):
             raise ModuleNotEnabled(f"module {key!r} is not enabled for commune {commune.slug!r}", module=key)
         return commune
 

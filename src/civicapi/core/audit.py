@@ -107,7 +107,7 @@ def snapshot(obj: object, fields: list[str] | tuple[str, ...]) -> dict[str, Any]
 
 
 def _values(
-    session: AsyncSession,
+    actor: Actor,
     *,
     commune_id: uuid.UUID | None,
     action: str,
@@ -115,7 +115,6 @@ def _values(
     changes: Mapping[str, Any] | None,
     visibility: Visibility,
 ) -> dict[str, Any]:
-    actor = current_actor(session)
     return {
         "commune_id": commune_id,
         "actor_type": actor.type.value,
@@ -140,7 +139,7 @@ def record(
 ) -> AuditEntry:
     """Add an entry to the unit of work; it is committed (or rolled back) with the change it describes."""
     values = _values(
-        session,
+        current_actor(session),
         commune_id=commune_id,
         action=action,
         resource=resource,
@@ -157,7 +156,7 @@ _INSERT = TABLE.insert()
 
 
 def entry_row(
-    session: AsyncSession,
+    by: AsyncSession | Actor,
     *,
     commune_id: uuid.UUID | None,
     action: str,
@@ -166,9 +165,10 @@ def entry_row(
     visibility: Visibility = Visibility.admin,
 ) -> dict[str, Any]:
     """Every column of the entry :func:`record` would add, for a statement that inserts it along with the
-    change it describes (:data:`TABLE`)."""
+    change it describes (:data:`TABLE`). ``by``: the unit of work whose actor made the change, or the
+    actor itself (a statement sent outside a unit of work)."""
     values = _values(
-        session,
+        by if isinstance(by, Actor) else current_actor(by),
         commune_id=commune_id,
         action=action,
         resource=resource,
@@ -251,7 +251,7 @@ class ModuleTrail:
 
     def entry_row(
         self,
-        session: AsyncSession,
+        by: AsyncSession | Actor,
         *,
         commune_id: uuid.UUID,
         kind: str,
@@ -261,7 +261,7 @@ class ModuleTrail:
         public: bool = False,
     ) -> dict[str, Any]:
         """The row :meth:`record` would add (see :func:`entry_row`)."""
-        return entry_row(session, **self._entry(commune_id, kind, id, verb, changes, public))
+        return entry_row(by, **self._entry(commune_id, kind, id, verb, changes, public))
 
     def _entry(
         self,

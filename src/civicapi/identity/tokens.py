@@ -144,9 +144,24 @@ async def token_user(
     if row is None:
         return None, False, ()
     user, is_revoked, *extra = row
-    if user.sessions_revoked_at is not None and claims.iat < user.sessions_revoked_at.replace(microsecond=0):
-        is_revoked = True
-    return user, bool(is_revoked), tuple(extra)
+    return user, is_revoked_token(claims, bool(is_revoked), user.sessions_revoked_at), tuple(extra)
+
+
+def is_revoked_token(claims: TokenClaims, listed: bool, sessions_revoked_at: datetime | None) -> bool:
+    """Whether a verified token no longer counts: ``listed`` among revoked tokens (a logout), or issued
+    before its account closed every session."""
+    return listed or (
+        sessions_revoked_at is not None and claims.iat < sessions_revoked_at.replace(microsecond=0)
+    )
+
+
+TOKEN_ACCOUNT = select(
+    User.is_active,
+    User.sessions_revoked_at,
+    exists().where(RevokedAccessToken.jti == bindparam("jti")),
+).where(User.id == id_param("user_id"))
+""":data:`TOKEN_USER`'s checks without loading the account, as plain columns: (active, sessions revoked
+at, token listed as revoked); for a statement run outside the ORM (:mod:`civicapi.core.db.raw`)."""
 
 
 async def issue_one_time_token(session: AsyncSession, user: User, *, purpose: str, ttl: timedelta) -> str:

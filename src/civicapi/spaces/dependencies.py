@@ -16,7 +16,7 @@ from civicapi.communes.dependencies import Caller, CallerDep, RegistryDep, requi
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import NotFound
 from civicapi.registry import ModuleRegistry
-from civicapi.spaces import service
+from civicapi.spaces import service, service_components
 from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
 from civicapi.spaces.settings import resolve_settings
 
@@ -60,7 +60,7 @@ async def valid_component(
     registry: RegistryDep,
 ) -> Component:
     """A component of the path's process that the caller may see; else 404."""
-    return await service.get_component(
+    return await service_components.get_component(
         session,
         caller.commune,
         registry,
@@ -101,7 +101,7 @@ async def resolve_component(
     module = registry.get(module_key)
     if module is None:
         raise NotFound(f"module {module_key!r} is not installed on this platform")
-    component = await service.get_component(
+    component = await service_components.get_component(
         session,
         caller.commune,
         registry,

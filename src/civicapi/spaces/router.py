@@ -14,7 +14,7 @@ from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
 from civicapi.core.routing import GuardedRouter
 from civicapi.registry import ModuleRegistry
-from civicapi.spaces import service
+from civicapi.spaces import service, service_components
 from civicapi.spaces.dependencies import (
     CurrentComponent,
     CurrentPhase,
@@ -303,7 +303,7 @@ async def list_components(
         str | None, Query(max_length=30, description="Only components of this module.")
     ] = None,
 ) -> Page[ComponentRead]:
-    rows, cursor = await service.list_components(
+    rows, cursor = await service_components.list_components(
         session,
         caller.commune,
         registry,
@@ -334,7 +334,7 @@ async def create_component(
     registry: RegistryDep,
     response: Response,
 ) -> ComponentRead:
-    component = await service.create_component(session, registry, caller.commune, process, body)
+    component = await service_components.create_component(session, registry, caller.commune, process, body)
     response.headers["Location"] = (
         f"/v1/communes/{caller.commune.slug}/processes/{process.id}/components/{component.id}"
     )
@@ -375,7 +375,9 @@ async def update_component(
     if_match: IfMatch = None,
 ) -> ComponentRead:
     await check_if_match(session, component, if_match)
-    component = await service.update_component(session, registry, caller.commune, process, component, body)
+    component = await service_components.update_component(
+        session, registry, caller.commune, process, component, body
+    )
     return _component(component, process, caller, registry, response)
 
 
@@ -387,7 +389,7 @@ async def update_component(
     responses=problem_responses(401, 403, 404),
 )
 async def delete_component(_caller: ManageSpaces, component: CurrentComponent, session: SessionDep) -> None:
-    await service.delete_component(session, component)
+    await service_components.delete_component(session, component)
 
 
 @router.post(

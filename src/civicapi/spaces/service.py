@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.communes.models import Commune
 from civicapi.core.audit import diff, snapshot
 from civicapi.core.db.base import utcnow
-from civicapi.core.db.memo import memoized
 from civicapi.core.errors import Conflict, InvalidInput, NotFound, unique_reason
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import PageParams
@@ -28,16 +27,14 @@ from civicapi.spaces import audit_helpers as trail
 from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
 from civicapi.spaces.repository import ComponentRepository, PhaseRepository, ProcessRepository
 from civicapi.spaces.schemas import (
-    ComponentCreate,
     ComponentRead,
-    ComponentUpdate,
     PhaseCreate,
     PhaseUpdate,
     ProcessCreate,
     ProcessRead,
     ProcessUpdate,
 )
-from civicapi.spaces.settings import check_settings, effective_settings
+from civicapi.spaces.settings import effective_settings
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +107,7 @@ def component_read(component: Component, *, phase: Phase | None, module: CivicMo
 # --- helpers ---------------------------------------------------------------------------------------------
 
 
-def _reject_nulls(changes: Mapping[str, Any], fields: set[str]) -> None:
+def reject_nulls(changes: Mapping[str, Any], fields: set[str]) -> None:
     nulls = sorted(k for k, v in changes.items() if v is None and k in fields)
     if nulls:
         raise InvalidInput(
@@ -186,7 +183,7 @@ async def update_process(
     session: AsyncSession, commune: Commune, process: ParticipatoryProcess, data: ProcessUpdate
 ) -> ParticipatoryProcess:
     changes = data.model_dump(exclude_unset=True)
-    _reject_nulls(changes, {"slug", "title"})
+    reject_nulls(changes, {"slug", "title"})
     check_locales(changes.get("title"), commune.locales, field="title")
     check_locales(changes.get("description"), commune.locales, field="description")
     _check_dates(changes.get("start_date", process.start_date), changes.get("end_date", process.end_date))
@@ -304,7 +301,7 @@ async def update_phase(
     session: AsyncSession, commune: Commune, process: ParticipatoryProcess, phase: Phase, data: PhaseUpdate
 ) -> Phase:
     changes = data.model_dump(exclude_unset=True)
-    _reject_nulls(changes, {"title", "start_date", "end_date", "position"})
+    reject_nulls(changes, {"title", "start_date", "end_date", "position"})
     check_locales(changes.get("title"), commune.locales, field="title")
     check_locales(changes.get("description"), commune.locales, field="description")
     _check_dates(changes.get("start_date", phase.start_date), changes.get("end_date", phase.end_date))
@@ -337,150 +334,4 @@ async def delete_phase(
             component.updated_at = now
     process.phases.remove(phase)  # delete-orphan: deleted at flush, and gone from the loaded collection
     process.updated_at = now
-    await session.flush()
-
-
-# --- components ------------------------------------------------------------------------------------------
-
-
-async def get_component(
-    session: AsyncSession,
-    commune: Commune,
-    registry: ModuleRegistry,
-    component_id: uuid.UUID,
-    *,
-    include_hidden: bool,
-    process_id: uuid.UUID | None = None,
-    module_key: str | None = None,
-    with_process: bool = False,
-) -> Component:
-    visible = frozenset(visible_modules(commune, registry))
-
-    async def load(own: AsyncSession) -> Component | None:
-        return await ComponentRepository(own, commune.id).get_visible(
-            component_id,
-            include_hidden=include_hidden,
-            visible_modules=visible,
-            process_id=process_id,
-            module_key=module_key,
-            with_process=with_process,
-        )
-
-    key = (
-        "component",
-        commune.id,
-        component_id,
-        include_hidden,
-        visible,
-        process_id,
-        module_key,
-        with_process,
-    )
-    component = await memoized(session, key, load)
-    if component is None:
-        raise NotFound(f"component {component_id} not found")
-    return component
-
-
-async def list_components(
-    session: AsyncSession,
-    commune: Commune,
-    registry: ModuleRegistry,
-    process: ParticipatoryProcess,
-    params: PageParams,
-    *,
-    include_hidden: bool,
-    module_key: str | None = None,
-    published: bool | None = None,
-) -> tuple[list[Component], str | None]:
-    return await ComponentRepository(session, commune.id).page(
-        process.id,
-        params,
-        include_hidden=include_hidden,
-        visible_modules=visible_modules(commune, registry),
-        module_key=module_key,
-        published=published,
-    )
-
-
-async def create_component(
-    session: AsyncSession,
-    registry: ModuleRegistry,
-    commune: Commune,
-    process: ParticipatoryProcess,
-    data: ComponentCreate,
-) -> Component:
-    module = registry.get(data.module_key)
-    if module is None:
-        raise NotFound(
-            f"module {data.module_key!r} is not installed on this platform", reason="module_not_installed"
-        )
-    if data.module_key not in visible_modules(commune, registry):
-        raise InvalidInput(
-            f"module {data.module_key!r} is not enabled for this commune",
-            reason="module_not_enabled",
-            errors=[
-                {
-                    "location": ["body", "module_key"],
-                    "message": "enable the module first",
-                    "code": "module_not_enabled",
-                }
-            ],
-        )
-    check_locales(data.name, commune.locales, field="name")
-    settings, steps = check_settings(module, process, data.settings, data.step_settings)
-    repo = ComponentRepository(session, commune.id)
-    position = data.position if data.position is not None else await repo.next_position(process.id)
-    component = repo.add(
-        Component(
-            process_id=process.id,
-            module_key=data.module_key,
-            name=data.name,
-            position=position,
-            settings=settings or {},
-            step_settings=steps or {},
-        )
-    )
-    await repo.flush()
-    trail.record(session, component, "create", trail.created(component, trail.COMPONENT_FIELDS))
-    return component
-
-
-async def update_component(
-    session: AsyncSession,
-    registry: ModuleRegistry,
-    commune: Commune,
-    process: ParticipatoryProcess,
-    component: Component,
-    data: ComponentUpdate,
-) -> Component:
-    changes = data.model_dump(exclude_unset=True)
-    _reject_nulls(changes, {"name", "position", "settings", "step_settings"})
-    check_locales(changes.get("name"), commune.locales, field="name")
-    if "settings" in changes or "step_settings" in changes:
-        module = registry.get(component.module_key)
-        if module is None:
-            raise Conflict(
-                f"module {component.module_key!r} is no longer installed; its settings cannot be checked",
-                reason="module_not_installed",
-            )
-        settings, steps = check_settings(module, process, data.settings, data.step_settings)
-        if settings is not None:
-            changes["settings"] = settings
-        if steps is not None:
-            changes["step_settings"] = steps
-    before = snapshot(component, list(changes))
-    for key, value in changes.items():
-        setattr(component, key, value)
-    component.updated_at = utcnow()
-    await session.flush()
-    changed = diff(before, snapshot(component, list(changes)))
-    if changed:
-        trail.record(session, component, "update", changed)
-    return component
-
-
-async def delete_component(session: AsyncSession, component: Component) -> None:
-    trail.record(session, component, "delete", trail.deleted(component, ("module_key", "name")))
-    await session.delete(component)
     await session.flush()

@@ -110,3 +110,13 @@ async def memoized(
         memo.hits += 1
     merged: T = await session.merge(kept, load=False)  # type: ignore[arg-type]
     return merged
+
+
+def peek(db: Database, key: Hashable) -> object | None:
+    """The kept, detached, copy under ``key`` if it is still valid; no session, no SQL, never loads. For
+    code that reads it without changing it and has a way round a miss (the ballot lane, see
+    :mod:`civicapi.core.lanes`)."""
+    memo = db.row_memo
+    if memo.seconds <= 0:
+        return None
+    return memo.get(key, db.generation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Set
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -193,15 +193,18 @@ class Database:
                 yield session
                 pending = self.bus.take_pending(session)
                 await session.commit()
-                written = session.info.get(WROTE_KEY)
-                if written and not written <= self.quiet_tables:
-                    self.generation += 1
+                self.wrote(session.info.get(WROTE_KEY))
             except BaseException:
                 self.bus.take_pending(session)
                 await session.rollback()
                 raise
         if pending:
             await self.bus.deliver(pending, self)
+
+    def wrote(self, tables: Set[str] | None) -> None:
+        """Record a commit that wrote ``tables``: the generation moves unless they are all quiet."""
+        if tables and not tables <= self.quiet_tables:
+            self.generation += 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 
 from civicapi.core.db.base import id_param
+from civicapi.core.db.raw import table_columns
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.identity.verification.models import CensusEntry, Verification, VerificationStatus
 
@@ -17,6 +18,10 @@ _OF_USER = (
     .where(Verification.commune_id == id_param("commune_id"), Verification.user_id == id_param("user_id"))
     .order_by(Verification.granted_at.desc(), Verification.id)
 )
+_COLUMNS, ATTRIBUTES = table_columns(Verification)
+OF_USER_ROWS = _OF_USER.with_only_columns(*_COLUMNS)
+""":meth:`VerificationRepository.of_user`'s rows as plain columns, named by :data:`ATTRIBUTES` (for a statement
+run outside the ORM, :mod:`civicapi.core.db.raw`: ``transient(Verification, ATTRIBUTES, row)``)."""
 
 
 class VerificationRepository(CommuneScopedRepository[Verification]):

@@ -144,9 +144,23 @@ async def check_requirements(
         status = RequirementStatus.not_logged_in
         return RequirementResult(status=status, handler=requirements[0].handler, reason=_REASONS[status])
     now = now or utcnow()
-    handlers = sorted({r.handler for r in requirements})
     if verifications is None:
+        handlers = sorted({r.handler for r in requirements})
         verifications = await VerificationRepository(session, commune_id).of_user(user_id, handlers)
+    return evaluate_requirements(requirements, verifications, today=today, now=now)
+
+
+def evaluate_requirements(
+    requirements: Sequence[ActionRequirement],
+    verifications: Sequence[Verification],
+    *,
+    today: date,
+    now: datetime,
+) -> RequirementResult:
+    """:func:`check_requirements` of a logged-in person whose verifications are read already (no I/O)."""
+    if not requirements:
+        return RequirementResult(status=RequirementStatus.ok)
+    handlers = {r.handler for r in requirements}
     granted = {v.handler: v for v in verifications if v.handler in handlers and v.status == "granted"}
     results: list[HandlerResult] = []
     for requirement in requirements:

@@ -6,6 +6,7 @@ published Pabulib export. See ``docs/modules/budgets.md``."""
 from __future__ import annotations
 
 from civicapi.modules.budgets.handlers import SUBSCRIPTIONS, erase_personal_data, export_personal_data
+from civicapi.modules.budgets.lane import BallotLane
 from civicapi.modules.budgets.models import MODELS
 from civicapi.modules.budgets.permissions import PERMISSIONS
 from civicapi.modules.budgets.router import router
@@ -33,6 +34,7 @@ module = CivicModule(
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
     version="1",
+    lane=lambda state: BallotLane(state.db, state.registry, state.tokens),
     # Ballots only show publicly as vote totals (and only once the step setting shows them): casting one
     # leaves the public pages kept by the response cache valid; totals may lag by its max-age.
     cache_quiet_tables=("budgets_ballot", "budgets_ballot_item", "budgets_voter", "budgets_idempotency_key"),

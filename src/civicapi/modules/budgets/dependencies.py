@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.dependencies import Caller, CallerDep, require
+from civicapi.communes.models import Commune
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Unauthorized
 from civicapi.identity.models import User
@@ -25,6 +27,7 @@ from civicapi.spaces.dependencies import (
     component_dependency,
     resolve_component,
 )
+from civicapi.spaces.models import Component, ParticipatoryProcess
 from civicapi.spaces.service import today_in
 
 KEY = "budgets"
@@ -55,16 +58,31 @@ async def get_context(resolved: BudgetsComponent) -> ComponentContext:
 
 
 def context_of(resolved: ResolvedComponent) -> ComponentContext:
-    caller = resolved.caller
-    settings, step = resolved.settings, resolved.step_settings
+    return make_context(
+        resolved.caller.commune,
+        resolved.component,
+        resolved.process,
+        resolved.settings,
+        resolved.step_settings,
+    )
+
+
+def make_context(
+    commune: Commune,
+    component: Component,
+    process: ParticipatoryProcess,
+    settings: BaseModel,
+    step: BaseModel,
+) -> ComponentContext:
+    """The context of a component whose settings for today are resolved (``resolve_settings``)."""
     assert isinstance(settings, BudgetsComponentSettings) and isinstance(step, BudgetsStepSettings)
     return ComponentContext(
-        commune=caller.commune,
-        component=resolved.component,
-        process=resolved.process,
+        commune=commune,
+        component=component,
+        process=process,
         settings=settings,
         step=step,
-        today=today_in(caller.commune.timezone),
+        today=today_in(commune.timezone),
     )
 
 

@@ -31,7 +31,7 @@ _HOLD = (
     .where(Budget.id == id_param("budget_id"), Budget.commune_id == id_param("commune_id"))
     .with_for_update(read=True)
 )
-_HOLD_WITH_COSTS = (
+HOLD_WITH_COSTS = (
     select(Budget.closed_at, Project.id, Project.cost)
     .select_from(Budget)
     .outerjoin(Project, Project.budget_id == Budget.id)
@@ -111,9 +111,14 @@ class BallotBox:
 
     async def hold_with_costs(self, budget_id: uuid.UUID) -> tuple[bool, dict[uuid.UUID, int]]:
         """Hold the lid and read the projects' costs in the same round trip: (open?, costs)."""
-        rows = (await self.session.execute(_HOLD_WITH_COSTS, {**self.params, "budget_id": budget_id})).all()
-        is_open = bool(rows) and rows[0][0] is None
-        return is_open, {row[1]: int(row[2]) for row in rows if row[1] is not None}
+        rows = (await self.session.execute(HOLD_WITH_COSTS, {**self.params, "budget_id": budget_id})).all()
+        return costs_of(rows)
+
+
+def costs_of(rows: Sequence[Sequence[Any]]) -> tuple[bool, dict[uuid.UUID, int]]:
+    """(open?, costs) from the rows of :data:`HOLD_WITH_COSTS` (parameters ``commune_id``, ``budget_id``)."""
+    is_open = bool(rows) and rows[0][0] is None
+    return is_open, {row[1]: int(row[2]) for row in rows if row[1] is not None}
 
 
 class ProjectRepository(CommuneScopedRepository[Project]):

@@ -169,6 +169,32 @@ def _cast_at_once(with_key: bool) -> Select[Any]:
 _CAST_AT_ONCE = {with_key: _cast_at_once(with_key) for with_key in (False, True)}
 
 
+def cast_at_once(
+    commune_id: uuid.UUID,
+    ballot: Ballot,
+    lines: Sequence[Line],
+    voter: Voter,
+    record: IdempotencyRecord | None,
+    entry: dict[str, Any],
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement of :meth:`BallotRepository.insert_cast_at_once` and its parameters (``record`` gets
+    the commune); its one row goes to :func:`cast_accepted`."""
+    params: dict[str, Any] = {f"b_{k}": v for k, v in _columns(ballot).items()}
+    params |= {f"v_{k}": v for k, v in _columns(voter).items()}
+    params["item_projects"] = [line.project_id for line in lines]
+    params["item_points"] = [line.points for line in lines]
+    if record is not None:
+        record.commune_id = commune_id
+        params |= {f"k_{k}": v for k, v in _columns(record).items()}
+    params |= {f"a_{k}": v for k, v in entry.items()}
+    return _CAST_AT_ONCE[record is not None], params
+
+
+def cast_accepted(row: Sequence[Any], with_key: bool) -> tuple[bool, bool]:
+    """(register row inserted, idempotency record inserted or none asked) from :func:`cast_at_once`'s row."""
+    return row[2] == 1, not with_key or row[3] == 1
+
+
 @dataclass(frozen=True, slots=True)
 class Caps:
     """What a ballot in progress may not pass; None: no such cap."""
@@ -317,16 +343,9 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
         savepoint; ``entry``: the audit entry's row (:func:`civicapi.core.audit.entry_row`), inserted only
         with the rest. False: the register or the key refused its row; what was inserted is deleted again
         (the transaction stays usable)."""
-        params: dict[str, Any] = {f"b_{k}": v for k, v in _columns(ballot).items()}
-        params |= {f"v_{k}": v for k, v in _columns(voter).items()}
-        params["item_projects"] = [line.project_id for line in lines]
-        params["item_points"] = [line.points for line in lines]
-        if record is not None:
-            record.commune_id = self.commune_id
-            params |= {f"k_{k}": v for k, v in _columns(record).items()}
-        params |= {f"a_{k}": v for k, v in entry.items()}
-        row = (await self.session.execute(_CAST_AT_ONCE[record is not None], params)).one()
-        voter_in, key_in = row[2] == 1, record is None or row[3] == 1
+        statement, params = cast_at_once(self.commune_id, ballot, lines, voter, record, entry)
+        row = (await self.session.execute(statement, params)).one()
+        voter_in, key_in = cast_accepted(row, record is not None)
         if voter_in and key_in:
             return True
         if voter_in:

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.audit import diff, snapshot
-from civicapi.core.db.memo import memoized
+from civicapi.core.db.memo import memoized, peek
+from civicapi.core.db.session import Database
 from civicapi.core.errors import NotFound
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import PageParams
@@ -82,6 +83,17 @@ async def get_budget(session: AsyncSession, ctx: ComponentContext, budget_id: uu
     return budget
 
 
+def _budget_key(ctx: ComponentContext, budget_id: uuid.UUID) -> tuple[object, ...]:
+    return ("budgets.budget", ctx.commune_id, ctx.component_id, budget_id)
+
+
+def kept_budget(db: Database, ctx: ComponentContext, budget_id: uuid.UUID) -> Budget | None:
+    """:func:`get_budget_kept`'s budget if the row memo holds a valid copy (shared: read it, never change
+    it), else None (the ballot lane leaves a miss to the route)."""
+    found = peek(db, _budget_key(ctx, budget_id))
+    return found if isinstance(found, Budget) else None
+
+
 async def get_budget_kept(session: AsyncSession, ctx: ComponentContext, budget_id: uuid.UUID) -> Budget:
     """:func:`get_budget` from the per-process row memo (:mod:`civicapi.core.db.memo`), for the routes a
     vote keeps busy: a person's ballot and the public reads. Another worker's change shows within
@@ -92,7 +104,7 @@ async def get_budget_kept(session: AsyncSession, ctx: ComponentContext, budget_i
     async def load(own: AsyncSession) -> Budget | None:
         return await BudgetRepository(own, ctx.commune_id).in_component(ctx.component_id, budget_id)
 
-    budget = await memoized(session, ("budgets.budget", ctx.commune_id, ctx.component_id, budget_id), load)
+    budget = await memoized(session, _budget_key(ctx, budget_id), load)
     if budget is None:
         raise NotFound(f"budget {budget_id} not found")
     return budget

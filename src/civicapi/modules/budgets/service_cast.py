@@ -6,17 +6,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core.audit import Actor
 from civicapi.core.db.base import utcnow
 from civicapi.modules.budgets import audit_helpers as audit
 from civicapi.modules.budgets import rules
 from civicapi.modules.budgets.exceptions import BallotConflict
 from civicapi.modules.budgets.idempotency import Answer, IdempotentRequest
-from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, VOTED, Ballot, Budget, Voter
+from civicapi.modules.budgets.models import (
+    CHECKED_OUT,
+    DRAFT,
+    VOTED,
+    Ballot,
+    Budget,
+    IdempotencyRecord,
+    Voter,
+)
 from civicapi.modules.budgets.repository import BallotBox
 from civicapi.modules.budgets.repository_ballots import BallotRepository, VoterRepository
 from civicapi.modules.budgets.schemas_ballots import PaperBallotRead
@@ -50,6 +60,18 @@ async def valid_lines(
     """The submitted ballot as lines, or 422 listing every rule it breaks (nothing is written). Holds the
     budget's lid from here to the end of the transaction (403 ``vote_closed`` if it was closed meanwhile)."""
     is_open, known = await BallotBox(session, ctx.commune_id).hold_with_costs(budget.id)
+    return checked_lines(ctx, budget, projects, points, is_open, known)
+
+
+def checked_lines(
+    ctx: ComponentContext,
+    budget: Budget,
+    projects: Sequence[uuid.UUID],
+    points: Mapping[uuid.UUID, int],
+    is_open: bool,
+    known: Mapping[uuid.UUID, int],
+) -> list[rules.Line]:
+    """:func:`valid_lines` once the lid is held: ``is_open`` and the budget's project costs (``known``)."""
     if not is_open:
         raise closed()
     lines, violations = rules.check_form(ctx.settings, projects, points, known)
@@ -136,17 +158,45 @@ async def _cast_first_at_once(
     first and without a savepoint (``BallotRepository.insert_cast_at_once``). None: the register or the
     key refused a row (the person has a row already, holds the workflow slot, or retries), nothing is
     left written, and the general path, which reads the register, decides."""
+    first = first_cast(ctx, budget, identity, lines, idempotency, session)
+    if first is None:
+        return None
+    written = await BallotRepository(session, ctx.commune_id).insert_cast_at_once(
+        first.ballot, lines, first.voter, first.record, first.entry
+    )
+    return first.answer if written else None
+
+
+@dataclass(frozen=True, slots=True)
+class FirstCast:
+    """A person's first ballot in a budget, online, built and answered, not written yet."""
+
+    answer: Answer
+    ballot: Ballot
+    voter: Voter
+    record: IdempotencyRecord | None
+    entry: dict[str, Any]
+    """The audit entry's row."""
+
+
+def first_cast(
+    ctx: ComponentContext,
+    budget: Budget,
+    identity: Identity,
+    lines: list[rules.Line],
+    idempotency: IdempotentRequest | None,
+    by: AsyncSession | Actor,
+) -> FirstCast | None:
+    """What :func:`_cast_first_at_once` inserts, and its answer; ``by``: the unit of work whose actor casts
+    it, or that actor. None: the workflow gives this budget no slot."""
     slot = first_slot(ctx, budget, identity)
     if slot is None:
         return None
     voter, ballot = build_new(ctx, budget, identity, slot, status=VOTED, lines=lines)
     answer = _answer(ctx, budget, voter, ballot, lines, created=True)
     record = idempotency.record(answer) if idempotency is not None else None
-    entry = audit.entry_row(session, **_vote_entry(ctx, budget, voter, "vote"))
-    written = await BallotRepository(session, ctx.commune_id).insert_cast_at_once(
-        ballot, lines, voter, record, entry
-    )
-    return answer if written else None
+    entry = audit.entry_row(by, **_vote_entry(ctx, budget, voter, "vote"))
+    return FirstCast(answer=answer, ballot=ballot, voter=voter, record=record, entry=entry)
 
 
 async def _refused(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +19,8 @@ from civicapi.identity.verification.models import Verification, VerificationStat
 from civicapi.identity.verification.repository import CensusRepository, VerificationRepository
 from civicapi.identity.verification.requirements import (
     RequirementStatus,
-    check_requirements,
     evaluate_conditions,
+    evaluate_requirements,
 )
 from civicapi.modules.budgets.exceptions import BallotConflict, VoteForbidden
 from civicapi.modules.budgets.models import ONLINE, PAPER, Budget, Voter
@@ -76,18 +77,18 @@ def _usable(verification: Verification) -> bool:
 
 
 async def online_identity(session: AsyncSession, ctx: ComponentContext, user_id: uuid.UUID) -> Identity:
+    """The caller's identity for voting (:func:`identity_of`), their verifications read here."""
+    verifications = await VerificationRepository(session, ctx.commune_id).of_user(user_id)
+    return identity_of(ctx, user_id, verifications)
+
+
+def identity_of(ctx: ComponentContext, user_id: uuid.UUID, verifications: Sequence[Verification]) -> Identity:
     """The caller's identity for voting: 403 ``requirements_not_met`` unless they meet the component's
     verification requirements. The key is the identity key of the verification used (the keyed hash of
     the person's identifier: the same for all their accounts and for paper ballots); without any
-    verification, the account itself."""
-    verifications = await VerificationRepository(session, ctx.commune_id).of_user(user_id)
-    result = await check_requirements(
-        session,
-        commune_id=ctx.commune_id,
-        user_id=user_id,
-        requirements=ctx.settings.vote_requirements,
-        today=ctx.today,
-        verifications=verifications,
+    verification, the account itself. ``verifications``: all of the person's in the commune."""
+    result = evaluate_requirements(
+        ctx.settings.vote_requirements, verifications, today=ctx.today, now=utcnow()
     )
     if result.status is not RequirementStatus.ok:
         raise VoteForbidden(
