@@ -5,7 +5,8 @@ greenlet bridge and the result machinery.
 
 What it keeps from SQLAlchemy: the SQL text, the order of the parameters, and each type's bind and result
 conversions (JSON columns travel as text through the codecs SQLAlchemy's dialect installs on every pooled
-connection). What it drops: ``expanding`` parameters (``IN``; use ``= ANY(:array)``), ORM loading, events.
+connection). What it drops: ``expanding`` parameters (``IN``; use ``= ANY(:array)``), result conversions
+that depend on the driver's type code (``Numeric``), ORM loading, events.
 Transactions are the caller's (``async with connection.transaction()``).
 """
 
