@@ -55,8 +55,7 @@ CurrentCommune = Annotated[Commune, Depends(get_current_commune)]
 def kept_commune(db: Database, slug: str) -> Commune | None:
     """:func:`get_current_commune`'s commune if the row memo holds a valid copy (shared: read it, never
     change it), else None: for a lane (:mod:`civicapi.core.lanes`), which leaves a miss to the route."""
-    found = peek(db, _commune_key(slug))
-    return found if isinstance(found, Commune) else None
+    return peek(db, _commune_key(slug), Commune)
 
 
 def module_is_enabled(commune: Commune, key: str) -> bool:

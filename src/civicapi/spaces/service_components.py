@@ -53,8 +53,7 @@ def kept_component(
     it); else None: for a lane (:mod:`civicapi.core.lanes`), which leaves a miss to the route."""
     visible = frozenset(visible_modules(commune, registry))
     key = _component_key(commune, visible, component_id, False, None, module_key, True)
-    found = peek(db, key)
-    return found if isinstance(found, Component) else None
+    return peek(db, key, Component)
 
 
 async def get_component(

@@ -112,11 +112,11 @@ async def memoized(
     return merged
 
 
-def peek(db: Database, key: Hashable) -> object | None:
-    """The kept, detached, copy under ``key`` if it is still valid; no session, no SQL, never loads. For
+def peek(db: Database, key: Hashable, kind: type[T]) -> T | None:
+    """The kept, detached, ``kind`` under ``key`` if it is still valid; no session, no SQL, never loads. For
     code that reads it without changing it and has a way round a miss (the ballot lane, see
     :mod:`civicapi.core.lanes`)."""
-    memo = db.row_memo
-    if memo.seconds <= 0:
+    if db.row_memo.seconds <= 0:
         return None
-    return memo.get(key, db.generation)
+    found = db.row_memo.get(key, db.generation)
+    return found if isinstance(found, kind) else None

@@ -32,13 +32,12 @@ from civicapi.identity.tokens import TOKEN_ACCOUNT, is_revoked_token
 from civicapi.identity.verification.models import Verification
 from civicapi.identity.verification.repository import ATTRIBUTES, OF_USER_ROWS
 from civicapi.modules.budgets.dependencies import KEY, make_context
-from civicapi.modules.budgets.idempotency import IdempotentRequest
 from civicapi.modules.budgets.models import Ballot, BallotItem, IdempotencyRecord, Voter
 from civicapi.modules.budgets.repository import HOLD_WITH_COSTS, costs_of
 from civicapi.modules.budgets.repository_ballots import cast_accepted, cast_at_once
 from civicapi.modules.budgets.schemas_ballots import BallotSubmit
 from civicapi.modules.budgets.service import kept_budget
-from civicapi.modules.budgets.service_cast import checked_lines, first_cast
+from civicapi.modules.budgets.service_cast import checked_lines, first_cast, submission
 from civicapi.modules.budgets.service_voters import check_district, ensure_open, identity_of
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces.service import current_phase
@@ -122,13 +121,8 @@ class BallotLane:
             ensure_open(ctx, budget)
         except ProblemError:
             return None
-        idempotency = IdempotentRequest.of(
-            None if key is None else key.decode("latin-1"),
-            commune_id=commune.id,
-            budget_id=budget.id,
-            owner=f"user:{user_id}",
-            operation="submit",
-            payload=submitted.model_dump(mode="json"),
+        idempotency = submission(
+            None if key is None else key.decode("latin-1"), ctx, budget, user_id, submitted
         )
         params: dict[str, Any] = {"user_id": user_id, "jti": claims.jti, "commune_id": commune.id}
         try:

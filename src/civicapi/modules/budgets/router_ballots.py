@@ -72,14 +72,7 @@ async def submit_ballot(
     `PUT` replaces one's own ballot. A draft built step by step is replaced and cast."""
     user, ctx, budget = vote.user, vote.ctx, vote.budget
     identity = await online_identity(session, ctx, user.id)
-    idem = IdempotentRequest.of(
-        idempotency_key,
-        commune_id=ctx.commune_id,
-        budget_id=budget.id,
-        owner=f"user:{user.id}",
-        operation="submit",
-        payload=body.model_dump(mode="json"),
-    )
+    idem = service_cast.submission(idempotency_key, ctx, budget, user.id, body)
     answer = await service_cast.submit(
         session,
         ctx,

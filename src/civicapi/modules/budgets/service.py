@@ -90,8 +90,7 @@ def _budget_key(ctx: ComponentContext, budget_id: uuid.UUID) -> tuple[object, ..
 def kept_budget(db: Database, ctx: ComponentContext, budget_id: uuid.UUID) -> Budget | None:
     """:func:`get_budget_kept`'s budget if the row memo holds a valid copy (shared: read it, never change
     it), else None (the ballot lane leaves a miss to the route)."""
-    found = peek(db, _budget_key(ctx, budget_id))
-    return found if isinstance(found, Budget) else None
+    return peek(db, _budget_key(ctx, budget_id), Budget)
 
 
 async def get_budget_kept(session: AsyncSession, ctx: ComponentContext, budget_id: uuid.UUID) -> Budget:

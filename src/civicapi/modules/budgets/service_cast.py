@@ -29,7 +29,7 @@ from civicapi.modules.budgets.models import (
 )
 from civicapi.modules.budgets.repository import BallotBox
 from civicapi.modules.budgets.repository_ballots import BallotRepository, VoterRepository
-from civicapi.modules.budgets.schemas_ballots import PaperBallotRead
+from civicapi.modules.budgets.schemas_ballots import BallotSubmit, PaperBallotRead
 from civicapi.modules.budgets.service_ballots import (
     already_voted,
     ballot_read,
@@ -61,6 +61,23 @@ async def valid_lines(
     budget's lid from here to the end of the transaction (403 ``vote_closed`` if it was closed meanwhile)."""
     is_open, known = await BallotBox(session, ctx.commune_id).hold_with_costs(budget.id)
     return checked_lines(ctx, budget, projects, points, is_open, known)
+
+
+def submission(
+    key: str | None, ctx: ComponentContext, budget: Budget, user_id: uuid.UUID, body: BallotSubmit
+) -> IdempotentRequest | None:
+    """The idempotency request of a person's whole ballot (``POST .../ballot``), None without a key: the
+    route and the ballot lane must build the same, or a retry through the other would not replay."""
+    if key is None:
+        return None
+    return IdempotentRequest.of(
+        key,
+        commune_id=ctx.commune_id,
+        budget_id=budget.id,
+        owner=f"user:{user_id}",
+        operation="submit",
+        payload=body.model_dump(mode="json"),
+    )
 
 
 def checked_lines(
