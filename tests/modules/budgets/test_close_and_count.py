@@ -10,10 +10,12 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from civicapi.core.audit import AuditEntry
 from civicapi.core.db.session import Database
+from civicapi.modules.budgets import repository_urn
 from civicapi.modules.budgets.counting import greedy, parse_pabulib
 from civicapi.modules.budgets.models import Ballot, IdempotencyRecord, Voter
 from tests.fixtures.factories import World
@@ -185,3 +187,41 @@ async def test_erasure_keeps_votes_counted(
     ).status_code == 201
     results = (await client.get(f"{comp.budget(budget['id'])}/results")).json()
     assert results["voters"] == 1 and results["projects"][0]["votes"] == 1
+
+
+async def test_sealing_in_chunks_keeps_every_ballot_and_writes_the_urn_in_its_new_order(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database copies the ballots a chunk at a time and the export is read a partition at a time: with
+    chunks and partitions of 2, every cast ballot is in the export with exactly its choices. The
+    new rows lie in the table in their new (random) order, never in the order ballots were cast."""
+    for name in ("CHUNK", "ARRAY_CHUNK", "PARTITION"):
+        monkeypatch.setattr(repository_urn, name, 2)
+    comp, budget, ids, _, ballot_ids = await _voted(client, world, db, app)
+    burl = comp.budget(budget["id"])
+    r = await client.post(f"{burl}/close", headers=world.headers("admin"))
+    assert r.status_code == 200, r.text
+
+    code = {p["id"]: p["code"] for p in (await client.get(comp.projects(budget["id"]))).json()["items"]}
+    cast = sorted(sorted(code[ids[c]] for c in choice) for choice in [*VOTES, [3]])
+    election = parse_pabulib((await client.get(f"{burl}/ballots.pb")).text)
+    assert sorted(sorted(b.approvals) for b in election.ballots) == cast
+    assert [b.voter_id for b in election.ballots] == [str(n) for n in range(1, 7)]
+
+    physical = "ctid" if db.engine.dialect.name == "postgresql" else "rowid"
+    async with db.engine.connect() as conn:
+        positions = (
+            await conn.execute(text(f"SELECT position, id FROM budgets_ballot ORDER BY {physical}"))
+        ).all()
+        items = (
+            await conn.execute(
+                text(
+                    "SELECT b.position FROM budgets_ballot_item i JOIN budgets_ballot b ON b.id = i.ballot_id"
+                    f" ORDER BY i.{physical}"
+                )
+            )
+        ).scalars()
+        in_table = list(items)
+    assert [row[0] for row in positions] == list(range(1, 7))
+    assert not {str(row[1]) for row in positions} & set(ballot_ids)
+    assert len(in_table) == sum(len(c) for c in [*VOTES, [3]]) and in_table == sorted(in_table)

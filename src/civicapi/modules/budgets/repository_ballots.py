@@ -33,7 +33,6 @@ from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.modules.budgets.models import (
     DRAFT,
     Ballot,
-    BallotExport,
     BallotItem,
     IdempotencyRecord,
     Project,
@@ -41,7 +40,6 @@ from civicapi.modules.budgets.models import (
 )
 from civicapi.modules.budgets.rules import Line
 
-BATCH = 1000
 NO_SYNC = {"synchronize_session": False}
 """Bulk statements here never update objects already in the session: services re-read what they show."""
 
@@ -353,38 +351,6 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
         await self.session.execute(delete(Ballot).where(Ballot.id == ballot.id), execution_options=NO_SYNC)
         return False
 
-    async def bulk_insert(self, ballots: Sequence[dict[str, Any]], items: Sequence[dict[str, Any]]) -> None:
-        """Insert many ballots and items (dicts of column values, ``commune_id`` added here)."""
-        for rows, table in ((ballots, Ballot), (items, BallotItem)):
-            for start in range(0, len(rows), BATCH):
-                batch = [{**row, "commune_id": self.commune_id} for row in rows[start : start + BATCH]]
-                await self.session.execute(insert(table), batch)
-
-    async def items_of(self, budget_id: uuid.UUID, status: str) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
-        """(ballot id, project id, points) of every ballot of ``status`` in the budget."""
-        stmt = (
-            select(BallotItem.ballot_id, BallotItem.project_id, BallotItem.points)
-            .join(Ballot, Ballot.id == BallotItem.ballot_id)
-            .where(
-                Ballot.commune_id == self.commune_id, Ballot.budget_id == budget_id, Ballot.status == status
-            )
-        )
-        return [(r[0], r[1], int(r[2])) for r in (await self.session.execute(stmt)).all()]
-
-    async def of_budget(self, budget_id: uuid.UUID, status: str) -> list[Ballot]:
-        stmt = self.base_statement().where(Ballot.budget_id == budget_id, Ballot.status == status)
-        return await self.all(stmt.order_by(Ballot.position, Ballot.id))
-
-    async def delete_of_budget(self, budget_id: uuid.UUID, statuses: Sequence[str]) -> None:
-        await self.session.execute(
-            delete(Ballot).where(
-                Ballot.commune_id == self.commune_id,
-                Ballot.budget_id == budget_id,
-                Ballot.status.in_(list(statuses)),
-            ),
-            execution_options=NO_SYNC,
-        )
-
 
 class VoterRepository(CommuneScopedRepository[Voter]):
     model = Voter
@@ -478,11 +444,3 @@ class IdempotencyRepository(CommuneScopedRepository[IdempotencyRecord]):
             ),
             execution_options=NO_SYNC,
         )
-
-
-class ExportRepository(CommuneScopedRepository[BallotExport]):
-    model = BallotExport
-    resource_name = "ballot export"
-
-    async def of_budget(self, budget_id: uuid.UUID) -> BallotExport | None:
-        return await self.first(self.base_statement().where(BallotExport.budget_id == budget_id))

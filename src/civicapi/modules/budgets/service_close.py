@@ -11,9 +11,6 @@
 from __future__ import annotations
 
 import secrets
-import uuid
-from collections import defaultdict
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,12 +18,9 @@ from civicapi.core.db.base import utcnow
 from civicapi.core.events import Event, EventBus
 from civicapi.modules.budgets import audit_helpers as audit
 from civicapi.modules.budgets.exceptions import BudgetConflict
-from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, SEALED, Budget
-from civicapi.modules.budgets.repository_ballots import (
-    BallotRepository,
-    IdempotencyRepository,
-    VoterRepository,
-)
+from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, Budget
+from civicapi.modules.budgets.repository_ballots import IdempotencyRepository, VoterRepository
+from civicapi.modules.budgets.repository_urn import UrnRepository
 from civicapi.modules.budgets.service_pabulib import publish_export
 from civicapi.modules.budgets.settings import ComponentContext
 
@@ -39,41 +33,13 @@ async def close_vote(session: AsyncSession, ctx: ComponentContext, budget: Budge
     await session.refresh(budget, with_for_update=True)
     if budget.closed_at is not None:
         raise BudgetConflict("the vote of this budget is already closed", reason="vote_closed")
-    ballots = BallotRepository(session, ctx.commune_id)
+    urn = UrnRepository(session, ctx.commune_id)
     await VoterRepository(session, ctx.commune_id).unlink_budget(budget.id)
-    await ballots.delete_of_budget(budget.id, [DRAFT])
-
-    cast = await ballots.of_budget(budget.id, CHECKED_OUT)
-    items_by_ballot: dict[uuid.UUID, list[tuple[uuid.UUID, int]]] = defaultdict(list)
-    for ballot_id, project_id, points in await ballots.items_of(budget.id, CHECKED_OUT):
-        items_by_ballot[ballot_id].append((project_id, points))
-    secrets.SystemRandom().shuffle(cast)
-    new_ballots: list[dict[str, Any]] = []
-    new_items: list[dict[str, Any]] = []
-    for position, old in enumerate(cast, start=1):
-        new_id = uuid.uuid4()
-        new_ballots.append(
-            {
-                "id": new_id,
-                "budget_id": budget.id,
-                "status": SEALED,
-                "channel": old.channel,
-                "total_cost": old.total_cost,
-                "points_total": old.points_total,
-                "projects_count": old.projects_count,
-                "position": position,
-                "voter_ref": str(position),
-                "extra": {},
-            }
-        )
-        new_items.extend(
-            {"ballot_id": new_id, "project_id": project_id, "points": points}
-            for project_id, points in items_by_ballot.get(old.id, [])
-        )
-    for old in cast:
-        session.expunge(old)
-    await ballots.delete_of_budget(budget.id, [CHECKED_OUT])
-    await ballots.bulk_insert(new_ballots, new_items)
+    await urn.delete_of_budget(budget.id, [DRAFT])
+    order = await urn.ids_of(budget.id, CHECKED_OUT)
+    secrets.SystemRandom().shuffle(order)
+    await urn.reissue_sealed(order)
+    await urn.delete_of_budget(budget.id, [CHECKED_OUT])
     await IdempotencyRepository(session, ctx.commune_id).delete_of_budget(budget.id)
 
     budget.closed_at = utcnow()
@@ -84,7 +50,7 @@ async def close_vote(session: AsyncSession, ctx: ComponentContext, budget: Budge
         kind="budget",
         id=budget.id,
         verb="close",
-        changes={"ballots": len(new_ballots), "sha256": export.sha256},
+        changes={"ballots": len(order), "sha256": export.sha256},
         public=True,
     )
     EventBus.publish(
@@ -95,7 +61,7 @@ async def close_vote(session: AsyncSession, ctx: ComponentContext, budget: Budge
             {
                 "budget_id": str(budget.id),
                 "component_id": str(budget.component_id),
-                "ballots": len(new_ballots),
+                "ballots": len(order),
                 "sha256": export.sha256,
             },
             source_module="budgets",

@@ -4,6 +4,7 @@ with its projects and ballots (demos, simulations, audits)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from typing import Any
@@ -26,7 +27,7 @@ from civicapi.modules.budgets.counting import (
 from civicapi.modules.budgets.counting import Project as PbProject
 from civicapi.modules.budgets.models import PAPER, SEALED, BallotExport, Budget, Project
 from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
-from civicapi.modules.budgets.repository_ballots import BallotRepository, ExportRepository
+from civicapi.modules.budgets.repository_urn import ExportRepository, UrnRepository
 from civicapi.modules.budgets.settings import BallotKind, ComponentContext, CountingRule
 
 PABULIB_RULES = {
@@ -82,51 +83,61 @@ def _project(project: Project, votes: int, locale: str, imported: bool) -> PbPro
     )
 
 
-async def build_election(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> Election:
-    """The sealed ballots of ``budget`` and its projects, as an election (the export's content)."""
+async def election_of(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> dict[str, Any]:
+    """The sealed ballots of ``budget`` and its projects: the arguments of the export's :class:`Election`
+    (whose checks of every ballot are left to the worker thread that writes the file). The ballots are read
+    a partition at a time, so the event loop serves requests in between."""
     imported = budget.origin == PABULIB
     locale = ctx.commune.default_locale
     projects = await ProjectRepository(session, ctx.commune_id).all_of_budget(budget.id)
     codes = {p.id: p.code for p in projects}
-    repo = BallotRepository(session, ctx.commune_id)
+    urn = UrnRepository(session, ctx.commune_id)
     chosen: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-    for ballot_id, project_id, points in await repo.items_of(budget.id, SEALED):
-        chosen[ballot_id][codes[project_id]] = points
+    async for items in urn.sealed_items(budget.id):
+        for ballot_id, project_id, points in items:
+            chosen[ballot_id][codes[project_id]] = int(points)
     if imported:
         kind = PbKind(budget.meta.get("vote_type", "approval"))
     else:
         kind = PbKind.CUMULATIVE if ctx.settings.ballot_kind is BallotKind.cumulative else PbKind.APPROVAL
     ballots = []
     votes: dict[str, int] = defaultdict(int)
-    for ballot in await repo.of_budget(budget.id, SEALED):
-        picks = chosen.get(ballot.id, {})
-        for code, points in picks.items():
-            votes[code] += points
-        fields = (
-            {k: str(v) for k, v in ballot.extra.items()}
-            if imported
-            else {"voting_method": "paper" if ballot.channel == PAPER else "internet"}
-        )
-        voter_id = ballot.voter_ref or str(ballot.position)
-        if kind is PbKind.CUMULATIVE:
-            ballots.append(PbBallot(voter_id=voter_id, points=picks, fields=fields))
-        else:
-            ballots.append(PbBallot(voter_id=voter_id, approvals=frozenset(picks), fields=fields))
+    async for partition in urn.sealed(budget.id, extra=imported):
+        for ballot_id, position, voter_ref, channel, extra in partition:
+            picks = chosen.pop(ballot_id, {})
+            for code, points in picks.items():
+                votes[code] += points
+            fields = (
+                {k: str(v) for k, v in (extra or {}).items()}
+                if imported
+                else {"voting_method": "paper" if channel == PAPER else "internet"}
+            )
+            voter_id = voter_ref or str(position)
+            if kind is PbKind.CUMULATIVE:
+                ballots.append(PbBallot(voter_id=voter_id, points=picks, fields=fields))
+            else:
+                ballots.append(PbBallot(voter_id=voter_id, approvals=frozenset(picks), fields=fields))
     meta = {k: str(v) for k, v in budget.meta.items()} if imported else _meta(ctx, budget)
-    return Election(
-        budget=budget.total_amount,
-        projects=tuple(_project(p, votes.get(p.code, 0), locale, imported) for p in projects),
-        ballots=tuple(ballots),
-        kind=kind,
-        meta=meta,
-    )
+    return {
+        "budget": budget.total_amount,
+        "projects": tuple(_project(p, votes.get(p.code, 0), locale, imported) for p in projects),
+        "ballots": tuple(ballots),
+        "kind": kind,
+        "meta": meta,
+    }
+
+
+def _written(election: dict[str, Any]) -> tuple[str, str]:
+    text = write_pabulib(Election(**election))
+    return text, sha256_text(text)
 
 
 async def publish_export(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> BallotExport:
-    """Write the export of the sealed ballots and publish its digest on the budget (at close)."""
-    text = write_pabulib(await build_election(session, ctx, budget))
+    """Write the export of the sealed ballots and publish its digest on the budget (at close). The file is
+    written and hashed in a worker thread: a large one takes seconds the event loop does not lose."""
+    text, digest = await asyncio.to_thread(_written, await election_of(session, ctx, budget))
     export = ExportRepository(session, ctx.commune_id).add(
-        BallotExport(budget_id=budget.id, sha256=sha256_text(text), text=text)
+        BallotExport(budget_id=budget.id, sha256=digest, text=text)
     )
     budget.ballots_sha256 = export.sha256
     await session.flush()
@@ -242,7 +253,7 @@ async def import_pabulib(
         items.extend(
             {"ballot_id": ballot_id, "project_id": ids[pid], "points": w} for pid, w in picks.items()
         )
-    await BallotRepository(session, ctx.commune_id).bulk_insert(ballots, items)
+    await UrnRepository(session, ctx.commune_id).insert_all(ballots, items)
     export = await publish_export(session, ctx, budget)
     audit.record(
         session,
