@@ -3,7 +3,8 @@
 1. Ballots never cast (drafts) and their register rows are deleted.
 2. Register rows lose their ``ballot_id``: the register now says only who voted (and how, and when).
 3. Every cast ballot is re-issued under a new random id, in a random order (``secrets``), and the old rows
-   are deleted: ids a voter saw and the insertion order no longer lead to a ballot.
+   are deleted: ids a voter saw and the insertion order no longer lead to a ballot. The database copies
+   the ballots and items, written in their new order (:mod:`.repository_urn`).
 4. ``Idempotency-Key`` records of the budget (a person's answers, with their choices) are deleted.
 5. The anonymised ballots are written as a Pabulib file whose SHA-256 is published on the budget.
 """
