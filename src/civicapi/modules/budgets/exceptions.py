@@ -51,5 +51,6 @@ class BudgetConflict(Conflict):
     title = "Conflict with the budget's state"
     description = (
         "The budget's state forbids the change; `reason` says why: `vote_closed`, `vote_not_closed`, "
+        "`vote_sealing` (the urn of the closed vote is being sealed), "
         "`voting_open`, `has_ballots`, `results_not_published`, `count_running`, `number_taken`."
     )

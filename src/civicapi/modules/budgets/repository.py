@@ -48,6 +48,16 @@ class BudgetRepository(CommuneScopedRepository[Budget]):
     def of_component(self, component_id: uuid.UUID) -> Select[Any]:
         return self.base_statement().where(Budget.component_id == component_id)
 
+    async def lock_if_free(self, budget_id: uuid.UUID) -> bool:
+        """Take the budget's row for update unless another transaction holds it (then False at once, not
+        waiting: PostgreSQL ``SKIP LOCKED``; SQLite has one writer at a time and always says True)."""
+        stmt = (
+            select(Budget.id)
+            .where(Budget.commune_id == self.commune_id, Budget.id == budget_id)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
     async def page(self, component_id: uuid.UUID, params: PageParams) -> tuple[list[Budget], str | None]:
         return await keyset_page(
             self.session,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request, Response, status
+from fastapi import BackgroundTasks, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.dependencies import CallerDep
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
-from civicapi.core.deps import SessionDep
+from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
@@ -133,12 +133,34 @@ async def eligibility(caller: CallerDep, ctx: CurrentContext, session: SessionDe
     BUDGET + "/close",
     operation_id="budgets_close",
     summary="Close the vote: seal the ballots, unlink them from voters, publish the export's SHA-256",
-    responses=problem_responses(401, 403, 404, 409),
+    responses={
+        202: {"model": BudgetRead, "description": "Closed; the urn is being sealed after the response"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
 )
 async def close_vote(
-    caller: ManageBudgets, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep, response: Response
+    caller: ManageBudgets,
+    budget: CurrentBudget,
+    ctx: CurrentContext,
+    session: SessionDep,
+    db: DatabaseDep,
+    response: Response,
+    tasks: BackgroundTasks,
+    background: Annotated[
+        bool | None,
+        Query(
+            description="Seal the urn after the response (202; the budget reads `sealing` until "
+            "`ballots_sha256` is published). Default: only votes of over "
+            f"{service_close.BACKGROUND_THRESHOLD:,} cast ballots."
+        ),
+    ] = None,
 ) -> BudgetRead:
-    budget = await service_close.close_vote(session, ctx, budget)
+    """Voting stops at once (`vote_closed`). 200: the urn is sealed and its digest published; 202: it is
+    sealed after the response: `GET` the budget until `ballots_sha256` is set. A closed vote whose sealing
+    failed is sealed again by closing it again; `409 vote_sealing` while a sealing is under way."""
+    if await service_close.close_vote(session, ctx, budget, background=background):
+        response.status_code = status.HTTP_202_ACCEPTED
+        tasks.add_task(service_close.seal_in_background, db, ctx, budget.id)
     return await _read(session, ctx, budget, response)
 
 

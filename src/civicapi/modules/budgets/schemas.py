@@ -63,6 +63,10 @@ class BudgetRead(BaseModel):
     voting_open: bool = Field(description="Ballots may be cast now (phase open and vote not closed).")
     closed_at: datetime | None
     ballots_sha256: str | None = Field(description="SHA-256 of the anonymised ballots export, once closed.")
+    sealing: bool = Field(
+        description="The vote is closed and its urn is being sealed (after the response of a large vote's "
+        "close): `ballots_sha256` is null until it is done.",
+    )
     results_published_at: datetime | None
     created_at: datetime
     updated_at: datetime

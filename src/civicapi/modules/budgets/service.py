@@ -56,6 +56,7 @@ def budget_read(ctx: ComponentContext, budget: Budget, projects_count: int) -> B
         voting_open=voting_open(ctx, budget),
         closed_at=budget.closed_at,
         ballots_sha256=budget.ballots_sha256,
+        sealing=budget.closed_at is not None and budget.ballots_sha256 is None,
         results_published_at=budget.results_published_at,
         created_at=budget.created_at,
         updated_at=budget.updated_at,

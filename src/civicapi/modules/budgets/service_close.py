@@ -1,4 +1,6 @@
-"""Closing a budget's vote: the urn is sealed and every link between ballots and people is destroyed.
+"""Closing a budget's vote: the vote stops at once, then the urn is sealed and every link between ballots
+and people is destroyed, within the request for small votes, after the response for large ones (the
+budget then reads ``closed_at`` set and ``ballots_sha256`` null until it is sealed). Sealing:
 
 1. Ballots never cast (drafts) and their register rows are deleted.
 2. Register rows lose their ``ballot_id``: the register now says only who voted (and how, and when).
@@ -11,29 +13,74 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
+from civicapi.core.db.session import Database
 from civicapi.core.events import Event, EventBus
 from civicapi.modules.budgets import audit_helpers as audit
 from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, Budget
+from civicapi.modules.budgets.repository import BudgetRepository
 from civicapi.modules.budgets.repository_ballots import IdempotencyRepository, VoterRepository
 from civicapi.modules.budgets.repository_urn import UrnRepository
 from civicapi.modules.budgets.service_pabulib import publish_export
 from civicapi.modules.budgets.settings import ComponentContext
 
+log = logging.getLogger(__name__)
+
+BACKGROUND_THRESHOLD = 5000
+"""Cast ballots above which the urn is sealed after the response (``bench/close.py``: ~20,000 a minute)."""
 VOTE_CLOSED = "budgets.vote_closed"
 """Event: a budget's vote was closed; payload ``budget_id``, ``component_id``, ``ballots``, ``sha256``."""
 
 
-async def close_vote(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> Budget:
-    # The lid (repository.BallotBox): wait for ballots being cast, keep new ones out until committed.
-    await session.refresh(budget, with_for_update=True)
-    if budget.closed_at is not None:
+async def close_vote(
+    session: AsyncSession, ctx: ComponentContext, budget: Budget, *, background: bool | None = None
+) -> bool:
+    """Close the vote now; seal the urn now, or after the response when ``background`` says so (by default:
+    over :data:`BACKGROUND_THRESHOLD` cast ballots). True: the caller schedules :func:`seal_in_background`.
+
+    A vote closed but not sealed (its sealing failed or the process stopped) is sealed again; one whose
+    sealing is under way is a conflict (``vote_sealing``)."""
+    await session.refresh(budget)
+    if budget.closed_at is None:
+        # The lid (repository.BallotBox): wait for ballots being cast, keep new ones out until committed.
+        await session.refresh(budget, with_for_update=True)
+    if budget.ballots_sha256 is not None:
         raise BudgetConflict("the vote of this budget is already closed", reason="vote_closed")
+    if budget.closed_at is not None and not await BudgetRepository(session, ctx.commune_id).lock_if_free(
+        budget.id
+    ):
+        raise BudgetConflict("the urn of this budget is being sealed", reason="vote_sealing")
+    budget.closed_at = budget.closed_at or utcnow()
+    cast = await BudgetRepository(session, ctx.commune_id).ballots_count(budget.id, [CHECKED_OUT])
+    if background if background is not None else cast > BACKGROUND_THRESHOLD:
+        await session.flush()
+        return True
+    await seal(session, ctx, budget)
+    return False
+
+
+async def seal_in_background(db: Database, ctx: ComponentContext, budget_id: uuid.UUID) -> None:
+    """Seal the urn of a closed vote in its own unit of work (called after the response was sent). On
+    failure nothing is sealed and the budget stays closed and unsealed: ``POST .../close`` seals it."""
+    try:
+        async with db.unit_of_work() as session:
+            budget = await BudgetRepository(session, ctx.commune_id).get_or_404(budget_id)
+            await session.refresh(budget, with_for_update=True)
+            if budget.closed_at is not None and budget.ballots_sha256 is None:
+                await seal(session, ctx, budget)
+    except Exception:
+        log.exception("sealing the urn of budget %s failed; closing it again seals it", budget_id)
+
+
+async def seal(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> None:
+    """Seal the urn of a closed vote (steps 1-5 above); the caller holds the budget's row."""
     urn = UrnRepository(session, ctx.commune_id)
     await VoterRepository(session, ctx.commune_id).unlink_budget(budget.id)
     await urn.delete_of_budget(budget.id, [DRAFT])
@@ -43,7 +90,6 @@ async def close_vote(session: AsyncSession, ctx: ComponentContext, budget: Budge
     await urn.delete_of_budget(budget.id, [CHECKED_OUT])
     await IdempotencyRepository(session, ctx.commune_id).delete_of_budget(budget.id)
 
-    budget.closed_at = utcnow()
     export = await publish_export(session, ctx, budget)
     audit.record(
         session,
@@ -68,4 +114,3 @@ async def close_vote(session: AsyncSession, ctx: ComponentContext, budget: Budge
             source_module="budgets",
         ),
     )
-    return budget

@@ -114,8 +114,12 @@ async def _record_abandoned(session: AsyncSession, budget: Budget) -> None:
 async def _export(session: AsyncSession, budget: Budget) -> BallotExport:
     stmt = select(BallotExport).where(BallotExport.budget_id == budget.id)
     export = (await session.execute(stmt)).scalar_one_or_none()
-    if budget.closed_at is None or export is None:
+    if budget.closed_at is None:
         raise BudgetConflict("close the vote before counting it", reason="vote_not_closed")
+    if export is None:
+        raise BudgetConflict(
+            "the urn of this budget is being sealed: count it once sealed", reason="vote_sealing"
+        )
     return export
 
 
