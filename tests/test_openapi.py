@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from civicapi.openapi_doc import render_openapi
 
@@ -15,6 +16,12 @@ def test_checked_in_document_is_current() -> None:
     assert DOC.read_text(encoding="utf-8") == render_openapi(), (
         "run `civicapi openapi` and commit openapi/openapi.json"
     )
+
+
+def _resolved(doc: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """A response object, or the shared one its ``$ref`` names (``#/components/responses/...``)."""
+    ref = response.get("$ref")
+    return doc["components"]["responses"][ref.rsplit("/", 1)[1]] if ref else response
 
 
 def test_every_operation_is_named_tagged_and_declares_its_errors() -> None:
@@ -30,9 +37,12 @@ def test_every_operation_is_named_tagged_and_declares_its_errors() -> None:
             if method != "get" or "{" in path:
                 assert errors, f"{method} {path} declares no error response"
             for code in errors:
-                content = op["responses"][code].get("content", {})
-                if code != "503":
-                    assert "application/problem+json" in content, f"{method} {path} {code}"
+                content = _resolved(doc, op["responses"][code]).get("content", {})
+                assert "application/problem+json" in content, f"{method} {path} {code}"
+            # what the middleware may answer to any request: busy or database down, body too large
+            assert "Retry-After" in _resolved(doc, op["responses"]["503"])["headers"], f"{method} {path}"
+            if "requestBody" in op:
+                assert "413" in op["responses"], f"{method} {path}"
 
 
 def test_problem_schema_has_examples() -> None:

@@ -1,4 +1,6 @@
-"""OpenAPI document: problem documents declared everywhere, FastAPI's 422 shape replaced by ours."""
+"""OpenAPI document: problem documents declared everywhere, FastAPI's 422 shape replaced by ours, and the
+answers any operation may get from the middleware (503 busy or database unreachable; 413 body too large
+where there is a body) declared on every operation, so a client knows to retry or to shrink."""
 
 from __future__ import annotations
 
@@ -10,6 +12,22 @@ from fastapi.openapi.utils import get_openapi
 from civicapi.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, FieldError, Problem
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before retrying",
+    "schema": {"type": "integer", "minimum": 1},
+}
+UNAVAILABLE = {
+    "description": "Service unavailable: the server is busy with more requests than it takes on at once "
+    "(admission control), or the database is unreachable. Nothing was done; retry after `Retry-After` "
+    "seconds (same `Idempotency-Key` where the operation takes one).",
+    "headers": {"Retry-After": _RETRY_AFTER},
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
+}
+TOO_LARGE = {
+    "description": "Request body larger than the server accepts (`CIVICAPI_MAX_BODY_BYTES`, 1 MiB by "
+    "default); nothing was done",
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
+}
 
 
 def build_openapi(app: FastAPI, *, description: str) -> dict[str, Any]:
@@ -35,5 +53,12 @@ def build_openapi(app: FastAPI, *, description: str) -> dict[str, Any]:
                     "description": "Invalid input: `errors` lists every offending field",
                     "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
                 }
+            if "requestBody" in operation:
+                responses.setdefault("413", {"$ref": "#/components/responses/PayloadTooLarge"})
+            if "503" in responses:  # the operation says more of it (readiness): keep its words
+                responses["503"] = {**UNAVAILABLE, **responses["503"], "headers": UNAVAILABLE["headers"]}
+            else:
+                responses["503"] = {"$ref": "#/components/responses/ServiceUnavailable"}
+    schema["components"]["responses"] = {"ServiceUnavailable": UNAVAILABLE, "PayloadTooLarge": TOO_LARGE}
     schema["x-problem-types"] = {f"/problems/{slug}": text for slug, text in sorted(PROBLEM_TYPES.items())}
     return schema
