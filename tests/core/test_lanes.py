@@ -9,6 +9,7 @@ import httpx
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
+from civicapi.core import lanes
 from civicapi.core.lanes import LaneAnswer, LaneMiddleware
 
 
@@ -114,3 +115,22 @@ async def test_chunked_and_cut_bodies_are_replayed_as_received() -> None:
         {"type": "http.disconnect"},
     ]
     assert len(lane.seen) == 1  # a cut body is never offered to the lane
+
+
+async def test_lane_errors_are_logged_once_a_minute_with_how_many_were_not(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lane failing on every request (the database down) logs its traceback once per
+    ``ERROR_LOG_SECONDS``, then says how many errors it did not log; every request still reaches the route."""
+    clock = [1000.0]
+    monkeypatch.setattr(lanes.time, "monotonic", lambda: clock[0])
+    middleware = LaneMiddleware(echo, [Lane("raise")])
+    async with client(middleware) as c:
+        for _ in range(5):
+            assert (await c.post("/fast", content=b"{}")).status_code == 200
+        clock[0] += lanes.ERROR_LOG_SECONDS
+        assert (await c.post("/fast", content=b"{}")).status_code == 200
+    logged = [r for r in caplog.records if r.name == lanes.__name__]
+    assert len(logged) == 2 and all(r.exc_info for r in logged)
+    assert "more" not in logged[0].getMessage() and "(4 more since" in logged[1].getMessage()
+    assert (middleware.errors, middleware.declined, middleware.served) == (6, 6, 0)

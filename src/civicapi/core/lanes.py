@@ -6,12 +6,15 @@ id, CORS, the response cache, admission control and the body size limit still ap
 (the common, successful, case it knows how to serve) or declines, and the request goes on, body intact, to
 the route, which serves everything else: errors, retries, rare configurations. A lane never answers with
 an error of its own, so the route stays the single source of every problem document and of the OpenAPI
-contract; and a lane that fails declines (logged), it never turns a request into a 500.
+contract; and a lane that fails declines (logged), it never turns a request into a 500. Errors are logged
+with their traceback at most once every :data:`ERROR_LOG_SECONDS` (a database outage would otherwise log one
+per request while the route answers 503 anyway), with how many were not logged in between.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -19,6 +22,8 @@ from typing import Protocol
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
+
+ERROR_LOG_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,9 @@ class LaneMiddleware:
         self.lanes = tuple(lanes)
         self.served = 0
         self.declined = 0
+        self.errors = 0
+        self._unlogged = 0
+        self._logged_at: float | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.lanes:
@@ -66,7 +74,7 @@ class LaneMiddleware:
         try:
             answer = await lane.answer(scope, body)
         except Exception:
-            log.warning("lane %s declined after an error", type(lane).__name__, exc_info=True)
+            self._error(lane)
             answer = None
         if answer is None:
             self.declined += 1
@@ -80,6 +88,18 @@ class LaneMiddleware:
         ]
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
+
+    def _error(self, lane: Lane) -> None:
+        """Count an error; log it, with its traceback, unless one was logged less than
+        :data:`ERROR_LOG_SECONDS` ago (called while the exception is handled)."""
+        self.errors += 1
+        now = time.monotonic()
+        if self._logged_at is not None and now - self._logged_at < ERROR_LOG_SECONDS:
+            self._unlogged += 1
+            return
+        more = f" ({self._unlogged} more since the last one logged)" if self._unlogged else ""
+        log.warning("lane %s declined after an error%s", type(lane).__name__, more, exc_info=True)
+        self._logged_at, self._unlogged = now, 0
 
 
 def _replay(body: bytes, receive: Receive, then: Message | None = None) -> Receive:
