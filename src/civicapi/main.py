@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -43,6 +44,7 @@ from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
 from civicapi.identity.service import MAIL_EVENT
 from civicapi.registry import CivicModule, ModuleRegistry, load_modules
+from civicapi.registry.contract import StartHook
 from civicapi.registry.loader import wire_subscriptions
 from civicapi.spaces.router import router as spaces_router
 
@@ -71,6 +73,13 @@ def build_mailer(settings: Settings) -> Mailer:
             starttls=settings.smtp_starttls,
         )
     return OutboxMailer()
+
+
+async def _start(key: str, hook: StartHook, state: Any) -> None:
+    try:
+        await hook(state)
+    except Exception:
+        log.exception("module %s: its start-up work failed", key)
 
 
 def _mail_sender(mailer: Mailer) -> Handler:
@@ -190,7 +199,15 @@ def create_app(
             settings.env.value,
             ", ".join(registry.keys),
         )
+        started = [
+            asyncio.create_task(_start(module.key, module.on_start, app.state))
+            for module in registry
+            if module.on_start is not None
+        ]
         yield
+        for task in started:
+            task.cancel()
+        await asyncio.gather(*started, return_exceptions=True)
         await db.dispose()
 
     app = FastAPI(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from civicapi.communes.models import Commune, CommuneModule, Membership
@@ -17,7 +17,12 @@ class CommuneRepository(Repository[Commune]):
     resource_name = "commune"
 
     async def by_slug(self, slug: str, *, with_modules: bool = False) -> Commune | None:
-        stmt = select(Commune).where(Commune.slug == slug)
+        return await self._one(select(Commune).where(Commune.slug == slug), with_modules)
+
+    async def by_id(self, commune_id: uuid.UUID, *, with_modules: bool = False) -> Commune | None:
+        return await self._one(select(Commune).where(Commune.id == commune_id), with_modules)
+
+    async def _one(self, stmt: Select[Commune], with_modules: bool) -> Commune | None:
         if with_modules:
             stmt = stmt.options(joinedload(Commune.modules))
         return (await self.session.execute(stmt)).unique().scalar_one_or_none()

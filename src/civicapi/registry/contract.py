@@ -66,6 +66,8 @@ EnableHook = Callable[["AsyncSession", uuid.UUID, BaseModel], Awaitable[None]]
 PersonalDataExporter = Callable[["AsyncSession", uuid.UUID], Awaitable[dict[str, Any]]]
 """(session, user id) -> the module's part of the person's data export (JSON-serialisable)."""
 LaneFactory = Callable[[Any], "Lane"]
+StartHook = Callable[[Any], Awaitable[object]]
+"""(app.state) -> work a module resumes when a process starts (run after start-up, not awaited by it)."""
 PersonalDataEraser = Callable[["AsyncSession", uuid.UUID], Awaitable[None]]
 """(session, user id) -> remove the person's personal data from the module's tables before the account is
 deleted: contributions stay under an anonymous author, counts stay unchanged."""
@@ -100,6 +102,9 @@ class CivicModule:
     lane: LaneFactory | None = None
     """A shorter way through one of the module's busiest routes (see ``civicapi.core.lanes``), built once
     the application is: ``lane(app.state)`` (``db``, ``registry``, ``tokens`` ...)."""
+    on_start: StartHook | None = None
+    """Work to resume when a process starts, e.g. what a stopped process left half done: run as a task
+    once the application has started (errors are logged), cancelled at shutdown."""
 
     def table_names(self) -> list[str]:
         return [m.__table__.name for m in self.models]

@@ -3,6 +3,7 @@ failed leaves the vote closed and unsealed, and closing it again seals it; one u
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -10,8 +11,12 @@ import pytest
 from sqlalchemy import select, text
 
 from civicapi.core.db.session import Database
+from civicapi.main import create_app
+from civicapi.modules.budgets import module as budgets_module
 from civicapi.modules.budgets import repository_urn, service_close
 from civicapi.modules.budgets.models import Voter
+from civicapi.modules.budgets.startup import resume_sealings
+from civicapi.registry import load_modules
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import assert_problem
 from tests.modules.budgets.test_close_and_count import _voted
@@ -22,6 +27,21 @@ async def _linked(db: Database) -> int:
     async with db.engine.connect() as conn:
         rows = (await conn.execute(select(Voter.ballot_id).where(Voter.ballot_id.is_not(None)))).all()
     return len(rows)
+
+
+async def _close_and_fail_sealing(
+    client: httpx.AsyncClient, world: World, burl: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Close the vote with its urn sealed after the response, and make that sealing fail (as if its process
+    stopped): the vote is left closed and not sealed."""
+
+    async def broken(self: Any, order: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(repository_urn.UrnRepository, "reissue_sealed", broken)
+        r = await client.post(f"{burl}/close", params={"background": True}, headers=world.headers("admin"))
+        assert r.status_code == 202, r.text
 
 
 async def test_a_vote_sealed_after_the_response_reads_sealing_then_sealed(
@@ -54,13 +74,7 @@ async def test_a_failed_sealing_leaves_the_vote_closed_and_closing_again_seals_i
     comp, budget, ids, people, _ = await _voted(client, world, db, app)
     burl = comp.budget(budget["id"])
 
-    async def broken(self: Any, order: Any) -> None:
-        raise RuntimeError("the database went away")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(repository_urn.UrnRepository, "reissue_sealed", broken)
-        r = await client.post(f"{burl}/close", params={"background": True}, headers=world.headers("admin"))
-        assert r.status_code == 202, r.text
+    await _close_and_fail_sealing(client, world, burl, monkeypatch)
 
     # closed, not sealed: nothing of the sealing was written, voting and counting are refused
     state = (await client.get(burl)).json()
@@ -87,10 +101,7 @@ async def test_closing_while_the_urn_is_being_sealed_is_a_conflict(
         pytest.skip("row locks: SQLite has one writer at a time")
     comp, budget, *_ = await _voted(client, world, db, app)
     burl = comp.budget(budget["id"])
-    with monkeypatch.context() as patch:
-        patch.setattr(repository_urn.UrnRepository, "reissue_sealed", None)  # the task fails
-        r = await client.post(f"{burl}/close", params={"background": True}, headers=world.headers("admin"))
-        assert r.status_code == 202, r.text
+    await _close_and_fail_sealing(client, world, burl, monkeypatch)
     async with db.engine.connect() as sealer:
         await sealer.execute(
             text("SELECT id FROM budgets_budget WHERE id = :id FOR UPDATE"), {"id": budget["id"]}
@@ -117,3 +128,44 @@ async def test_votes_over_the_threshold_are_sealed_after_the_response_unless_ask
     r = await client.post(f"{comp.budget(budget['id'])}/close", params=params, headers=world.headers("admin"))
     assert r.status_code == (200 if sealed_now else 202), r.text
     assert r.json()["sealing"] is not sealed_now
+
+
+async def test_a_vote_left_unsealed_is_sealed_when_a_process_starts(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process sealing a vote stopped: the next one to start seals it (``on_start``), but leaves a vote
+    whose row another process holds (sealing it) to that process, without waiting for it."""
+    comp, budget, *_ = await _voted(client, world, db, app)
+    burl = comp.budget(budget["id"])
+    await _close_and_fail_sealing(client, world, burl, monkeypatch)
+    assert (await client.get(burl)).json()["sealing"] is True
+
+    if db.engine.dialect.name == "postgresql":
+        async with db.engine.connect() as sealer:
+            await sealer.execute(
+                text("SELECT id FROM budgets_budget WHERE id = :id FOR UPDATE"), {"id": budget["id"]}
+            )
+            assert await asyncio.wait_for(resume_sealings(app.state), 10) == 1
+            await sealer.rollback()
+        assert (await client.get(burl)).json()["sealing"] is True and await _linked(db) == 7
+
+    assert await resume_sealings(app.state) == 1
+    state = (await client.get(burl)).json()
+    assert state["sealing"] is False and len(state["ballots_sha256"]) == 64
+    assert await _linked(db) == 0
+    assert await resume_sealings(app.state) == 0
+
+
+async def test_modules_start_work_runs_once_the_app_has_started(
+    settings: Any, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Any] = []
+
+    async def recorder(state: Any) -> None:
+        seen.append(state)
+
+    monkeypatch.setattr(budgets_module, "on_start", recorder)
+    started = create_app(settings, registry=load_modules(None), database=db)
+    async with started.router.lifespan_context(started):
+        await asyncio.sleep(0)
+        assert seen == [started.state]

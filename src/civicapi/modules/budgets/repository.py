@@ -41,6 +41,15 @@ HOLD_WITH_COSTS = (
 """``budgets/project --included_proposals--> proposals/proposal``."""
 
 
+async def unsealed(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+    """(commune id, component id, budget id) of every vote closed and not sealed, in every commune (for
+    the work a starting process resumes: ``startup.py``)."""
+    stmt = select(Budget.commune_id, Budget.component_id, Budget.id).where(
+        Budget.closed_at.is_not(None), Budget.ballots_sha256.is_(None)
+    )
+    return [(row[0], row[1], row[2]) for row in (await session.execute(stmt)).all()]
+
+
 class BudgetRepository(CommuneScopedRepository[Budget]):
     model = Budget
     resource_name = "budget"

@@ -43,7 +43,8 @@ async def close_vote(
     session: AsyncSession, ctx: ComponentContext, budget: Budget, *, background: bool | None = None
 ) -> bool:
     """Close the vote now; seal the urn now, or after the response when ``background`` says so (by default:
-    over :data:`BACKGROUND_THRESHOLD` cast ballots). True: the caller schedules :func:`seal_in_background`.
+    over :data:`BACKGROUND_THRESHOLD` cast ballots). True: the caller schedules :func:`seal_in_background`
+    (if its process stops first, the next to start seals the vote: ``startup.py``).
 
     A vote closed but not sealed (its sealing failed or the process stopped) is sealed again; one whose
     sealing is under way is a conflict (``vote_sealing``)."""
@@ -66,12 +67,18 @@ async def close_vote(
     return False
 
 
-async def seal_in_background(db: Database, ctx: ComponentContext, budget_id: uuid.UUID) -> None:
-    """Seal the urn of a closed vote in its own unit of work (called after the response was sent). On
-    failure nothing is sealed and the budget stays closed and unsealed: ``POST .../close`` seals it."""
+async def seal_in_background(
+    db: Database, ctx: ComponentContext, budget_id: uuid.UUID, *, wait: bool = True
+) -> None:
+    """Seal the urn of a closed vote in its own unit of work (called after the response was sent; or when a
+    process starts, ``wait=False``: a budget another process is sealing is left to it). On failure nothing
+    is sealed and the budget stays closed and unsealed: ``POST .../close``, or the next start, seals it."""
     try:
         async with db.unit_of_work() as session:
-            budget = await BudgetRepository(session, ctx.commune_id).get_or_404(budget_id)
+            repo = BudgetRepository(session, ctx.commune_id)
+            budget = await repo.get_or_404(budget_id)
+            if not wait and not await repo.lock_if_free(budget_id):
+                return
             await session.refresh(budget, with_for_update=True)
             if budget.closed_at is not None and budget.ballots_sha256 is None:
                 await seal(session, ctx, budget)

@@ -1,0 +1,64 @@
+"""What the budgets module resumes when a process starts (``CivicModule.on_start``): the sealing of votes
+closed but not sealed, because the process sealing them after the response stopped (a deploy, a crash).
+Until sealed such a vote's ballots are still linked to the register: it should not wait for an admin to
+close it again. A budget another process is sealing (its row is held) is left to that process."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from civicapi.communes.repository import CommuneRepository
+from civicapi.core.db.session import Database
+from civicapi.core.errors import ProblemError
+from civicapi.modules.budgets import service_close
+from civicapi.modules.budgets.dependencies import KEY, make_context
+from civicapi.modules.budgets.repository import unsealed
+from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.registry import ModuleRegistry
+from civicapi.spaces.service import current_phase
+from civicapi.spaces.service_components import get_component
+from civicapi.spaces.settings import resolve_settings
+
+log = logging.getLogger(__name__)
+
+
+async def resume_sealings(state: Any) -> int:
+    """Seal every vote left closed and unsealed; the number of votes this process tried to seal."""
+    db: Database = state.db
+    async with db.unit_of_work() as session:
+        pending = await unsealed(session)
+    for commune_id, component_id, budget_id in pending:
+        ctx = await _context(db, state.registry, commune_id, component_id)
+        if ctx is None:
+            log.warning("budget %s: closed and not sealed, but its component cannot be loaded", budget_id)
+            continue
+        log.info("budget %s: closed and not sealed; sealing it", budget_id)
+        await service_close.seal_in_background(db, ctx, budget_id, wait=False)
+    return len(pending)
+
+
+async def _context(
+    db: Database, registry: ModuleRegistry, commune_id: uuid.UUID, component_id: uuid.UUID
+) -> ComponentContext | None:
+    """The budgets component's context, as a request to it would resolve it (hidden ones included)."""
+    module = registry.get(KEY)
+    async with db.unit_of_work() as session:
+        commune = await CommuneRepository(session).by_id(commune_id, with_modules=True)
+        if commune is None or module is None:
+            return None
+        try:
+            component = await get_component(
+                session,
+                commune,
+                registry,
+                component_id,
+                include_hidden=True,
+                module_key=KEY,
+                with_process=True,
+            )
+        except ProblemError:
+            return None
+        resolved = resolve_settings(component, current_phase(component.process, commune.timezone), module)
+        return make_context(commune, component, component.process, resolved.settings, resolved.step_settings)
