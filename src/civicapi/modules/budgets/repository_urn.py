@@ -36,6 +36,7 @@ from sqlalchemy.sql import Executable
 
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.modules.budgets.models import SEALED, Ballot, BallotExport, BallotItem
+from civicapi.modules.budgets.repository_ballots import NO_SYNC
 
 CHUNK = 5000
 """Ballots per statement where the mapping of a re-issue is sent as values (SQLite): 3 bound values each,
@@ -49,7 +50,6 @@ _BALLOTS = Ballot.metadata.tables[Ballot.__tablename__]
 _ITEMS = BallotItem.metadata.tables[BallotItem.__tablename__]
 _NEW_BALLOT = ["id", "commune_id", "budget_id", "status", "channel", "total_cost", "points_total"]
 _NEW_BALLOT += ["projects_count", "position", "voter_ref", "extra"]
-_NO_SYNC = {"synchronize_session": False}
 SealedRow = Row[uuid.UUID, int | None, str | None, str, dict[str, Any] | None]
 ItemRow = Row[uuid.UUID, uuid.UUID, int]
 
@@ -181,7 +181,7 @@ class UrnRepository(CommuneScopedRepository[Ballot]):
                 Ballot.budget_id == budget_id,
                 Ballot.status.in_(list(statuses)),
             ),
-            execution_options=_NO_SYNC,
+            execution_options=NO_SYNC,
         )
 
 

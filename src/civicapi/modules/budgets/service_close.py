@@ -54,12 +54,11 @@ async def close_vote(
         await session.refresh(budget, with_for_update=True)
     if budget.ballots_sha256 is not None:
         raise BudgetConflict("the vote of this budget is already closed", reason="vote_closed")
-    if budget.closed_at is not None and not await BudgetRepository(session, ctx.commune_id).lock_if_free(
-        budget.id
-    ):
+    repo = BudgetRepository(session, ctx.commune_id)
+    if budget.closed_at is not None and not await repo.lock_if_free(budget.id):
         raise BudgetConflict("the urn of this budget is being sealed", reason="vote_sealing")
     budget.closed_at = budget.closed_at or utcnow()
-    cast = await BudgetRepository(session, ctx.commune_id).ballots_count(budget.id, [CHECKED_OUT])
+    cast = await repo.ballots_count(budget.id, [CHECKED_OUT])
     if background if background is not None else cast > BACKGROUND_THRESHOLD:
         await session.flush()
         return True
@@ -79,7 +78,7 @@ async def seal_in_background(
             budget = await repo.get_or_404(budget_id)
             if not wait and not await repo.lock_if_free(budget_id):
                 return
-            await session.refresh(budget, with_for_update=True)
+            await session.refresh(budget, with_for_update=wait)  # (not waiting: the row is held already)
             if budget.closed_at is not None and budget.ballots_sha256 is None:
                 await seal(session, ctx, budget)
     except Exception:
