@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.communes.dependencies import kept_commune
 from civicapi.communes.models import Commune
 from civicapi.communes.repository import CommuneRepository
 from civicapi.config import Settings
@@ -122,3 +123,27 @@ async def test_a_session_that_wrote_reads_its_own_state_and_keeps_nothing(
             assert seen is not None and seen.name == "Uncommitted"
             assert db.row_memo.get(("commune", "alpha"), db.generation) is None, "not kept"
             raise RuntimeError("rolled back")
+
+
+async def test_a_reader_that_cannot_load_has_an_entry_reloaded_ahead_of_its_expiry(
+    memo_app: tuple[httpx.AsyncClient, World], db: Database, elsewhere: Database
+) -> None:
+    """``peek`` (the ballot lane's read) never loads: without a reload ahead, the entry would vanish every
+    second and the lane would leave every request of that moment to the route."""
+    client, world = memo_app
+    assert (await client.get(ALPHA, headers=world.headers("admin"))).status_code == 200
+    first = kept_commune(db, "alpha")
+    assert first is not None
+    await rename_elsewhere(elsewhere, "Renamed by another worker")
+    assert kept_commune(db, "alpha") is first and db.row_memo.reloads == 0, "young: kept as it is"
+    await asyncio.sleep(0.6)  # past half of its second
+    assert kept_commune(db, "alpha") is first, "still valid: the reader gets it while it is reloaded"
+    for _ in range(100):
+        if db.row_memo.reloads:
+            break
+        await asyncio.sleep(0.02)
+    reloaded = kept_commune(db, "alpha")
+    assert db.row_memo.reloads == 1 and reloaded is not None
+    assert reloaded.name == "Renamed by another worker", "the reload reads the database again"
+    await asyncio.sleep(0.5)  # past the first copy's expiry: the reloaded one lives on
+    assert kept_commune(db, "alpha") is not None

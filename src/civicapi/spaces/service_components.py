@@ -68,9 +68,10 @@ async def get_component(
     with_process: bool = False,
 ) -> Component:
     visible = frozenset(visible_modules(commune, registry))
+    commune_id = commune.id  # the loader outlives the request (the memo reloads with it)
 
     async def load(own: AsyncSession) -> Component | None:
-        return await ComponentRepository(own, commune.id).get_visible(
+        return await ComponentRepository(own, commune_id).get_visible(
             component_id,
             include_hidden=include_hidden,
             visible_modules=visible,

@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 
 from civicapi.config import Settings
 from civicapi.core.audit import AuditEntry
+from civicapi.core.db.raw import RawStatement
 from civicapi.core.db.session import Database, create_engine
 from civicapi.core.lanes import LaneMiddleware
 from civicapi.identity import service as identity
@@ -248,6 +249,51 @@ async def test_racing_first_ballots_through_the_lane_give_one_ballot(
     assert lane.served - served <= 1
     rows = await count_rows(db)
     assert rows["budgets_ballot"] == 1 and rows["budgets_voter"] == 1
+
+
+@pytest.mark.parametrize("change", ["cost_raised", "vote_closed"])
+async def test_what_changes_between_the_lanes_read_and_its_write_writes_nothing(
+    client: httpx.AsyncClient,
+    world: World,
+    db: Database,
+    app: Any,
+    postgres_only: None,
+    monkeypatch: pytest.MonkeyPatch,
+    change: str,
+) -> None:
+    """The lane reads the budget's costs and lid without a lock, then writes in a statement of its own: a
+    project's cost raised (by another process, past the budget) or the vote closed in between must stop
+    that statement, and the route then answers from what is true now."""
+    v = await _scene(client, world, db, app, 1)
+    lane, served = v.lane, v.served
+    if change == "cost_raised":
+        sql = text("UPDATE budgets_project SET cost = 90000 WHERE id = CAST(:id AS uuid)").bindparams(
+            id=v.projects[0]["id"]
+        )
+    else:
+        sql = text("UPDATE budgets_budget SET closed_at = now() WHERE id = CAST(:id AS uuid)").bindparams(
+            id=v.budget["id"]
+        )
+    fetchrow = RawStatement.fetchrow
+    changed: list[str] = []
+
+    async def meanwhile(self: RawStatement, connection: Any, params: Any) -> Any:
+        if " lid AS " in self.sql and not changed:  # the lane's guarded write, once
+            async with db.engine.begin() as other:  # another connection: not this process's generation
+                await other.execute(sql)
+            changed.append(change)
+        return await fetchrow(self, connection, params)
+
+    monkeypatch.setattr(RawStatement, "fetchrow", meanwhile)
+    before = await count_rows(db)
+    r = await client.post(v.url, json=v.body(0, 1), headers=v.voters[0][1])
+    assert changed == [change], "the lane reached its write"
+    if change == "cost_raised":  # 90,000 + 30,000 no longer fits in 100,000
+        assert any(x["reason"] == "over_budget" for x in assert_problem(r, 422)["violations"]), r.text
+    else:
+        assert assert_problem(r, 403)["reason"] == "vote_closed"
+    assert (lane.served, lane.declined) == (served, 1)
+    assert await count_rows(db) == before
 
 
 async def test_lane_is_off_on_sqlite(app: Any, db: Database) -> None:

@@ -65,6 +65,12 @@ class RawStatement:
         return None if record is None else self.row(record)
 
 
+def is_constraint_violation(exc: BaseException) -> bool:
+    """Whether the driver refused a statement for an integrity constraint (SQLSTATE class 23: unique,
+    foreign key, not null, check); the statement then wrote nothing."""
+    return str(getattr(exc, "sqlstate", "")).startswith("23")
+
+
 def transient(model: type[T], columns: Sequence[str], row: Sequence[Any]) -> T:
     """An ORM object (never added to a session) from a row of ``model``'s table columns named
     ``columns`` (see :func:`table_columns`)."""

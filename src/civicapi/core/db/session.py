@@ -207,4 +207,5 @@ class Database:
             self.generation += 1
 
     async def dispose(self) -> None:
+        self.row_memo.cancel()
         await self.engine.dispose()

@@ -4,11 +4,19 @@ write of a vote, served outside FastAPI's dependency system and the ORM session 
 It takes the lane only when it can give the route's own answer (:mod:`civicapi.core.lanes`): a bearer
 token (no API key), the commune, component and budget held by the row memo (the route loads them there
 on a miss), a valid body, the person eligible, the ballot valid and accepted by the register. Then it
-runs the same checks as the route, with the same functions, in the same order, and writes the same rows
-in the same statement; only the reads differ: each is one SQLAlchemy Core statement compiled once and run
-on the pooled asyncpg connection (:mod:`civicapi.core.db.raw`), in one transaction that holds the
-budget's lid like the route's. Anything else (a problem to report, a retry, a second ballot, SQLite, a
-memo miss) declines before anything is committed, and the route serves it from scratch.
+runs the same checks as the route, with the same functions, in the same order, and writes the same rows.
+Only the way to the database differs: two SQLAlchemy Core statements compiled once and run on the pooled
+asyncpg connection (:mod:`civicapi.core.db.raw`), without ``BEGIN`` or ``COMMIT``:
+
+1. one read (:data:`~civicapi.modules.budgets.repository_cast.LANE_READ`): the account's token checks,
+   the person's verifications, whether the budget is open and its projects' costs;
+2. one write, its own transaction: the route's statement *guarded*: it holds the budget's lid ``FOR
+   SHARE`` as the route does, and writes only if the budget is still open and the chosen projects still
+   cost what the ballot was checked against; a register row or a key that already exists aborts all of it.
+
+Anything else (a problem to report, a retry, a second ballot, SQLite, a memo miss, a guard or a
+constraint that refused the write) declines with nothing committed, and the route serves it from
+scratch.
 """
 
 from __future__ import annotations
@@ -23,18 +31,17 @@ from starlette.types import Scope
 
 from civicapi.communes.dependencies import kept_commune, module_is_enabled
 from civicapi.core.audit import AUDIT_TABLE, Actor, ActorType
-from civicapi.core.db.raw import RawStatement, driver_connection, transient
+from civicapi.core.db.raw import RawStatement, driver_connection, is_constraint_violation, transient
 from civicapi.core.db.session import Database
 from civicapi.core.errors import ProblemError
 from civicapi.core.lanes import LaneAnswer
 from civicapi.core.security import TokenService
-from civicapi.identity.tokens import TOKEN_ACCOUNT, is_revoked_token
+from civicapi.identity.tokens import is_revoked_token
 from civicapi.identity.verification.models import Verification
-from civicapi.identity.verification.repository import ATTRIBUTES, OF_USER_ROWS
+from civicapi.identity.verification.repository import ATTRIBUTES
 from civicapi.modules.budgets.dependencies import KEY, make_context
 from civicapi.modules.budgets.models import Ballot, BallotItem, IdempotencyRecord, Voter
-from civicapi.modules.budgets.repository import HOLD_WITH_COSTS, costs_of
-from civicapi.modules.budgets.repository_ballots import cast_accepted, cast_at_once
+from civicapi.modules.budgets.repository_cast import LANE_READ, cast_accepted, cast_at_once, lane_facts
 from civicapi.modules.budgets.schemas_ballots import BallotSubmit
 from civicapi.modules.budgets.service import kept_budget
 from civicapi.modules.budgets.service_cast import checked_lines, first_cast, submission
@@ -124,28 +131,39 @@ class BallotLane:
         idempotency = submission(
             None if key is None else key.decode("latin-1"), ctx, budget, user_id, submitted
         )
-        params: dict[str, Any] = {"user_id": user_id, "jti": claims.jti, "commune_id": commune.id}
+        params: dict[str, Any] = {
+            "user_id": user_id,
+            "jti": claims.jti,
+            "commune_id": commune.id,
+            "budget_id": budget.id,
+        }
         try:
-            async with driver_connection(self.db.engine) as connection, connection.transaction():
-                account = await self._raw(TOKEN_ACCOUNT).fetchrow(connection, params)
-                if account is None or not account[0] or is_revoked_token(claims, account[2], account[1]):
+            async with driver_connection(self.db.engine) as connection:
+                facts = lane_facts(await self._raw(LANE_READ).fetch(connection, params))
+                if facts is None or not facts.active:
                     raise _Declined
-                rows = await self._raw(OF_USER_ROWS).fetch(connection, params)
-                verifications = [transient(Verification, ATTRIBUTES, row) for row in rows]
+                if is_revoked_token(claims, facts.token_listed, facts.sessions_revoked_at):
+                    raise _Declined
+                verifications = [transient(Verification, ATTRIBUTES, row) for row in facts.verification_rows]
                 identity = identity_of(ctx, user_id, verifications)
                 check_district(ctx, budget, identity)
-                held = await self._raw(HOLD_WITH_COSTS).fetch(connection, {**params, "budget_id": budget.id})
-                is_open, known = costs_of(held)
-                lines = checked_lines(ctx, budget, submitted.projects, submitted.points, is_open, known)
+                lines = checked_lines(
+                    ctx, budget, submitted.projects, submitted.points, facts.is_open, facts.costs
+                )
                 first = first_cast(ctx, budget, identity, lines, idempotency, Actor(ActorType.user, user_id))
                 if first is None:
                     raise _Declined
                 statement, values = cast_at_once(
-                    commune.id, first.ballot, lines, first.voter, first.record, first.entry
+                    commune.id, first.ballot, lines, first.voter, first.record, first.entry, costs=facts.costs
                 )
-                row = await self._raw(statement).fetchrow(connection, values)
-                if row is None or not all(cast_accepted(row, first.record is not None)):
-                    raise _Declined
+                try:
+                    row = await self._raw(statement).fetchrow(connection, values)
+                except Exception as exc:
+                    if is_constraint_violation(exc):  # the register or the key: nothing was written
+                        raise _Declined from exc
+                    raise
+                if row is None or row[0] != 1 or not all(cast_accepted(row, first.record is not None)):
+                    raise _Declined  # the budget closed or its projects changed: nothing was written
         except (_Declined, ProblemError):
             return None
         self.db.wrote(WRITES)

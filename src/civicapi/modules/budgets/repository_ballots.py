@@ -9,25 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     CursorResult,
-    Integer,
-    Uuid,
     and_,
     bindparam,
     delete,
-    exists,
     func,
     insert,
-    literal_column,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.sql import Select
 
-from civicapi.core import audit
 from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.modules.budgets.models import (
@@ -37,6 +29,15 @@ from civicapi.modules.budgets.models import (
     IdempotencyRecord,
     Project,
     Voter,
+)
+from civicapi.modules.budgets.repository_cast import (
+    INSERT_BALLOT,
+    INSERT_IDEMPOTENCY,
+    INSERT_ITEM,
+    INSERT_VOTER,
+    cast_accepted,
+    cast_at_once,
+    column_values,
 )
 from civicapi.modules.budgets.rules import Line
 
@@ -77,120 +78,6 @@ _REGISTER_OF = select(Voter).where(
         and_(Voter.budget_id == id_param("budget_id"), Voter.user_id == id_param("user_id")),
     ),
 )
-
-# Table-level INSERTs: the ORM's bulk path would coerce every value again on each call.
-_INSERT_BALLOT = Ballot.metadata.tables[Ballot.__tablename__].insert()
-_INSERT_ITEM = BallotItem.metadata.tables[BallotItem.__tablename__].insert()
-_INSERT_VOTER = Voter.metadata.tables[Voter.__tablename__].insert()
-_INSERT_IDEMPOTENCY = IdempotencyRecord.metadata.tables[IdempotencyRecord.__tablename__].insert()
-
-
-def _columns(obj: Any) -> dict[str, Any]:
-    """Every column value of a new ORM object, for a Core ``INSERT``: unset ones filled from their
-    Python-side default (what the ``INSERT`` would have applied)."""
-    values = {}
-    for column in obj.__table__.columns:
-        value = getattr(obj, column.key)
-        default = column.default
-        if value is None and default is not None:
-            value = default.arg if default.is_scalar else default.arg(None)
-        values[column.key] = value
-    return values
-
-
-def _binds(table: Any, prefix: str) -> dict[str, Any]:
-    return {c.key: bindparam(f"{prefix}_{c.key}", type_=c.type) for c in table.columns}
-
-
-def _cast_at_once(with_key: bool) -> Select[Any]:
-    """PostgreSQL: a new cast ballot, its items, its register row, (``with_key``) its idempotency record
-    and its audit entry in one statement (data-modifying CTEs). The register row and the record go in
-    ``ON CONFLICT DO NOTHING``: a unique constraint that fires skips the row instead of aborting the
-    transaction (no savepoint), and the counts returned tell the caller what to undo. The audit entry is
-    only inserted along with both."""
-    ballot_t, item_t, voter_t, key_t = (
-        _INSERT_BALLOT.table,
-        _INSERT_ITEM.table,
-        _INSERT_VOTER.table,
-        _INSERT_IDEMPOTENCY.table,
-    )
-    ballot = insert(ballot_t).values(_binds(ballot_t, "b")).returning(ballot_t.c.id).cte("new_ballot")
-    lines = (
-        func.unnest(
-            bindparam("item_projects", type_=ARRAY(Uuid())), bindparam("item_points", type_=ARRAY(Integer()))
-        )
-        .table_valued("project_id", "points")
-        .render_derived()
-    )
-    items = (
-        insert(item_t)
-        .from_select(
-            ["commune_id", "ballot_id", "project_id", "points"],
-            select(bindparam("b_commune_id"), bindparam("b_id"), lines.c.project_id, lines.c.points),
-        )
-        .returning(literal_column("1"))
-        .cte("new_items")
-    )
-    voter = (
-        postgresql.insert(voter_t)
-        .values(_binds(voter_t, "v"))
-        .on_conflict_do_nothing()
-        .returning(voter_t.c.id)
-        .cte("new_voter")
-    )
-    counts = [
-        select(func.count()).select_from(ballot).scalar_subquery(),
-        select(func.count()).select_from(items).scalar_subquery(),
-        select(func.count()).select_from(voter).scalar_subquery(),
-    ]
-    if with_key:
-        binds = _binds(key_t, "k")
-        record = (
-            postgresql.insert(key_t)
-            .from_select(list(binds), select(*binds.values()).where(exists(select(voter.c.id))))
-            .on_conflict_do_nothing()
-            .returning(key_t.c.id)
-            .cte("new_key")
-        )
-        counts.append(select(func.count()).select_from(record).scalar_subquery())
-    accepted = [exists(select(voter.c.id))] + ([exists(select(record.c.id))] if with_key else [])
-    binds = _binds(audit.TABLE, "a")
-    entry = (
-        insert(audit.TABLE)
-        .from_select(list(binds), select(*binds.values()).where(*accepted))
-        .returning(literal_column("1"))
-        .cte("new_entry")
-    )
-    return select(*counts, select(func.count()).select_from(entry).scalar_subquery())
-
-
-_CAST_AT_ONCE = {with_key: _cast_at_once(with_key) for with_key in (False, True)}
-
-
-def cast_at_once(
-    commune_id: uuid.UUID,
-    ballot: Ballot,
-    lines: Sequence[Line],
-    voter: Voter,
-    record: IdempotencyRecord | None,
-    entry: dict[str, Any],
-) -> tuple[Select[Any], dict[str, Any]]:
-    """The statement of :meth:`BallotRepository.insert_cast_at_once` and its parameters (``record`` gets
-    the commune); its one row goes to :func:`cast_accepted`."""
-    params: dict[str, Any] = {f"b_{k}": v for k, v in _columns(ballot).items()}
-    params |= {f"v_{k}": v for k, v in _columns(voter).items()}
-    params["item_projects"] = [line.project_id for line in lines]
-    params["item_points"] = [line.points for line in lines]
-    if record is not None:
-        record.commune_id = commune_id
-        params |= {f"k_{k}": v for k, v in _columns(record).items()}
-    params |= {f"a_{k}": v for k, v in entry.items()}
-    return _CAST_AT_ONCE[record is not None], params
-
-
-def cast_accepted(row: Sequence[Any], with_key: bool) -> tuple[bool, bool]:
-    """(register row inserted, idempotency record inserted or none asked) from :func:`cast_at_once`'s row."""
-    return row[2] == 1, not with_key or row[3] == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +191,7 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
     async def insert_items(self, ballot_id: uuid.UUID, lines: Sequence[Line]) -> None:
         if lines:
             await self.session.execute(
-                _INSERT_ITEM,
+                INSERT_ITEM,
                 [
                     {
                         "commune_id": self.commune_id,
@@ -319,9 +206,9 @@ class BallotRepository(CommuneScopedRepository[Ballot]):
     async def insert_new(self, ballot: Ballot, lines: Sequence[Line], voter: Voter) -> None:
         """Insert a ballot, its items and its register row as built (ids and values set; nothing enters the
         session: three statements, without the unit of work's bookkeeping)."""
-        await self.session.execute(_INSERT_BALLOT, _columns(ballot))
+        await self.session.execute(INSERT_BALLOT, column_values(ballot))
         await self.insert_items(ballot.id, lines)
-        await self.session.execute(_INSERT_VOTER, _columns(voter))
+        await self.session.execute(INSERT_VOTER, column_values(voter))
 
     @property
     def casts_at_once(self) -> bool:
@@ -426,7 +313,7 @@ class IdempotencyRepository(CommuneScopedRepository[IdempotencyRecord]):
 
     async def insert(self, record: IdempotencyRecord) -> None:
         record.commune_id = self.commune_id
-        await self.session.execute(_INSERT_IDEMPOTENCY, _columns(record))
+        await self.session.execute(INSERT_IDEMPOTENCY, column_values(record))
 
     async def find(self, budget_id: uuid.UUID, owner: str, key: str) -> IdempotencyRecord | None:
         return await self.first(

@@ -101,8 +101,10 @@ async def get_budget_kept(session: AsyncSession, ctx: ComponentContext, budget_i
     under the budget's lock when a ballot is cast (``BallotBox``), never from this copy. Admin routes
     read the budget itself (:func:`get_budget`)."""
 
+    commune_id, component_id = ctx.commune_id, ctx.component_id  # the loader outlives the request
+
     async def load(own: AsyncSession) -> Budget | None:
-        return await BudgetRepository(own, ctx.commune_id).in_component(ctx.component_id, budget_id)
+        return await BudgetRepository(own, commune_id).in_component(component_id, budget_id)
 
     budget = await memoized(session, _budget_key(ctx, budget_id), load)
     if budget is None:

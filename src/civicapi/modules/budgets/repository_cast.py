@@ -1,0 +1,254 @@
+"""SQL of a person's first whole ballot in one statement (PostgreSQL): the route's, inside its transaction,
+and the ballot lane's (:mod:`civicapi.modules.budgets.lane`), which is a transaction of its own; and the
+lane's one read before it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Uuid,
+    any_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql import Select
+
+from civicapi.core import audit
+from civicapi.core.db.base import id_param
+from civicapi.identity.tokens import TOKEN_ACCOUNT
+from civicapi.identity.verification.repository import ATTRIBUTES, OF_USER_ROWS
+from civicapi.modules.budgets.models import Ballot, BallotItem, Budget, IdempotencyRecord, Project, Voter
+from civicapi.modules.budgets.rules import Line
+
+# Table-level INSERTs: the ORM's bulk path would coerce every value again on each call.
+INSERT_BALLOT = Ballot.metadata.tables[Ballot.__tablename__].insert()
+INSERT_ITEM = BallotItem.metadata.tables[BallotItem.__tablename__].insert()
+INSERT_VOTER = Voter.metadata.tables[Voter.__tablename__].insert()
+INSERT_IDEMPOTENCY = IdempotencyRecord.metadata.tables[IdempotencyRecord.__tablename__].insert()
+
+
+def column_values(obj: Any) -> dict[str, Any]:
+    """Every column value of a new ORM object, for a Core ``INSERT``: unset ones filled from their
+    Python-side default (what the ``INSERT`` would have applied)."""
+    values = {}
+    for column in obj.__table__.columns:
+        value = getattr(obj, column.key)
+        default = column.default
+        if value is None and default is not None:
+            value = default.arg if default.is_scalar else default.arg(None)
+        values[column.key] = value
+    return values
+
+
+def _binds(table: Any, prefix: str) -> dict[str, Any]:
+    return {c.key: bindparam(f"{prefix}_{c.key}", type_=c.type) for c in table.columns}
+
+
+def _cast_at_once(with_key: bool, guarded: bool) -> Select[Any]:
+    """PostgreSQL: a new cast ballot, its items, its register row, (``with_key``) its idempotency record
+    and its audit entry in one statement (data-modifying CTEs).
+
+    In the route's transaction (not ``guarded``), which holds the budget's lid already, the register row
+    and the record go in ``ON CONFLICT DO NOTHING``: a unique constraint that fires skips the row instead
+    of aborting the transaction (no savepoint), and the counts returned tell the caller what to undo. The
+    audit entry is only inserted along with both.
+
+    ``guarded`` (the ballot lane: the statement is its own transaction): the ballot is inserted only if
+    the budget, held ``FOR SHARE`` like the route's lid, is still open and the chosen projects still exist
+    at the costs the ballot was checked against (``expected_count``, ``expected_cost``), and every other
+    row only with the ballot; the register row and the record are plain inserts, so a unique constraint
+    that fires aborts the whole statement: either all of it is written or nothing."""
+    ballot_t, item_t, voter_t, key_t = (
+        INSERT_BALLOT.table,
+        INSERT_ITEM.table,
+        INSERT_VOTER.table,
+        INSERT_IDEMPOTENCY.table,
+    )
+    projects = bindparam("item_projects", type_=ARRAY(Uuid()))
+    ballot_binds = _binds(ballot_t, "b")
+    if guarded:
+        chosen = (Project.budget_id == ballot_binds["budget_id"], Project.id == any_(projects))
+        lid = (
+            select(Budget.id)
+            .where(
+                Budget.id == ballot_binds["budget_id"],
+                Budget.commune_id == ballot_binds["commune_id"],
+                Budget.closed_at.is_(None),
+                select(func.count()).where(*chosen).scalar_subquery() == bindparam("expected_count"),
+                select(func.coalesce(func.sum(Project.cost), 0)).where(*chosen).scalar_subquery()
+                == bindparam("expected_cost"),
+            )
+            .with_for_update(read=True)
+            .cte("lid")
+        )
+        ballot = (
+            insert(ballot_t)
+            .from_select(list(ballot_binds), select(*ballot_binds.values()).where(exists(select(lid.c.id))))
+            .returning(ballot_t.c.id)
+            .cte("new_ballot")
+        )
+    else:
+        ballot = insert(ballot_t).values(ballot_binds).returning(ballot_t.c.id).cte("new_ballot")
+    lines = (
+        func.unnest(projects, bindparam("item_points", type_=ARRAY(Integer())))
+        .table_valued("project_id", "points")
+        .render_derived()
+    )
+    items = (
+        insert(item_t)
+        .from_select(
+            ["commune_id", "ballot_id", "project_id", "points"],
+            select(ballot_binds["commune_id"], ballot.c.id, lines.c.project_id, lines.c.points)
+            .select_from(ballot)
+            .join(lines, true()),
+        )
+        .returning(literal_column("1"))
+        .cte("new_items")
+    )
+    with_ballot = exists(select(ballot.c.id))
+    voter_binds = _binds(voter_t, "v")
+    if guarded:
+        voter = (
+            insert(voter_t)
+            .from_select(list(voter_binds), select(*voter_binds.values()).where(with_ballot))
+            .returning(voter_t.c.id)
+            .cte("new_voter")
+        )
+    else:
+        voter = (
+            postgresql.insert(voter_t)
+            .values(voter_binds)
+            .on_conflict_do_nothing()
+            .returning(voter_t.c.id)
+            .cte("new_voter")
+        )
+    counts = [
+        select(func.count()).select_from(ballot).scalar_subquery(),
+        select(func.count()).select_from(items).scalar_subquery(),
+        select(func.count()).select_from(voter).scalar_subquery(),
+    ]
+    accepted = [with_ballot] if guarded else [exists(select(voter.c.id))]
+    if with_key:
+        binds = _binds(key_t, "k")
+        stmt = insert(key_t) if guarded else postgresql.insert(key_t)
+        stmt = stmt.from_select(list(binds), select(*binds.values()).where(*accepted))
+        if not guarded:
+            stmt = stmt.on_conflict_do_nothing()  # type: ignore[attr-defined]
+        record = stmt.returning(key_t.c.id).cte("new_key")
+        counts.append(select(func.count()).select_from(record).scalar_subquery())
+        if not guarded:
+            accepted.append(exists(select(record.c.id)))
+    binds = _binds(audit.TABLE, "a")
+    entry = (
+        insert(audit.TABLE)
+        .from_select(list(binds), select(*binds.values()).where(*accepted))
+        .returning(literal_column("1"))
+        .cte("new_entry")
+    )
+    return select(*counts, select(func.count()).select_from(entry).scalar_subquery())
+
+
+_CAST_AT_ONCE = {
+    (with_key, guarded): _cast_at_once(with_key, guarded)
+    for with_key in (False, True)
+    for guarded in (False, True)
+}
+
+
+def cast_at_once(
+    commune_id: uuid.UUID,
+    ballot: Ballot,
+    lines: Sequence[Line],
+    voter: Voter,
+    record: IdempotencyRecord | None,
+    entry: dict[str, Any],
+    *,
+    costs: dict[uuid.UUID, int] | None = None,
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement of :meth:`BallotRepository.insert_cast_at_once` and its parameters (``record`` gets
+    the commune); its one row goes to :func:`cast_accepted`. ``costs``: the guarded statement (see
+    :func:`_cast_at_once`), the costs the lines were checked against."""
+    params: dict[str, Any] = {f"b_{k}": v for k, v in column_values(ballot).items()}
+    params |= {f"v_{k}": v for k, v in column_values(voter).items()}
+    params["item_projects"] = [line.project_id for line in lines]
+    params["item_points"] = [line.points for line in lines]
+    if record is not None:
+        record.commune_id = commune_id
+        params |= {f"k_{k}": v for k, v in column_values(record).items()}
+    params |= {f"a_{k}": v for k, v in entry.items()}
+    if costs is not None:
+        params["expected_count"] = len({line.project_id for line in lines})
+        params["expected_cost"] = sum(costs[project] for project in {line.project_id for line in lines})
+    return _CAST_AT_ONCE[record is not None, costs is not None], params
+
+
+def cast_accepted(row: Sequence[Any], with_key: bool) -> tuple[bool, bool]:
+    """(register row inserted, idempotency record inserted or none asked) from :func:`cast_at_once`'s row."""
+    return row[2] == 1, not with_key or row[3] == 1
+
+
+# The lane's one read: the account's token checks, the person's verifications and the budget's lid and
+# costs (one row per verification, or one without any; none: no such account).
+_ACCOUNT = TOKEN_ACCOUNT.subquery("account")
+_VERIFICATIONS = OF_USER_ROWS.subquery("verification")
+_CHOSEN_BUDGET = (Project.budget_id == id_param("budget_id"),)
+LANE_READ = (
+    select(
+        *_ACCOUNT.c,
+        select(Budget.closed_at.is_(None))
+        .where(Budget.id == id_param("budget_id"), Budget.commune_id == id_param("commune_id"))
+        .scalar_subquery(),
+        select(func.array_agg(aggregate_order_by(Project.id, Project.id)))
+        .where(*_CHOSEN_BUDGET)
+        .scalar_subquery(),
+        select(func.array_agg(aggregate_order_by(Project.cost, Project.id)))
+        .where(*_CHOSEN_BUDGET)
+        .scalar_subquery(),
+        *_VERIFICATIONS.c,
+    )
+    .select_from(_ACCOUNT.outerjoin(_VERIFICATIONS, true()))
+    .order_by(_VERIFICATIONS.c.granted_at.desc(), _VERIFICATIONS.c.id)
+)
+""":data:`TOKEN_ACCOUNT`, :data:`OF_USER_ROWS` and :data:`civicapi.modules.budgets.repository.HOLD_WITH_COSTS`
+(without the lock: the lane's write takes it) in one round trip; :func:`lane_facts` reads its rows."""
+
+
+@dataclass(frozen=True, slots=True)
+class LaneFacts:
+    active: bool
+    sessions_revoked_at: Any
+    token_listed: bool
+    is_open: bool
+    costs: dict[uuid.UUID, int]
+    verification_rows: list[tuple[Any, ...]]
+
+
+def lane_facts(rows: Sequence[Sequence[Any]]) -> LaneFacts | None:
+    """:data:`LANE_READ`'s rows; None: no such account."""
+    if not rows:
+        return None
+    first = rows[0]
+    width = len(_ACCOUNT.c)
+    ids, costs = first[width + 1] or (), first[width + 2] or ()
+    verification_id = width + 3 + ATTRIBUTES.index("id")
+    return LaneFacts(
+        active=bool(first[0]),
+        sessions_revoked_at=first[1],
+        token_listed=bool(first[2]),
+        is_open=bool(first[width]),
+        costs={project: int(cost) for project, cost in zip(ids, costs, strict=True)},
+        verification_rows=[tuple(row[width + 3 :]) for row in rows if row[verification_id] is not None],
+    )
