@@ -13,9 +13,9 @@ from sqlalchemy import select, text
 from civicapi.core.db.session import Database
 from civicapi.main import create_app
 from civicapi.modules.budgets import module as budgets_module
-from civicapi.modules.budgets import repository_urn, service_close
+from civicapi.modules.budgets import repository_urn, service_close, startup
 from civicapi.modules.budgets.models import Voter
-from civicapi.modules.budgets.startup import resume_sealings
+from civicapi.modules.budgets.startup import keep_sealing, resume_sealings
 from civicapi.registry import load_modules
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import assert_problem
@@ -154,6 +154,30 @@ async def test_a_vote_left_unsealed_is_sealed_when_a_process_starts(
     assert state["sealing"] is False and len(state["ballots_sha256"]) == 64
     assert await _linked(db) == 0
     assert await resume_sealings(app.state) == 0
+
+
+async def test_a_running_process_seals_a_vote_whose_sealing_failed_at_its_next_sweep(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sealing that failed while its process kept running (the database went away for a moment) is not
+    left until the next start: the process looks again every ``SWEEP_SECONDS``."""
+    comp, budget, *_ = await _voted(client, world, db, app)
+    burl = comp.budget(budget["id"])
+    monkeypatch.setattr(startup, "SWEEP_SECONDS", 0.05)
+    sweeper = asyncio.create_task(keep_sealing(app.state))
+    try:
+        await asyncio.sleep(0.2)  # the first sweeps: nothing to seal yet
+        await _close_and_fail_sealing(client, world, burl, monkeypatch)
+        for _ in range(200):
+            state = (await client.get(burl)).json()
+            if not state["sealing"]:
+                break
+            await asyncio.sleep(0.05)
+        assert state["sealing"] is False and len(state["ballots_sha256"]) == 64, state
+        assert await _linked(db) == 0
+        assert not sweeper.done(), "it goes on sweeping"
+    finally:
+        sweeper.cancel()
 
 
 async def test_modules_start_work_runs_once_the_app_has_started(

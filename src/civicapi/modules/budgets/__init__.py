@@ -11,7 +11,7 @@ from civicapi.modules.budgets.models import MODELS
 from civicapi.modules.budgets.permissions import PERMISSIONS
 from civicapi.modules.budgets.router import router
 from civicapi.modules.budgets.settings import BudgetsComponentSettings, BudgetsStepSettings
-from civicapi.modules.budgets.startup import resume_sealings
+from civicapi.modules.budgets.startup import keep_sealing
 from civicapi.registry import CivicModule
 
 module = CivicModule(
@@ -36,7 +36,7 @@ module = CivicModule(
     erase_personal_data=erase_personal_data,
     version="1",
     lane=lambda state: BallotLane(state.db, state.registry, state.tokens),
-    on_start=resume_sealings,
+    on_start=keep_sealing,
     # Ballots only show publicly as vote totals (and only once the step setting shows them): casting one
     # leaves the public pages kept by the response cache valid; totals may lag by its max-age.
     cache_quiet_tables=("budgets_ballot", "budgets_ballot_item", "budgets_voter", "budgets_idempotency_key"),

@@ -1,10 +1,13 @@
-"""What the budgets module resumes when a process starts (``CivicModule.on_start``): the sealing of votes
-closed but not sealed, because the process sealing them after the response stopped (a deploy, a crash).
-Until sealed such a vote's ballots are still linked to the register: it should not wait for an admin to
-close it again. A budget another process is sealing (its row is held) is left to that process."""
+"""What the budgets module resumes when a process starts (``CivicModule.on_start``), and then looks for
+again every :data:`SWEEP_SECONDS` while it runs: the sealing of votes closed but not sealed, because the
+process sealing them after the response stopped (a deploy, a crash) or the sealing failed (the database
+went away for a moment). Until sealed such a vote's ballots are still linked to the register: it should
+not wait for an admin to close it again. A budget another process is sealing (its row is held) is left
+to that process."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -22,6 +25,20 @@ from civicapi.spaces.service_components import get_component
 from civicapi.spaces.settings import resolve_settings
 
 log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 300.0
+"""How often a running process looks again for votes left closed and unsealed."""
+
+
+async def keep_sealing(state: Any) -> None:
+    """``on_start``: :func:`resume_sealings` now, then every :data:`SWEEP_SECONDS` until the app stops (the
+    task is cancelled at shutdown); a sweep that fails is logged and the next one comes all the same."""
+    while True:
+        try:
+            await resume_sealings(state)
+        except Exception:
+            log.exception("looking for votes left unsealed failed; trying again in %s s", SWEEP_SECONDS)
+        await asyncio.sleep(SWEEP_SECONDS)
 
 
 async def resume_sealings(state: Any) -> int:
