@@ -74,10 +74,13 @@ class Scene:
         return {"projects": [self.projects[i]["id"] for i in picks or (0, 1)]}
 
 
-async def _scene(client: httpx.AsyncClient, world: World, db: Database, app: Any, people: int) -> Scene:
+async def _scene(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any, people: int, scale: int = 1
+) -> Scene:
     comp = await make_component(client, world, settings={"vote_requirements": CENSUS, "minimum_percent": 50})
-    budget = await make_budget(client, world, comp, total=100_000)
-    projects = await make_projects(client, world, comp, budget["id"], [40_000, 30_000, 20_000])
+    budget = await make_budget(client, world, comp, total=100_000 * scale)
+    costs = [cost * scale for cost in (40_000, 30_000, 20_000)]
+    projects = await make_projects(client, world, comp, budget["id"], costs)
     voters = [await resident(db, app, world, f"L-{i}") for i in range(people)]
     # The route loads the commune, component and budget into the row memo; the lane reads them there.
     r = await client.get(comp.ballot(budget["id"]), headers=voters[0][1])
@@ -249,6 +252,17 @@ async def test_racing_first_ballots_through_the_lane_give_one_ballot(
     assert lane.served - served <= 1
     rows = await count_rows(db)
     assert rows["budgets_ballot"] == 1 and rows["budgets_voter"] == 1
+
+
+async def test_lane_serves_amounts_past_32_bits(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any, postgres_only: None
+) -> None:
+    """Costs are 64-bit (a large city's budget in cents): the lane's guard compares their total as such."""
+    v = await _scene(client, world, db, app, 1, scale=1_000_000)  # projects of 4e10, 3e10, 2e10 cents
+    r = await client.post(v.url, json=v.body(0, 1), headers=v.voters[0][1])
+    assert r.status_code == 201, r.text
+    assert r.json()["total_cost"] == 70_000_000_000
+    assert v.lane.served == v.served + 1
 
 
 @pytest.mark.parametrize("change", ["cost_raised", "vote_closed"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Integer,
     Uuid,
     any_,
@@ -87,9 +88,10 @@ def _cast_at_once(with_key: bool, guarded: bool) -> Select[Any]:
                 Budget.id == ballot_binds["budget_id"],
                 Budget.commune_id == ballot_binds["commune_id"],
                 Budget.closed_at.is_(None),
-                select(func.count()).where(*chosen).scalar_subquery() == bindparam("expected_count"),
+                select(func.count()).where(*chosen).scalar_subquery()
+                == bindparam("expected_count", type_=Integer()),
                 select(func.coalesce(func.sum(Project.cost), 0)).where(*chosen).scalar_subquery()
-                == bindparam("expected_cost"),
+                == bindparam("expected_cost", type_=BigInteger()),
             )
             .with_for_update(read=True)
             .cte("lid")
