@@ -17,7 +17,7 @@ from civicapi.communes.dependencies import kept_commune
 from civicapi.communes.models import Commune
 from civicapi.communes.repository import CommuneRepository
 from civicapi.config import Settings
-from civicapi.core.db.memo import RowMemo, memoized
+from civicapi.core.db.memo import RowMemo, memoized, peek
 from civicapi.core.db.session import Database
 from civicapi.main import create_app
 from civicapi.registry import load_modules
@@ -147,3 +147,23 @@ async def test_a_reader_that_cannot_load_has_an_entry_reloaded_ahead_of_its_expi
     assert reloaded.name == "Renamed by another worker", "the reload reads the database again"
     await asyncio.sleep(0.5)  # past the first copy's expiry: the reloaded one lives on
     assert kept_commune(db, "alpha") is not None
+
+
+async def test_a_reload_that_fails_is_not_tried_again_and_the_copy_expires(
+    memo_app: tuple[httpx.AsyncClient, World], db: Database
+) -> None:
+    calls: list[int] = []
+
+    async def failing(session: AsyncSession) -> Any:
+        calls.append(1)
+        raise RuntimeError("the database went away")
+
+    db.row_memo.put(("thing",), db.generation, "kept", failing)
+    await asyncio.sleep(0.6)  # past half of its second
+    assert peek(db, ("thing",), str) == "kept"
+    await asyncio.sleep(0.1)
+    assert peek(db, ("thing",), str) == "kept", "still valid after the failed reload"
+    await asyncio.sleep(0.1)
+    assert calls == [1], "one reload, not one per read"
+    await asyncio.sleep(0.4)
+    assert peek(db, ("thing",), str) is None, "expired"

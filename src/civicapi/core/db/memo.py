@@ -13,11 +13,12 @@ Freshness follows the response cache's rules (:mod:`civicapi.core.cache`):
   closed) are taken under a row lock in the transaction that acts on them, never from this memo.
 
 A reader that cannot load (:func:`peek`, the ballot lane) would find the entry gone every few seconds
-and leave every request of that moment to the slower route, which reloads it: under a vote's load that
-was a quarter of the server's time (a burst of requests at each expiry). So once an entry is past half
-its life, :func:`peek` has it reloaded *ahead*: one background task per entry, with the loader that
-first kept it, on a connection of its own, while readers keep the still-valid copy. Nothing is served
-older than the limit above; the reload is what a miss would have done, only once and off the request.
+and leave every request of that moment to the slower route, which reloads it (in a 5-second ballot
+bench, one ballot in nine). So once an entry is past half its life, :func:`peek` has it reloaded
+*ahead*: one background task per entry, with the loader that first kept it, on a connection of its own,
+while readers keep the still-valid copy. Nothing is served older than the limit above; the reload is
+what a miss would have done, only once and off the request. A reload that fails is not tried again for
+that copy, which then simply expires (a database outage logs one warning per entry, not one per read).
 
 What is kept is a *detached* copy, loaded through a short session of its own on the request's connection
 (so nothing a request does to its objects, or a rollback that expires them, reaches the memo); a request
@@ -107,6 +108,9 @@ class RowMemo:
                 self.reloads += 1
         except Exception as exc:  # the entry simply expires, and the next route request loads it
             log.warning("reloading a kept row %r failed: %s", key, exc)
+            entry = self._entries.get(key)
+            if entry is not None and entry[3] is load:
+                self._entries[key] = (*entry[:3], None)  # not tried again for this copy
         finally:
             self._reloading.pop(key, None)
 
