@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     """Let modules serve their busiest routes' usual case by a shorter way (the budgets module: a first
     whole ballot on PostgreSQL; see ``civicapi.core.lanes``). Off: every request goes through its route.
     The answers are the same either way."""
+    loop_stall_seconds: float = Field(default=1.0, ge=0, le=60)
+    """A worker logs a warning, with the code it is in, when its event loop is held this long (every
+    request of the worker waits meanwhile: see ``core/loopwatch.py``); 0 turns the watchdog off."""
     response_cache_seconds: int = Field(default=2, ge=0, le=3600)
     """How long anonymous public reads may be answered from memory (and kept by proxies); 0 disables.
     A write through this process is visible at once; one made elsewhere within this many seconds."""

@@ -36,6 +36,7 @@ from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, in
 from civicapi.core.events import Event, Handler
 from civicapi.core.http import BodySizeLimitMiddleware, RequestContextMiddleware, configure_logging
 from civicapi.core.lanes import LaneMiddleware
+from civicapi.core.loopwatch import LoopWatch
 from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
 from civicapi.core.ratelimit import RateLimiter
@@ -204,6 +205,9 @@ def create_app(
             for module in registry
             if module.on_start is not None
         ]
+        if settings.loop_stall_seconds > 0:
+            app.state.loopwatch = LoopWatch(settings.loop_stall_seconds)
+            started.append(asyncio.create_task(app.state.loopwatch.run()))
         yield
         for task in started:
             task.cancel()
