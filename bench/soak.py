@@ -337,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         servers.stop_all()
     summary = summarize(record, elapsed)
+    # The server logs at WARNING: anything here (the event-loop watchdog's stalls, lane errors) explains
+    # what the latencies show.
+    log_path = workdir / "civicapi.log"
+    server_log = log_path.read_text(errors="replace").splitlines()[:400] if log_path.exists() else []
     ramp_summary = summarize(warm, args.ramp) if args.ramp else None
     every = summary["kinds"]["all"]
     passed = every["errors"] == 0 and every["p99_ms"] < 500
@@ -352,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
         "ramp": ramp_summary,
         "passed": passed,
+        "server_log": server_log,
     }
     out_dir = BENCH_DIR / "results"
     out_dir.mkdir(exist_ok=True)
@@ -364,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
             f"p99 {ramp_all.get('p99_ms')} ms, {ramp_all.get('errors', 0)} errors"
         )
     print(markdown(summary))
+    if server_log:
+        print(f"server log ({len(server_log)} lines, first ones; all in the details):")
+        print("\n".join(server_log[:40]))
     print(f"load average before {result['load_average_before']}, after {result['load_average_after']}")
     print(("PASSED" if passed else "FAILED") + ": every request answered as expected, p99 < 500 ms")
     print(f"details: {out}")
