@@ -192,8 +192,9 @@ def cast_at_once(
         params |= {f"k_{k}": v for k, v in column_values(record).items()}
     params |= {f"a_{k}": v for k, v in entry.items()}
     if costs is not None:
-        params["expected_count"] = len({line.project_id for line in lines})
-        params["expected_cost"] = sum(costs[project] for project in {line.project_id for line in lines})
+        chosen = {line.project_id for line in lines}
+        params["expected_count"] = len(chosen)
+        params["expected_cost"] = sum(costs[project] for project in chosen)
     return _CAST_AT_ONCE[record is not None, costs is not None], params
 
 
@@ -206,7 +207,7 @@ def cast_accepted(row: Sequence[Any], with_key: bool) -> tuple[bool, bool]:
 # costs (one row per verification, or one without any; none: no such account).
 _ACCOUNT = TOKEN_ACCOUNT.subquery("account")
 _VERIFICATIONS = OF_USER_ROWS.subquery("verification")
-_CHOSEN_BUDGET = (Project.budget_id == id_param("budget_id"),)
+_OF_BUDGET = (Project.budget_id == id_param("budget_id"),)
 LANE_READ = (
     select(
         *_ACCOUNT.c,
@@ -214,10 +215,10 @@ LANE_READ = (
         .where(Budget.id == id_param("budget_id"), Budget.commune_id == id_param("commune_id"))
         .scalar_subquery(),
         select(func.array_agg(aggregate_order_by(Project.id, Project.id)))
-        .where(*_CHOSEN_BUDGET)
+        .where(*_OF_BUDGET)
         .scalar_subquery(),
         select(func.array_agg(aggregate_order_by(Project.cost, Project.id)))
-        .where(*_CHOSEN_BUDGET)
+        .where(*_OF_BUDGET)
         .scalar_subquery(),
         *_VERIFICATIONS.c,
     )

@@ -44,7 +44,7 @@ async def keep_sealing(state: Any) -> None:
 async def resume_sealings(state: Any) -> int:
     """Seal every vote left closed and unsealed; the number of votes this process tried to seal."""
     db: Database = state.db
-    async with db.unit_of_work() as session:
+    async with db.unit_of_work(readonly=True) as session:
         pending = await unsealed(session)
     for commune_id, component_id, budget_id in pending:
         ctx = await _context(db, state.registry, commune_id, component_id)
@@ -61,7 +61,7 @@ async def _context(
 ) -> ComponentContext | None:
     """The budgets component's context, as a request to it would resolve it (hidden ones included)."""
     module = registry.get(KEY)
-    async with db.unit_of_work() as session:
+    async with db.unit_of_work(readonly=True) as session:
         commune = await CommuneRepository(session).by_id(commune_id, with_modules=True)
         if commune is None or module is None:
             return None
