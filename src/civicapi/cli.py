@@ -1,4 +1,4 @@
-"""``civicapi`` command: serve | migrate | seed-demo | openapi | create-admin."""
+"""``civicapi`` command: serve | migrate | seed-demo | openapi | create-admin | events."""
 
 from __future__ import annotations
 
@@ -101,6 +101,35 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _events(database_url: str, retry: bool) -> list[str]:
+    from civicapi.core import event_store as store
+    from civicapi.core.db.base import utcnow
+    from civicapi.core.db.session import Database, create_engine
+
+    db = Database(create_engine(database_url))
+    try:
+        async with db.unit_of_work() as session:
+            pending = await store.pending_count(session)
+            aside = await store.set_aside(session)
+            lines = [f"{pending} event(s) waiting for delivery, {len(aside)} set aside"]
+            lines += [
+                f"  {r.id} {r.name} commune={r.commune_id} occurred={r.occurred_at:%Y-%m-%d %H:%M:%S} "
+                f"attempts={r.attempts}: {r.last_error}"
+                for r in aside
+            ]
+            if retry:
+                count = await store.retry_set_aside(session, now=utcnow())
+                lines.append(f"{count} set-aside event(s) due again: a running worker delivers them")
+        return lines
+    finally:
+        await db.dispose()
+
+
+def _cmd_events(args: argparse.Namespace) -> int:
+    print(*asyncio.run(_events(get_settings().database_url, args.retry)), sep="\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="civicapi", description="civicapi: civic participation backend")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--name", default="Platform administrator")
     admin.add_argument("--password", default=None, help="or CIVICAPI_ADMIN_PASSWORD, or asked interactively")
     admin.set_defaults(func=_cmd_create_admin)
+
+    events = sub.add_parser("events", help="events waiting in the outbox; those set aside after failures")
+    events.add_argument("--retry", action="store_true", help="make the set-aside events due again")
+    events.set_defaults(func=_cmd_events)
     return parser
 
 

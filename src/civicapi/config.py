@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     loop_stall_seconds: float = Field(default=1.0, ge=0, le=60)
     """A worker logs a warning, with the code it is in, when its event loop is held this long (every
     request of the worker waits meanwhile: see ``core/loopwatch.py``); 0 turns the watchdog off."""
+    event_retry_seconds: float = Field(default=30, ge=0, le=3600)
+    """How often a worker looks for events its subscribers have not all taken (a subscriber failed, or a
+    process stopped between its commit and the delivery) and delivers them again; 0 turns it off (see
+    ``core/events.py``)."""
     response_cache_seconds: int = Field(default=2, ge=0, le=3600)
     """How long anonymous public reads may be answered from memory (and kept by proxies); 0 disables.
     A write through this process is visible at once; one made elsewhere within this many seconds."""

@@ -205,6 +205,8 @@ def create_app(
             for module in registry
             if module.on_start is not None
         ]
+        if settings.event_retry_seconds > 0:
+            started.append(asyncio.create_task(db.bus.keep_redelivering(db, settings.event_retry_seconds)))
         if settings.loop_stall_seconds > 0:
             app.state.loopwatch = LoopWatch(settings.loop_stall_seconds)
             started.append(asyncio.create_task(app.state.loopwatch.run()))

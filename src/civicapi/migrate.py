@@ -23,6 +23,7 @@ def import_models(registry: ModuleRegistry | None = None) -> MetaData:
     """Import every model so that ``Base.metadata`` knows all tables (platform + loaded modules)."""
     import civicapi.communes.models
     import civicapi.core.audit
+    import civicapi.core.event_store
     import civicapi.core.links
     import civicapi.identity.models
     import civicapi.identity.verification.models

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.session import Database
+from civicapi.core.event_store import EventRecord
 from civicapi.core.events import Event, EventBus
 from tests.fixtures.factories import enable, make_commune
 
@@ -36,6 +38,8 @@ async def test_delivery_after_commit_only_to_enabled_modules(db: Database, app: 
     async with db.unit_of_work() as session:
         EventBus.publish(session, Event("test.happened", alpha.id))
     assert sorted(received) == [("example", "test.happened"), ("platform", "test.happened")]
+    async with db.unit_of_work(readonly=True) as session:  # taken by all it was meant for: out of the outbox
+        assert await session.scalar(select(func.count()).select_from(EventRecord)) == 0
 
 
 async def test_rollback_drops_events(db: Database, app: Any) -> None:

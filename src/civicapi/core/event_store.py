@@ -1,0 +1,202 @@
+"""The event bus's durable half (a transactional outbox): an event with subscribers is written in the
+transaction that publishes it, so it exists if and only if that transaction committed, and stays until
+every subscriber it is meant for has taken it.
+
+- ``core_event``: one row per event not yet taken by all its subscribers. ``due_at`` is when a sweep may
+  deliver it (again): ``occurred_at`` + :data:`GRACE` at first (the publishing process delivers it right
+  after its commit), then after each failure a growing delay (:func:`backoff`). After
+  :data:`MAX_ATTEMPTS` failed deliveries it is set aside (``abandoned_at``) and logged as an error.
+- ``core_event_delivery``: one row per (event, subscriber) that took it, written in the subscriber's own
+  unit of work: what a subscriber writes and the record that it took the event commit together, so an
+  event redelivered after a failure or a crash never reaches a subscriber twice through the database.
+  (A subscriber acting outside the database, such as mail, may act twice if its process stops between
+  acting and committing: at least once.)
+
+The row and its deliveries go when the event is fully delivered: payloads (a mail's address and body)
+are kept no longer than it takes to deliver them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civicapi.core.db.base import Base, utcnow
+
+EVENT_TABLE = "core_event"
+DELIVERY_TABLE = "core_event_delivery"
+
+GRACE = timedelta(seconds=60)
+"""How long a sweep leaves a new event to the process that published it (which delivers it at once)."""
+LEASE = timedelta(minutes=5)
+"""How long a sweep's claim on an event keeps other sweeps away (a sweep that stops mid-way is replaced)."""
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+MAX_ATTEMPTS = 10
+"""Failed deliveries after which an event is set aside (about 4 hours and a half after the first)."""
+
+
+class EventRecord(Base):
+    __tablename__ = EVENT_TABLE
+    __table_args__ = (Index("ix_core_event_due_at", "due_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    commune_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("communes_commune.id", ondelete="CASCADE"), index=True
+    )
+    source_module: Mapped[str | None] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]
+    occurred_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    abandoned_at: Mapped[datetime | None]
+
+
+class EventDelivery(Base):
+    __tablename__ = DELIVERY_TABLE
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(f"{EVENT_TABLE}.id", ondelete="CASCADE"), primary_key=True
+    )
+    subscriber: Mapped[str] = mapped_column(String(200), primary_key=True)
+    delivered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def json_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` as it reads back from the table (ids and times as strings), as every redelivery sees it."""
+    loaded: dict[str, Any] = json.loads(json.dumps(payload, default=str))
+    return loaded
+
+
+def backoff(attempts: int) -> timedelta:
+    """The delay before delivery number ``attempts + 1``: 30 s, doubling, at most an hour."""
+    delay: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16)
+    return min(delay, LONGEST_RETRY)
+
+
+async def delivered_to(session: AsyncSession, event_id: uuid.UUID) -> set[str]:
+    rows = await session.scalars(select(EventDelivery.subscriber).where(EventDelivery.event_id == event_id))
+    return set(rows)
+
+
+async def older_pending(
+    session: AsyncSession, *, commune_id: uuid.UUID, occurred_at: datetime, event_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str, set[str]]]:
+    """The commune's events older than the one given, not delivered and not set aside: (id, name, the
+    subscribers that took it)."""
+    older = list(
+        await session.execute(
+            select(EventRecord.id, EventRecord.name).where(
+                EventRecord.commune_id == commune_id,
+                EventRecord.abandoned_at.is_(None),
+                or_(
+                    EventRecord.occurred_at < occurred_at,
+                    and_(EventRecord.occurred_at == occurred_at, EventRecord.id < event_id),
+                ),
+            )
+        )
+    )
+    if not older:
+        return []
+    taken: dict[uuid.UUID, set[str]] = {row.id: set() for row in older}
+    deliveries = await session.execute(
+        select(EventDelivery.event_id, EventDelivery.subscriber).where(
+            EventDelivery.event_id.in_(list(taken))
+        )
+    )
+    for event_id_, subscriber in deliveries:
+        taken[event_id_].add(subscriber)
+    return [(row.id, row.name, taken[row.id]) for row in older]
+
+
+async def postpone(session: AsyncSession, event_id: uuid.UUID, *, now: datetime) -> None:
+    """Due again after :data:`FIRST_RETRY`, attempts unchanged (it waits for an older event)."""
+    await session.execute(
+        update(EventRecord).where(EventRecord.id == event_id).values(due_at=now + FIRST_RETRY),
+        execution_options={"synchronize_session": False},
+    )
+
+
+async def finish(session: AsyncSession, event_id: uuid.UUID) -> None:
+    """Every subscriber took the event: it goes, with its deliveries."""
+    await session.execute(delete(EventDelivery).where(EventDelivery.event_id == event_id))
+    await session.execute(delete(EventRecord).where(EventRecord.id == event_id))
+
+
+async def failed(session: AsyncSession, event_id: uuid.UUID, error: str, *, now: datetime) -> int | None:
+    """One more failed delivery: due again after :func:`backoff`, or set aside after :data:`MAX_ATTEMPTS`.
+    The attempts so far (None: the event is gone, delivered meanwhile by another process)."""
+    record = await session.get(EventRecord, event_id, with_for_update=True)
+    if record is None:
+        return None
+    record.attempts += 1
+    record.last_error = error[:500]
+    record.due_at = now + backoff(record.attempts)
+    if record.attempts >= MAX_ATTEMPTS:
+        record.abandoned_at = now
+    return record.attempts
+
+
+async def any_due(session: AsyncSession, *, now: datetime) -> bool:
+    due = select(EventRecord.id).where(EventRecord.due_at <= now, EventRecord.abandoned_at.is_(None))
+    return (await session.scalar(due.limit(1))) is not None
+
+
+async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[EventRecord]:
+    """Events due at ``now`` (not set aside), oldest first, taken for :data:`LEASE`: a concurrent sweep
+    skips them (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: writers take turns)."""
+    ids = list(
+        await session.scalars(
+            select(EventRecord.id)
+            .where(EventRecord.due_at <= now, EventRecord.abandoned_at.is_(None))
+            .order_by(EventRecord.due_at, EventRecord.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not ids:
+        return []
+    await session.execute(
+        update(EventRecord).where(EventRecord.id.in_(ids)).values(due_at=now + LEASE),
+        execution_options={"synchronize_session": False},
+    )
+    records = await session.scalars(
+        select(EventRecord).where(EventRecord.id.in_(ids)).order_by(EventRecord.occurred_at, EventRecord.id)
+    )
+    return list(records)
+
+
+async def pending_count(session: AsyncSession) -> int:
+    """Events waiting for delivery (set-aside ones not counted)."""
+    count = await session.scalar(
+        select(func.count()).select_from(EventRecord).where(EventRecord.abandoned_at.is_(None))
+    )
+    return int(count or 0)
+
+
+async def set_aside(session: AsyncSession) -> Sequence[EventRecord]:
+    """Events set aside after :data:`MAX_ATTEMPTS` failures, oldest first."""
+    rows = await session.scalars(
+        select(EventRecord).where(EventRecord.abandoned_at.is_not(None)).order_by(EventRecord.occurred_at)
+    )
+    return list(rows)
+
+
+async def retry_set_aside(session: AsyncSession, *, now: datetime) -> int:
+    """Make every set-aside event due now, with its attempts counted afresh; how many."""
+    result = await session.execute(
+        update(EventRecord)
+        .where(EventRecord.abandoned_at.is_not(None))
+        .values(abandoned_at=None, attempts=0, due_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
