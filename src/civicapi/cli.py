@@ -1,4 +1,4 @@
-"""``civicapi`` command: serve | migrate | seed-demo | openapi | create-admin | events."""
+"""``civicapi`` command: serve | migrate | seed-demo | openapi | create-admin | events | recount."""
 
 from __future__ import annotations
 
@@ -130,7 +130,36 @@ def _cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_recount(args: argparse.Namespace) -> int:
+    from civicapi.modules.budgets.recount import recount
+    from civicapi.modules.budgets.settings import CountingRule
+
+    try:
+        data = Path(args.ballots).read_bytes()
+        published = json.loads(Path(args.results).read_text(encoding="utf-8")) if args.results else None
+        result = recount(
+            data,
+            CountingRule(args.rule),
+            compare_with_greedy=args.compare_with_greedy,
+            sha256=args.sha256,
+            published=published,
+        )
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON, not Pabulib
+        print(f"cannot recount: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.outcome, indent=2, ensure_ascii=False))
+    print(f"SHA-256 of {args.ballots}: {result.sha256}", file=sys.stderr)
+    for problem in result.problems:
+        print(f"DIFFERS: {problem}", file=sys.stderr)
+    if args.sha256 or published is not None:
+        verdict = "AGREES" if result.agrees else "DOES NOT AGREE"
+        print(f"{verdict}: recounted with {args.rule}", file=sys.stderr)
+    return 0 if result.agrees else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from civicapi.modules.budgets.settings import CountingRule
+
     parser = argparse.ArgumentParser(prog="civicapi", description="civicapi: civic participation backend")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -166,6 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
     events = sub.add_parser("events", help="events waiting in the outbox; those set aside after failures")
     events.add_argument("--retry", action="store_true", help="make the set-aside events due again")
     events.set_defaults(func=_cmd_events)
+
+    rc = sub.add_parser(
+        "recount",
+        help="recount a published vote from its ballots file (no server, no database)",
+        description="Count GET .../ballots.pb with the published rule and print the outcome (JSON); with "
+        "--results (the body of GET .../results) and/or --sha256 (X-Content-SHA256), check them: exit 0 if "
+        "everything agrees, 1 otherwise (each difference printed), 2 if the files cannot be read.",
+    )
+    rc.add_argument("ballots", help="the Pabulib file (GET .../budgets/{budget_id}/ballots.pb)")
+    rc.add_argument("--rule", required=True, choices=[rule.value for rule in CountingRule])
+    rc.add_argument("--compare-with-greedy", action="store_true", help="as the count run was asked to")
+    rc.add_argument("--sha256", default=None, help="the digest published at close (X-Content-SHA256)")
+    rc.add_argument("--results", default=None, help="a file holding the body of GET .../results")
+    rc.set_defaults(func=_cmd_recount)
     return parser
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from civicapi.config import Environment, Settings
 from civicapi.modules.budgets.counting import Election, parse_pabulib
 
 PABULIB = (Path(__file__).resolve().parents[3] / ".." / "shared" / "pabulib").resolve()
@@ -36,3 +37,14 @@ def load(name: str) -> Election:
 def published(election: Election) -> frozenset[str]:
     """The published winners: the PROJECTS ``selected`` column."""
     return frozenset(p.id for p in election.projects if p.fields["selected"] == "1")
+
+
+def large_body_settings(database_url: str) -> Settings:
+    """The suite's settings with a body limit that lets the largest golden file through."""
+    return Settings(
+        env=Environment.test,
+        database_url=database_url,
+        secret_key="test-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
+        modules=None,
+        max_body_bytes=1_048_576,
+    )

@@ -10,24 +10,17 @@ from typing import Any
 import httpx
 import pytest
 
-from civicapi.config import Environment, Settings
+from civicapi.config import Settings
 from civicapi.core.db.session import Database
 from civicapi.modules.budgets.counting import Election, parse_pabulib
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import Comp, assert_problem, count_rows, make_component
-from tests.modules.budgets.pabulib_data import FILES, PABULIB, load, published
+from tests.modules.budgets.pabulib_data import FILES, PABULIB, large_body_settings, load, published
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """The suite's settings with a body limit that lets the largest golden file through."""
-    return Settings(
-        env=Environment.test,
-        database_url=database_url,
-        secret_key="test-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
-        modules=None,
-        max_body_bytes=1_048_576,
-    )
+    return large_body_settings(database_url)
 
 
 async def _import(client: httpx.AsyncClient, world: World, comp: Comp, text: str) -> dict[str, Any]:

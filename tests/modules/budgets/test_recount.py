@@ -1,0 +1,125 @@
+"""Anyone can recount a published vote: ``civicapi recount`` on the downloaded ballots file agrees with the
+published results and digest, and names every difference when the file, the digest or the results were
+changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from civicapi.cli import main
+from civicapi.config import Settings
+from tests.fixtures.factories import World
+from tests.modules.budgets.helpers import make_component
+from tests.modules.budgets.pabulib_data import PABULIB, large_body_settings, load, published
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return large_body_settings(database_url)
+
+
+async def _published_vote(
+    client: httpx.AsyncClient, world: World, tmp_path: Path, name: str, count: dict[str, Any]
+) -> tuple[Path, str, Path]:
+    """Import ``name``, count it as ``count`` asks and download what a citizen can: the ballots file, its
+    digest and the results."""
+    comp = await make_component(client, world, settings={})
+    r = await client.post(
+        f"{comp.budgets}/pabulib",
+        content=(PABULIB / name).read_bytes(),
+        headers={**world.headers("admin"), "Content-Type": "text/plain; charset=utf-8"},
+    )
+    assert r.status_code == 201, r.text
+    burl = comp.budget(r.json()["budget_id"])
+    r = await client.post(f"{burl}/count-runs", json=count, headers=world.headers("admin"))
+    assert r.status_code == 201 and r.json()["status"] == "done", r.text
+    ballots = await client.get(f"{burl}/ballots.pb")
+    results = await client.get(f"{burl}/results")
+    assert ballots.status_code == 200 and results.status_code == 200
+    pb, res = tmp_path / "ballots.pb", tmp_path / "results.json"
+    pb.write_bytes(ballots.content)
+    res.write_text(results.text, encoding="utf-8")
+    return pb, ballots.headers["X-Content-SHA256"], res
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        ("Netherlands_Assen_2024.pb", {"rule": "mes_add1"}),
+        ("Netherlands_Assen_2024.pb", {"rule": "mes", "compare_with_greedy": True}),
+        ("Poland_Warszawa_2023_Praga-Polnoc.pb", {"rule": "greedy"}),
+    ],
+)
+async def test_a_recount_of_the_downloaded_file_agrees_with_the_published_results(
+    client: httpx.AsyncClient,
+    world: World,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    count: dict[str, Any],
+) -> None:
+    election = load(name)
+    pb, sha, res = await _published_vote(client, world, tmp_path, name, count)
+    args = ["recount", str(pb), "--rule", count["rule"], "--sha256", sha, "--results", str(res)]
+    if count.get("compare_with_greedy"):
+        args.append("--compare-with-greedy")
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "AGREES" in err and "DIFFERS" not in err and sha in err
+    outcome = json.loads(out)
+    if count["rule"] != "mes":  # the city's own rule: the winners it published
+        assert set(outcome["selected"]) == published(election)
+    assert {p["code"] for p in json.loads(res.read_text())["projects"] if p["selected"]} == set(
+        outcome["selected"]
+    )
+    if count.get("compare_with_greedy"):
+        assert outcome["comparison"]["kept"] in {"mes", "greedy"}
+        assert main(args[:-1]) == 1  # without the comparison, another count
+
+
+async def test_a_recount_names_what_was_changed(
+    client: httpx.AsyncClient, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pb, sha, res = await _published_vote(
+        client, world, tmp_path, "Netherlands_Assen_2024.pb", {"rule": "mes_add1"}
+    )
+    capsys.readouterr()
+
+    # Results edited after the count: a funded project shown as not funded.
+    results = json.loads(res.read_text())
+    flipped = next(p for p in results["projects"] if p["selected"])
+    flipped["selected"] = False
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(results))
+    assert main(["recount", str(pb), "--rule", "mes_add1", "--results", str(edited)]) == 1
+    err = capsys.readouterr().err
+    assert f"project {flipped['code']}: selected published False, recounted True" in err
+    assert "DOES NOT AGREE" in err
+
+    # Another rule than the published one.
+    assert main(["recount", str(pb), "--rule", "greedy", "--results", str(res)]) == 1
+    assert "rule: published" in capsys.readouterr().err
+
+    # A ballots file that is not the one published: one vote left out.
+    lines = pb.read_text(encoding="utf-8").splitlines(keepends=True)
+    meta = [i for i, line in enumerate(lines) if line.startswith("num_votes;")]
+    assert meta
+    votes = int(lines[meta[0]].split(";")[1])
+    lines[meta[0]] = f"num_votes;{votes - 1}\n"
+    other = tmp_path / "other.pb"
+    other.write_text("".join(lines[:-1]), encoding="utf-8")
+    assert main(["recount", str(other), "--rule", "mes_add1", "--sha256", sha, "--results", str(res)]) == 1
+    err = capsys.readouterr().err
+    assert f"not {sha}" in err and "the results were counted from the ballots file" in err
+    assert "voters: published" in err
+
+    # Not a ballots file at all.
+    bad = tmp_path / "bad.pb"
+    bad.write_text("hello", encoding="utf-8")
+    assert main(["recount", str(bad), "--rule", "mes_add1"]) == 2
+    assert "cannot recount" in capsys.readouterr().err
