@@ -4,13 +4,18 @@ resource links, never its tables; importing twice imports nothing more."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core.db.base import utcnow
 from civicapi.core.db.session import Database
 from civicapi.core.events import Event, EventBus
 from civicapi.core.links import ResourceRef, links_to
+from civicapi.modules.budgets.models import ProposalCandidate
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import assert_problem, count_rows, make_budget, make_component
 
@@ -163,3 +168,45 @@ async def test_end_to_end_with_the_proposals_module(
         ({"fr": "Un potager"}, 25_000, [proposal_id])
     ]
     assert imported[0]["description"] == {"fr": "Un potager partagé au parc."}
+
+
+async def test_an_answer_the_module_failed_to_take_reaches_it_later_and_in_order(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    """The outbox (core events): an answer the budgets module failed to take is delivered again by the
+    sweep, and a later answer to the same proposal waits for it, so the last answer is the one kept."""
+    comp = await make_component(client, world, settings={})
+    budget = await make_budget(client, world, comp)
+    [sub] = [s for s in db.bus.subscriptions("proposals.answered") if s.module_key == "budgets"]
+    failures = [ConnectionError("the database went away")]
+
+    async def hiccup(event: Event, session: AsyncSession) -> None:
+        if failures:
+            raise failures.pop()
+        await sub.handler(event, session)
+
+    db.bus.subscribe("proposals.answered", hiccup, module_key="budgets", key=sub.key)
+    accepted = payload(comp.process_id)
+    await emit(db, world.alpha.id, "proposals.answered", accepted)  # fails in the budgets module
+    rejected = {
+        **accepted,
+        "state": "rejected",
+        "accepted": False,
+        "answered_at": "2026-05-02T10:00:00+00:00",
+    }
+    await emit(db, world.alpha.id, "proposals.answered", rejected)  # waits for the first
+
+    url = f"{comp.budget(budget['id'])}/proposal-imports"
+    r = await client.post(url, json={"match_district": False}, headers=world.headers("admin"))
+    assert r.status_code == 200 and r.json()["imported"] == []  # nothing taken yet
+
+    assert await db.bus.redeliver_due(db, now=utcnow() + timedelta(minutes=1)) == 2
+    async with db.unit_of_work(readonly=True) as session:
+        candidate = await session.scalar(
+            select(ProposalCandidate).where(
+                ProposalCandidate.proposal_id == uuid.UUID(accepted["proposal_id"])
+            )
+        )
+    assert candidate is not None and candidate.accepted is False  # the later answer, applied last
+    r = await client.post(url, json={"match_district": False}, headers=world.headers("admin"))
+    assert r.status_code == 200 and r.json()["imported"] == []
