@@ -246,6 +246,16 @@ async def test_a_newer_event_waits_for_an_older_one_its_subscriber_failed(db: Da
     assert order == {"steady": [1, 2, 3], "flaky": [3, 1, 2]}
     assert await _count(db, EventRecord) == 0
 
+    # Within one unit of work's events too: 5 waits for 4, which flaky failed a moment before.
+    failing.add(4)
+    async with db.unit_of_work() as session:
+        EventBus.publish(session, Event("test.ordered", alpha.id, {"n": 4}))
+        EventBus.publish(session, Event("test.ordered", alpha.id, {"n": 5}))
+    assert order["flaky"] == [3, 1, 2] and order["steady"][-2:] == [4, 5]
+    failing.clear()
+    assert await db.bus.redeliver_due(db, now=utcnow() + store.FIRST_RETRY + timedelta(seconds=1)) == 2
+    assert order["flaky"] == [3, 1, 2, 4, 5]
+
 
 async def test_the_app_sweeps_unless_it_is_told_not_to(settings: Settings, db: Database) -> None:
     alpha = await make_commune(db, "alpha")
@@ -271,4 +281,4 @@ async def test_the_app_sweeps_unless_it_is_told_not_to(settings: Settings, db: D
         assert received.count(old.id) == expected
         assert await _count(db, EventRecord) == 1 - expected
         async with db.unit_of_work() as session:
-            await store.finish(session, old.id)  # (the first round's, left there)
+            await store.finish(session, [old.id])  # (the first round's, left there)

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, and_, delete, func, or_, select, update
+from sqlalchemy import ForeignKey, Index, String, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,53 +84,69 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, LONGEST_RETRY)
 
 
-async def delivered_to(session: AsyncSession, event_id: uuid.UUID) -> set[str]:
-    rows = await session.scalars(select(EventDelivery.subscriber).where(EventDelivery.event_id == event_id))
-    return set(rows)
+CHUNK = 500
+"""Ids per statement (``IN``), well under SQLite's bound on parameters."""
 
 
-async def older_pending(
-    session: AsyncSession, *, commune_id: uuid.UUID, occurred_at: datetime, event_id: uuid.UUID
-) -> list[tuple[uuid.UUID, str, set[str]]]:
-    """The commune's events older than the one given, not delivered and not set aside: (id, name, the
-    subscribers that took it)."""
-    older = list(
+def _chunks(ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+    return [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
+
+
+async def taken_by(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    """The subscribers that took each of ``event_ids``."""
+    taken: dict[uuid.UUID, set[str]] = {event_id: set() for event_id in event_ids}
+    for chunk in _chunks(event_ids):
+        rows = await session.execute(
+            select(EventDelivery.event_id, EventDelivery.subscriber).where(EventDelivery.event_id.in_(chunk))
+        )
+        for event_id, subscriber in rows:
+            taken[event_id].add(subscriber)
+    return taken
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An event of the outbox, as the ordering of a commune's events needs it."""
+
+    id: uuid.UUID
+    name: str
+    occurred_at: datetime
+    taken: set[str]
+
+
+async def pending_of(
+    session: AsyncSession, commune_id: uuid.UUID, *, until: datetime, besides: Set[uuid.UUID]
+) -> list[Pending]:
+    """The commune's events in the outbox that occurred at ``until`` or before, other than ``besides``,
+    not set aside, with the subscribers that took them."""
+    rows = list(
         await session.execute(
-            select(EventRecord.id, EventRecord.name).where(
+            select(EventRecord.id, EventRecord.name, EventRecord.occurred_at).where(
                 EventRecord.commune_id == commune_id,
                 EventRecord.abandoned_at.is_(None),
-                or_(
-                    EventRecord.occurred_at < occurred_at,
-                    and_(EventRecord.occurred_at == occurred_at, EventRecord.id < event_id),
-                ),
+                EventRecord.occurred_at <= until,
             )
         )
     )
-    if not older:
-        return []
-    taken: dict[uuid.UUID, set[str]] = {row.id: set() for row in older}
-    deliveries = await session.execute(
-        select(EventDelivery.event_id, EventDelivery.subscriber).where(
-            EventDelivery.event_id.in_(list(taken))
+    rows = [row for row in rows if row.id not in besides]
+    taken = await taken_by(session, [row.id for row in rows])
+    return [Pending(row.id, row.name, row.occurred_at, taken[row.id]) for row in rows]
+
+
+async def postpone(session: AsyncSession, event_ids: Sequence[uuid.UUID], *, now: datetime) -> None:
+    """Due again after :data:`FIRST_RETRY`, attempts unchanged (they wait for an older event)."""
+    for chunk in _chunks(event_ids):
+        await session.execute(
+            update(EventRecord).where(EventRecord.id.in_(chunk)).values(due_at=now + FIRST_RETRY),
+            execution_options={"synchronize_session": False},
         )
-    )
-    for event_id_, subscriber in deliveries:
-        taken[event_id_].add(subscriber)
-    return [(row.id, row.name, taken[row.id]) for row in older]
 
 
-async def postpone(session: AsyncSession, event_id: uuid.UUID, *, now: datetime) -> None:
-    """Due again after :data:`FIRST_RETRY`, attempts unchanged (it waits for an older event)."""
-    await session.execute(
-        update(EventRecord).where(EventRecord.id == event_id).values(due_at=now + FIRST_RETRY),
-        execution_options={"synchronize_session": False},
-    )
-
-
-async def finish(session: AsyncSession, event_id: uuid.UUID) -> None:
-    """Every subscriber took the event: it goes, with its deliveries."""
-    await session.execute(delete(EventDelivery).where(EventDelivery.event_id == event_id))
-    await session.execute(delete(EventRecord).where(EventRecord.id == event_id))
+async def finish(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> None:
+    """Every subscriber took these events: they go, with their deliveries."""
+    for chunk in _chunks(event_ids):
+        await session.execute(delete(EventDelivery).where(EventDelivery.event_id.in_(chunk)))
+        await session.execute(delete(EventRecord).where(EventRecord.id.in_(chunk)))
 
 
 async def failed(session: AsyncSession, event_id: uuid.UUID, error: str, *, now: datetime) -> int | None:

@@ -129,8 +129,7 @@ class EventBus:
 
     async def deliver(self, events: list[PendingEvent], db: Database) -> None:
         """Right after the commit that published ``events``: deliver each to its subscribers."""
-        for event, durable in events:
-            await self._deliver(event, db, durable=durable, taken=set())
+        await self._deliver_all([(event, durable, set()) for event, durable in events], db, now=utcnow())
 
     async def redeliver_due(self, db: Database, *, now: datetime | None = None, limit: int = 100) -> int:
         """Deliver the outbox's events due at ``now`` (left by a failed subscriber or a stopped process) to
@@ -144,10 +143,8 @@ class EventBus:
                 Event(r.name, r.commune_id, r.payload, r.source_module, r.id, r.occurred_at)
                 for r in await store.claim_due(session, now=now, limit=limit)
             ]
-        for event in claimed:
-            async with db.unit_of_work(readonly=True) as session:
-                taken = await store.delivered_to(session, event.id)
-            await self._deliver(event, db, durable=True, taken=taken, now=now)
+            taken = await store.taken_by(session, [event.id for event in claimed])
+        await self._deliver_all([(event, True, taken[event.id]) for event in claimed], db, now=now)
         return len(claimed)
 
     async def keep_redelivering(self, db: Database, seconds: float) -> None:
@@ -160,70 +157,130 @@ class EventBus:
                 log.exception("redelivering events failed; trying again in %s s", seconds)
             await asyncio.sleep(seconds)
 
-    async def _recipients(self, event: Event, db: Database) -> list[Subscription]:
+    async def _recipients(
+        self, event: Event, db: Database, enabled_of: dict[uuid.UUID, set[str] | None]
+    ) -> list[Subscription]:
         subs = self._subscriptions.get(event.name, [])
         enabled: set[str] | None = None
         if event.commune_id is None:
             enabled = set()
         elif self._recipient_filter is not None and any(s.module_key for s in subs):
-            async with db.sessionmaker() as session:
-                enabled = await self._recipient_filter(session, event.commune_id)
+            if event.commune_id not in enabled_of:
+                async with db.sessionmaker() as session:
+                    enabled_of[event.commune_id] = await self._recipient_filter(session, event.commune_id)
+            enabled = enabled_of[event.commune_id]
         return [sub for sub in subs if sub.module_key is None or enabled is None or sub.module_key in enabled]
 
-    async def _held_back(self, event: Event, db: Database, recipients: list[Subscription]) -> set[str]:
-        """The recipients that must first take an older event of the same commune still in the outbox
-        (each subscriber gets a commune's events in the order they occurred)."""
-        if event.commune_id is None:
-            return set()  # platform events (mail) keep no order: one that keeps failing holds up no other
-        async with db.unit_of_work(readonly=True) as session:
-            older = await store.older_pending(
-                session, commune_id=event.commune_id, occurred_at=event.occurred_at, event_id=event.id
-            )
-        keys = {sub.key for sub in recipients}
-        return {
-            sub.key
-            for _id, name, taken in older
-            for sub in self._subscriptions.get(name, ())
-            if sub.key in keys and sub.key not in taken
-        }
-
-    async def _deliver(
-        self, event: Event, db: Database, *, durable: bool, taken: set[str], now: datetime | None = None
+    async def _deliver_all(
+        self, batch: list[tuple[Event, bool, set[str]]], db: Database, *, now: datetime
     ) -> None:
-        error: str | None = None
-        recipients = await self._recipients(event, db)
-        held = await self._held_back(event, db, recipients) if durable else set()
-        for sub in recipients:
-            if sub.key in taken or sub.key in held:
-                continue
-            try:
-                async with db.unit_of_work() as session:
-                    await sub.handler(event, session)
+        """Deliver ``batch`` (in order: event, written to the outbox, subscribers that took it already), then
+        record in one unit of work what became of the outbox's events."""
+        order = _Order(self, db, [event for event, durable, _taken in batch if durable])
+        enabled_of: dict[uuid.UUID, set[str] | None] = {}
+        done: list[uuid.UUID] = []
+        waiting: list[uuid.UUID] = []
+        failures: list[tuple[Event, str]] = []
+        for event, durable, taken in batch:
+            error: str | None = None
+            held = False
+            for sub in await self._recipients(event, db, enabled_of):
+                if sub.key in taken:
+                    continue
+                if durable and await order.must_wait(event, sub.key):
+                    held = True
+                    continue
+                try:
+                    async with db.unit_of_work() as session:
+                        await sub.handler(event, session)
+                        if durable:
+                            session.add(store.EventDelivery(event_id=event.id, subscriber=sub.key))
+                except Exception as exc:
+                    log.exception(
+                        "event subscriber failed",
+                        extra={"event": event.name, "event_id": str(event.id), "subscriber": sub.key},
+                    )
+                    error = error or f"{sub.key}: {type(exc).__name__}: {exc}"
                     if durable:
-                        session.add(store.EventDelivery(event_id=event.id, subscriber=sub.key))
-            except Exception as exc:
-                log.exception(
-                    "event subscriber failed",
-                    extra={"event": event.name, "event_id": str(event.id), "subscriber": sub.key},
-                )
-                error = error or f"{sub.key}: {type(exc).__name__}: {exc}"
-        if not durable:
-            return
-        now = now or utcnow()
+                        order.left(event, sub.key)
+            if durable:
+                if error is not None:
+                    failures.append((event, error))
+                else:
+                    (waiting if held else done).append(event.id)
+        if done or waiting or failures:
+            await self._record(db, done, waiting, failures, now=now)
+
+    async def _record(
+        self,
+        db: Database,
+        done: list[uuid.UUID],
+        waiting: list[uuid.UUID],
+        failures: list[tuple[Event, str]],
+        *,
+        now: datetime,
+    ) -> None:
         try:
             async with db.unit_of_work() as session:
-                if error is None and not held:
-                    await store.finish(session, event.id)
-                    return
-                if error is None:
-                    await store.postpone(session, event.id, now=now)
-                    return
-                attempts = await store.failed(session, event.id, error, now=now)
-            if attempts is not None and attempts >= store.MAX_ATTEMPTS:
+                await store.finish(session, done)
+                await store.postpone(session, waiting, now=now)
+                attempts = [
+                    (event, await store.failed(session, event.id, error, now=now))
+                    for event, error in failures
+                ]
+        except Exception:
+            log.exception("recording the delivery of events failed; a sweep delivers them again")
+            return
+        for event, count in attempts:
+            if count is not None and count >= store.MAX_ATTEMPTS:
                 log.error(
                     "event set aside after %s failed deliveries (see core_event)",
-                    attempts,
+                    count,
                     extra={"event": event.name, "event_id": str(event.id)},
                 )
-        except Exception:
-            log.exception("recording the delivery of an event failed; a sweep delivers it again")
+
+
+class _Order:
+    """Each subscriber gets a commune's events in the order they occurred: within one delivery, an event
+    waits for a subscriber while an older event of its commune is in the outbox and not taken by it (one
+    read per commune; what this delivery leaves untaken counts too). Platform events (no commune: mail)
+    keep no order, so one that keeps failing holds up no other."""
+
+    def __init__(self, bus: EventBus, db: Database, events: list[Event]) -> None:
+        self.bus = bus
+        self.db = db
+        self.ids = {event.id for event in events}
+        self.until: dict[uuid.UUID, datetime] = {}
+        for event in events:
+            if event.commune_id is not None:
+                self.until[event.commune_id] = max(
+                    self.until.get(event.commune_id, event.occurred_at), event.occurred_at
+                )
+        self.pending: dict[uuid.UUID, list[store.Pending]] = {}
+        self.untaken: dict[uuid.UUID, set[str]] = {}
+        """Per commune, subscribers this delivery left an event to (failed, or waiting)."""
+
+    async def must_wait(self, event: Event, key: str) -> bool:
+        commune = event.commune_id
+        if commune is None:
+            return False
+        if key in self.untaken.get(commune, ()):
+            return True
+        if commune not in self.pending:
+            async with self.db.unit_of_work(readonly=True) as session:
+                self.pending[commune] = await store.pending_of(
+                    session, commune, until=self.until[commune], besides=self.ids
+                )
+        for older in self.pending[commune]:
+            if (
+                (older.occurred_at, older.id) < (event.occurred_at, event.id)
+                and key not in older.taken
+                and any(sub.key == key for sub in self.bus.subscriptions(older.name))
+            ):
+                self.left(event, key)
+                return True
+        return False
+
+    def left(self, event: Event, key: str) -> None:
+        if event.commune_id is not None:
+            self.untaken.setdefault(event.commune_id, set()).add(key)
