@@ -25,7 +25,7 @@ from civicapi.core.event_store import EventDelivery, EventRecord
 from civicapi.core.events import Event, EventBus
 from civicapi.main import create_app
 from civicapi.registry import load_modules
-from tests.fixtures.factories import make_commune
+from tests.fixtures.factories import enable, make_commune
 
 AFTER_GRACE = store.GRACE + timedelta(seconds=1)
 
@@ -182,6 +182,32 @@ async def test_an_event_failing_every_time_is_set_aside_then_retried_on_request(
     assert (await _events(database_url, retry=False))[0] == "1 event(s) waiting for delivery, 0 set aside"
     assert await db.bus.redeliver_due(db, now=now) == 1
     assert len(calls) == store.MAX_ATTEMPTS + 1
+
+
+async def test_a_delivery_that_breaks_after_the_commit_leaves_the_event_to_the_sweep(
+    db: Database, app: Any
+) -> None:
+    alpha = await make_commune(db, "alpha")
+    await enable(db, app, alpha, "example")
+    received: list[uuid.UUID] = []
+
+    async def handler(event: Event, session: AsyncSession) -> None:
+        received.append(event.id)
+
+    async def unreachable(session: AsyncSession, commune_id: uuid.UUID) -> set[str]:
+        raise ConnectionError("the database went away")
+
+    db.bus.subscribe("test.later", handler, module_key="example")
+    working = db.bus._recipient_filter
+    assert working is not None
+    db.bus.set_recipient_filter(unreachable)
+    event = Event("test.later", alpha.id)
+    async with db.unit_of_work() as session:  # the commit stands: no error for the publisher
+        EventBus.publish(session, event)
+    assert received == [] and await _record(db, event.id) is not None
+    db.bus.set_recipient_filter(working)
+    assert await db.bus.redeliver_due(db, now=utcnow() + AFTER_GRACE) == 1
+    assert received == [event.id] and await _count(db, EventRecord) == 0
 
 
 def test_the_delay_grows_to_an_hour() -> None:

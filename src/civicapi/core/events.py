@@ -128,8 +128,12 @@ class EventBus:
         return events
 
     async def deliver(self, events: list[PendingEvent], db: Database) -> None:
-        """Right after the commit that published ``events``: deliver each to its subscribers."""
-        await self._deliver_all([(event, durable, set()) for event, durable in events], db, now=utcnow())
+        """Right after the commit that published ``events``: deliver each to its subscribers. The commit
+        stands whatever happens here: what is not delivered stays in the outbox for the sweep."""
+        try:
+            await self._deliver_all([(event, durable, set()) for event, durable in events], db, now=utcnow())
+        except Exception:
+            log.exception("delivering events after their commit failed; the outbox keeps them for the sweep")
 
     async def redeliver_due(self, db: Database, *, now: datetime | None = None, limit: int = 100) -> int:
         """Deliver the outbox's events due at ``now`` (left by a failed subscriber or a stopped process) to
