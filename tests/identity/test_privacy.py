@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import func, select
 
 from civicapi.core.db.session import Database
+from civicapi.core.event_store import EventRecord
 from civicapi.identity.verification.models import Verification
 from tests.fixtures.factories import World
 from tests.identity.verification_helpers import ANNE, dump_database, upload_census, verify
@@ -46,7 +47,7 @@ async def test_export_contains_account_memberships_verifications_and_activity(
 
 
 async def test_erasure_leaves_no_personal_data_and_keeps_counts(
-    client: httpx.AsyncClient, world: World, db: Database
+    client: httpx.AsyncClient, world: World, db: Database, app: Any
 ) -> None:
     h = await _setup_person(client, world)
     # the admin's activity about this person (a role given) must survive without naming them
@@ -56,7 +57,16 @@ async def test_erasure_leaves_no_personal_data_and_keeps_counts(
         headers=world.headers("admin"),
     )
     assert r.status_code == 201
+
+    # a mail to the person that could not be sent waits in the event outbox, address and all
+    async def mail_server_down(mail: Any) -> None:
+        raise ConnectionError("the mail server is down")
+
+    app.state.mailer.send = mail_server_down
+    r = await client.post("/v1/auth/password/forgot", json={"email": "participant@alpha.test.org"})
+    assert r.status_code < 300
     async with db.unit_of_work() as session:
+        assert await session.scalar(select(func.count()).select_from(EventRecord)) == 1
         verified_before = await session.scalar(select(func.count()).select_from(Verification))
     assert (await client.delete("/v1/me", headers=h)).status_code == 204
 
@@ -70,6 +80,7 @@ async def test_erasure_leaves_no_personal_data_and_keeps_counts(
     assert r.status_code == 401
     async with db.unit_of_work() as session:
         assert await session.scalar(select(func.count()).select_from(Verification)) == verified_before
+        assert await session.scalar(select(func.count()).select_from(EventRecord)) == 0  # never sent
 
 
 async def test_an_erased_resident_cannot_verify_a_new_account_with_the_same_identity(

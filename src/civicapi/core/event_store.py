@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -147,6 +147,15 @@ async def finish(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> None:
     for chunk in _chunks(event_ids):
         await session.execute(delete(EventDelivery).where(EventDelivery.event_id.in_(chunk)))
         await session.execute(delete(EventRecord).where(EventRecord.id.in_(chunk)))
+
+
+async def discard(session: AsyncSession, name: str, matches: Callable[[dict[str, Any]], bool]) -> int:
+    """Delete the waiting events named ``name`` whose payload ``matches``, undelivered (personal data that
+    must not leave any more: mail to an account being erased); how many."""
+    rows = await session.execute(select(EventRecord.id, EventRecord.payload).where(EventRecord.name == name))
+    ids = [row.id for row in rows if matches(row.payload)]
+    await finish(session, ids)
+    return len(ids)
 
 
 async def failed(session: AsyncSession, event_id: uuid.UUID, error: str, *, now: datetime) -> int | None:

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core import event_store
 from civicapi.identity.models import ApiKey, RefreshToken, User
+from civicapi.identity.service import MAIL_EVENT
 from civicapi.identity.verification.models import Verification
 
 
@@ -73,5 +75,10 @@ async def erase_identity(session: AsyncSession, user_id: uuid.UUID) -> None:
     )
     user = await session.get(User, user_id)
     if user is not None:
+        # Mail to the account still waiting in the event outbox (its mailer failed) is not sent any more.
+        email = user.email.lower()
+        await event_store.discard(
+            session, MAIL_EVENT, lambda payload: str(payload.get("to", "")).lower() == email
+        )
         await session.delete(user)
     await session.flush()
