@@ -35,6 +35,7 @@ a revocation) does not change what the refused callers see; each operation start
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -220,6 +221,7 @@ EXPECTED: dict[str, Rule] = {
     "identity_me_erase": Authenticated(),  # DELETE /v1/me: each caller erases their own account
     # communes
     "communes_create": PlatformAdmin(),
+    "platform_events_retry": PlatformAdmin(),
     "communes_update": Perm("commune.manage"),
     "communes_modules_enable": Perm("commune.manage"),
     "communes_modules_disable": Perm("commune.manage"),
@@ -478,6 +480,11 @@ async def _valuator(ctx: Ctx) -> str:
     return ctx.user_id("valuator")
 
 
+async def _event(ctx: Ctx) -> str:
+    """An outbox event's id; none waits in a new world, so those admitted get a 404."""
+    return str(uuid.uuid4())
+
+
 Factory = Callable[[Ctx], Awaitable[str]]
 # Path parameter -> (parameters it needs first, how to create such a resource in alpha).
 FACTORIES: dict[str, tuple[tuple[str, ...], Factory]] = {
@@ -496,6 +503,7 @@ FACTORIES: dict[str, tuple[tuple[str, ...], Factory]] = {
     "user_id": ((), _valuator),
     "membership_id": ((), _membership),
     "api_key_id": ((), _api_key),
+    "event_id": ((), _event),
 }
 # Path parameters that are not created per route: "verification_id" is the resident's own verification.
 FIXED_PARAMS = {"commune": "alpha", "key": "example"}

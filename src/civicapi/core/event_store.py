@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, delete, func, select, update
+from sqlalchemy import ForeignKey, Index, Select, String, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -215,6 +215,30 @@ async def set_aside(session: AsyncSession) -> Sequence[EventRecord]:
         select(EventRecord).where(EventRecord.abandoned_at.is_not(None)).order_by(EventRecord.occurred_at)
     )
     return list(rows)
+
+
+def listing(*, set_aside: bool | None = None, name: str | None = None) -> Select[Any]:
+    """The outbox's events for an operator (``set_aside``: only those, or only the others)."""
+    stmt = select(EventRecord)
+    if set_aside is not None:
+        stmt = stmt.where(
+            EventRecord.abandoned_at.is_not(None) if set_aside else EventRecord.abandoned_at.is_(None)
+        )
+    if name is not None:
+        stmt = stmt.where(EventRecord.name == name)
+    return stmt
+
+
+async def retry_now(session: AsyncSession, event_id: uuid.UUID, *, now: datetime) -> EventRecord | None:
+    """Make one waiting or set-aside event due at ``now``, its attempts counted afresh (None: no such
+    event, delivered meanwhile)."""
+    record = await session.get(EventRecord, event_id, with_for_update=True)
+    if record is not None:
+        record.abandoned_at = None
+        record.attempts = 0
+        record.due_at = now
+        await session.flush()
+    return record
 
 
 async def retry_set_aside(session: AsyncSession, *, now: datetime) -> int:
