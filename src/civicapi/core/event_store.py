@@ -41,7 +41,8 @@ LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 MAX_ATTEMPTS = 10
-"""Failed deliveries after which an event is set aside (about 4 hours and a half after the first)."""
+"""Failed deliveries after which an event is set aside: about three hours after the first (30 s between
+the first two, doubling, at most an hour)."""
 
 
 class EventRecord(Base):
