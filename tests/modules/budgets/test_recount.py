@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from civicapi.cli import main
+from civicapi.cli import _download, main
 from civicapi.config import Settings
+from civicapi.modules.budgets.recount import recount_as_published
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import make_component
 from tests.modules.budgets.pabulib_data import PABULIB, large_body_settings, load, published
@@ -25,7 +26,7 @@ def settings(database_url: str) -> Settings:
 
 async def _published_vote(
     client: httpx.AsyncClient, world: World, tmp_path: Path, name: str, count: dict[str, Any]
-) -> tuple[Path, str, Path]:
+) -> tuple[Path, str, Path, str]:
     """Import ``name``, count it as ``count`` asks and download what a citizen can: the ballots file, its
     digest and the results."""
     comp = await make_component(client, world, settings={})
@@ -44,7 +45,7 @@ async def _published_vote(
     pb, res = tmp_path / "ballots.pb", tmp_path / "results.json"
     pb.write_bytes(ballots.content)
     res.write_text(results.text, encoding="utf-8")
-    return pb, ballots.headers["X-Content-SHA256"], res
+    return pb, ballots.headers["X-Content-SHA256"], res, burl
 
 
 @pytest.mark.parametrize(
@@ -57,6 +58,7 @@ async def _published_vote(
 )
 async def test_a_recount_of_the_downloaded_file_agrees_with_the_published_results(
     client: httpx.AsyncClient,
+    app: Any,
     world: World,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -64,7 +66,7 @@ async def test_a_recount_of_the_downloaded_file_agrees_with_the_published_result
     count: dict[str, Any],
 ) -> None:
     election = load(name)
-    pb, sha, res = await _published_vote(client, world, tmp_path, name, count)
+    pb, sha, res, burl = await _published_vote(client, world, tmp_path, name, count)
     args = ["recount", str(pb), "--rule", count["rule"], "--sha256", sha, "--results", str(res)]
     if count.get("compare_with_greedy"):
         args.append("--compare-with-greedy")
@@ -81,11 +83,28 @@ async def test_a_recount_of_the_downloaded_file_agrees_with_the_published_result
         assert outcome["comparison"]["kept"] in {"mes", "greedy"}
         assert main(args[:-1]) == 1  # without the comparison, another count
 
+    # Without --rule: the results say how they were counted.
+    capsys.readouterr()
+    assert main(["recount", str(pb), "--sha256", sha, "--results", str(res)]) == 0
+    err = capsys.readouterr().err
+    assert "AGREES" in err and "DIFFERS" not in err
+    if not count.get("compare_with_greedy"):
+        assert f"recounted with {count['rule']}\n" in err
+
+    # What `--url` downloads: the same file, digest and results as a browser gets.
+    data, served, published_results = await _download(
+        f"http://testserver{burl}", transport=httpx.ASGITransport(app)
+    )
+    assert (data, served, published_results) == (pb.read_bytes(), sha, json.loads(res.read_text()))
+    rule, compare, again = recount_as_published(data, published_results, sha256=served)
+    assert again.agrees and again.outcome == outcome and compare == bool(count.get("compare_with_greedy"))
+    assert rule.value == count["rule"] or compare  # (compared with greedy, mes and mes_add1 may agree alike)
+
 
 async def test_a_recount_names_what_was_changed(
     client: httpx.AsyncClient, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pb, sha, res = await _published_vote(
+    pb, sha, res, _url = await _published_vote(
         client, world, tmp_path, "Netherlands_Assen_2024.pb", {"rule": "mes_add1"}
     )
     capsys.readouterr()
@@ -118,8 +137,22 @@ async def test_a_recount_names_what_was_changed(
     assert f"not {sha}" in err and "the results were counted from the ballots file" in err
     assert "voters: published" in err
 
+    # Nothing to say how to count: no rule, no results.
+    assert main(["recount", str(pb)]) == 2
+    assert "give --rule" in capsys.readouterr().err
+    # An edited result, without --rule: every count tried disagrees; the one named is the published rule's.
+    assert main(["recount", str(pb), "--results", str(edited)]) == 1
+    err = capsys.readouterr().err
+    assert "DOES NOT AGREE: recounted with mes_add1" in err and f"project {flipped['code']}" in err
+
     # Not a ballots file at all.
     bad = tmp_path / "bad.pb"
     bad.write_text("hello", encoding="utf-8")
     assert main(["recount", str(bad), "--rule", "mes_add1"]) == 2
     assert "cannot recount" in capsys.readouterr().err
+
+
+def test_a_server_that_does_not_answer_is_said_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["recount", "--url", "http://127.0.0.1:9/v1/communes/x/budgets/components/c/budgets/b"]) == 2
+    assert "cannot recount" in capsys.readouterr().err
+    assert main(["recount"]) == 2

@@ -57,6 +57,34 @@ def recount(
     return Recount(digest, outcome, problems)
 
 
+CANDIDATES = (
+    *((rule, False) for rule in CountingRule),
+    (CountingRule.mes, True),
+    (CountingRule.mes_add1, True),
+)
+"""The counts the module can publish: each rule, and MES kept against greedy (``compare_with_greedy``)."""
+
+
+def recount_as_published(
+    data: bytes, published: Mapping[str, Any], *, sha256: str | None = None
+) -> tuple[CountingRule, bool, Recount]:
+    """Recount ``data`` the way ``published`` was counted, which the results do not name in the count's
+    own terms (they give the outcome's rule, e.g. ``greedy/skip``, and whether greedy was compared): each
+    count the module can publish is tried, and the first that agrees is kept; if none does, the one that
+    gives the published rule (else the first tried) is returned with its differences."""
+    compared = bool((published.get("details") or {}).get("comparison"))
+    tried: list[tuple[CountingRule, bool, Recount]] = []
+    for rule, compare in CANDIDATES:
+        if compare != compared:
+            continue
+        result = recount(data, rule, compare_with_greedy=compare, sha256=sha256, published=published)
+        if result.agrees:
+            return rule, compare, result
+        tried.append((rule, compare, result))
+    same_rule = [t for t in tried if t[2].outcome["rule"] == published.get("rule")]
+    return (same_rule or tried)[0]
+
+
 def _differences(outcome: Mapping[str, Any], digest: str, published: Mapping[str, Any]) -> list[str]:
     problems = []
     if published.get("ballots_sha256") != digest:
