@@ -183,6 +183,15 @@ async def test_an_event_failing_every_time_is_set_aside_then_retried_on_request(
     assert await db.bus.redeliver_due(db, now=now) == 1
     assert len(calls) == store.MAX_ATTEMPTS + 1
 
+    # Set aside again, it is kept SET_ASIDE_KEPT for an operator, then deleted with its payload.
+    async with db.unit_of_work() as session:
+        record = await session.get(EventRecord, event.id)
+        assert record is not None
+        record.abandoned_at = now
+    assert await db.bus.purge_set_aside(db, now=now + store.SET_ASIDE_KEPT) == 0
+    assert await db.bus.purge_set_aside(db, now=now + store.SET_ASIDE_KEPT + timedelta(seconds=1)) == 1
+    assert await _count(db, EventRecord) == 0
+
 
 async def test_a_delivery_that_breaks_after_the_commit_leaves_the_event_to_the_sweep(
     db: Database, app: Any
@@ -283,7 +292,9 @@ async def test_a_newer_event_waits_for_an_older_one_its_subscriber_failed(db: Da
     assert order["flaky"] == [3, 1, 2, 4, 5]
 
 
-async def test_the_app_sweeps_unless_it_is_told_not_to(settings: Settings, db: Database) -> None:
+async def test_the_app_sweeps_unless_it_is_told_not_to(
+    settings: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
     alpha = await make_commune(db, "alpha")
     received: list[uuid.UUID] = []
 
@@ -305,6 +316,7 @@ async def test_the_app_sweeps_unless_it_is_told_not_to(settings: Settings, db: D
                     break
                 await asyncio.sleep(0.02)
         assert received.count(old.id) == expected
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text  # a sweep that ran
         assert await _count(db, EventRecord) == 1 - expected
         async with db.unit_of_work() as session:
             await store.finish(session, [old.id])  # (the first round's, left there)

@@ -40,6 +40,9 @@ LEASE = timedelta(minutes=5)
 """How long a sweep's claim on an event keeps other sweeps away (a sweep that stops mid-way is replaced)."""
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
+SET_ASIDE_KEPT = timedelta(days=30)
+"""How long a set-aside event stays for an operator to look at or retry before a sweep deletes it (with
+its payload: a mail's address, body and any code in it)."""
 MAX_ATTEMPTS = 10
 """Failed deliveries after which an event is set aside: about three hours after the first (30 s between
 the first two, doubling, at most an hour)."""
@@ -240,6 +243,14 @@ async def retry_now(session: AsyncSession, event_id: uuid.UUID, *, now: datetime
         record.due_at = now
         await session.flush()
     return record
+
+
+async def stale_set_aside(session: AsyncSession, *, now: datetime) -> list[uuid.UUID]:
+    """The events set aside more than :data:`SET_ASIDE_KEPT` ago (to delete with :func:`finish`)."""
+    rows = await session.scalars(
+        select(EventRecord.id).where(EventRecord.abandoned_at < now - SET_ASIDE_KEPT)
+    )
+    return list(rows)
 
 
 async def retry_set_aside(session: AsyncSession, *, now: datetime) -> int:

@@ -152,14 +152,27 @@ class EventBus:
         return len(claimed)
 
     async def keep_redelivering(self, db: Database, seconds: float) -> None:
-        """Run :meth:`redeliver_due` now and every ``seconds`` (a task of the app's lifespan)."""
+        """Run :meth:`redeliver_due` now and every ``seconds`` (a task of the app's lifespan); delete what
+        was set aside long ago (:data:`~civicapi.core.event_store.SET_ASIDE_KEPT`)."""
         while True:
             try:
                 while await self.redeliver_due(db) > 0:
                     pass
+                await self.purge_set_aside(db, now=utcnow())
             except Exception:
                 log.exception("redelivering events failed; trying again in %s s", seconds)
             await asyncio.sleep(seconds)
+
+    async def purge_set_aside(self, db: Database, *, now: datetime) -> int:
+        """Delete the events set aside more than :data:`~civicapi.core.event_store.SET_ASIDE_KEPT` before
+        ``now``, payloads and all; how many (a write only when there are some)."""
+        async with db.unit_of_work(readonly=True) as session:
+            stale = await store.stale_set_aside(session, now=now)
+        if stale:
+            async with db.unit_of_work() as session:
+                await store.finish(session, stale)
+            log.warning("deleted %s event(s) set aside more than %s ago", len(stale), store.SET_ASIDE_KEPT)
+        return len(stale)
 
     async def _recipients(
         self, event: Event, db: Database, enabled_of: dict[uuid.UUID, set[str] | None]
