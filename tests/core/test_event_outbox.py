@@ -311,7 +311,7 @@ async def test_the_app_sweeps_unless_it_is_told_not_to(
         old = Event("test.at_start", alpha.id, occurred_at=utcnow() - AFTER_GRACE)
         await _committed_not_delivered(db, old)
         async with app.router.lifespan_context(app):
-            for _ in range(100):
+            for _ in range(250):  # up to 5 s on a slow machine
                 if old.id in received and await _record(db, old.id) is None:
                     break
                 await asyncio.sleep(0.02)
