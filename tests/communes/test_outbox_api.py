@@ -30,7 +30,16 @@ async def test_platform_admins_see_what_waits_and_retry_it(
         received.append(event)
 
     db.bus.subscribe("test.outbox", webhook_like)
-    events = [Event("test.outbox", world.alpha.id, {"secret": "a resident's address"}) for _ in range(3)]
+    start = utcnow()
+    events = [  # distinct times: the list's order is theirs (ties would go by random ids)
+        Event(
+            "test.outbox",
+            world.alpha.id,
+            {"secret": "a resident's address"},
+            occurred_at=start + timedelta(microseconds=n),
+        )
+        for n in range(3)
+    ]
     for event in events:
         async with db.unit_of_work() as session:
             EventBus.publish(session, event)

@@ -4,6 +4,7 @@ delivered again (to the subscribers that have not taken it) until all have, or i
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import uuid
 from collections import Counter
@@ -217,6 +218,15 @@ async def test_a_delivery_that_breaks_after_the_commit_leaves_the_event_to_the_s
     db.bus.set_recipient_filter(working)
     assert await db.bus.redeliver_due(db, now=utcnow() + AFTER_GRACE) == 1
     assert received == [event.id] and await _count(db, EventRecord) == 0
+
+
+def test_events_created_one_after_the_other_occur_in_that_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    stopped = utcnow() - timedelta(days=1)  # a clock that does not move (or moves coarsely)
+    monkeypatch.setattr("civicapi.core.events.utcnow", lambda: stopped)
+    # (set here so that it is put back after the test: later events take the real time again)
+    monkeypatch.setattr("civicapi.core.events._last_occurrence", stopped - timedelta(seconds=1))
+    times = [Event("test.quick", None).occurred_at for _ in range(100)]
+    assert all(a < b for a, b in itertools.pairwise(times)) and times[0] == stopped
 
 
 def test_the_delay_grows_to_an_hour() -> None:

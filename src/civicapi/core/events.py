@@ -24,7 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from civicapi.core import event_store as store
@@ -51,7 +51,21 @@ class Event:
     payload: dict[str, Any] = field(default_factory=dict)
     source_module: str | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    occurred_at: datetime = field(default_factory=utcnow)
+    occurred_at: datetime = field(default_factory=lambda: _occurrence())
+
+
+_last_occurrence = datetime.min.replace(tzinfo=UTC)
+
+
+def _occurrence() -> datetime:
+    """Now, but later than any event this process created before: events published one after the other
+    (in one unit of work, within a microsecond) keep their order when the outbox orders them by time."""
+    global _last_occurrence
+    now = utcnow()
+    if now <= _last_occurrence:
+        now = _last_occurrence + timedelta(microseconds=1)
+    _last_occurrence = now
+    return now
 
 
 Handler = Callable[[Event, "AsyncSession"], Awaitable[None]]
