@@ -176,9 +176,12 @@ async def failed(session: AsyncSession, event_id: uuid.UUID, error: str, *, now:
     return record.attempts
 
 
+def _due(now: datetime) -> Select[Any]:
+    return select(EventRecord.id).where(EventRecord.due_at <= now, EventRecord.abandoned_at.is_(None))
+
+
 async def any_due(session: AsyncSession, *, now: datetime) -> bool:
-    due = select(EventRecord.id).where(EventRecord.due_at <= now, EventRecord.abandoned_at.is_(None))
-    return (await session.scalar(due.limit(1))) is not None
+    return (await session.scalar(_due(now).limit(1))) is not None
 
 
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[EventRecord]:
@@ -186,8 +189,7 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequ
     skips them (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: writers take turns)."""
     ids = list(
         await session.scalars(
-            select(EventRecord.id)
-            .where(EventRecord.due_at <= now, EventRecord.abandoned_at.is_(None))
+            _due(now)
             .order_by(EventRecord.due_at, EventRecord.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -207,17 +209,13 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequ
 
 async def pending_count(session: AsyncSession) -> int:
     """Events waiting for delivery (set-aside ones not counted)."""
-    count = await session.scalar(
-        select(func.count()).select_from(EventRecord).where(EventRecord.abandoned_at.is_(None))
-    )
+    count = await session.scalar(select(func.count()).select_from(listing(set_aside=False).subquery()))
     return int(count or 0)
 
 
 async def set_aside(session: AsyncSession) -> Sequence[EventRecord]:
     """Events set aside after :data:`MAX_ATTEMPTS` failures, oldest first."""
-    rows = await session.scalars(
-        select(EventRecord).where(EventRecord.abandoned_at.is_not(None)).order_by(EventRecord.occurred_at)
-    )
+    rows = await session.scalars(listing(set_aside=True).order_by(EventRecord.occurred_at, EventRecord.id))
     return list(rows)
 
 
@@ -233,14 +231,18 @@ def listing(*, set_aside: bool | None = None, name: str | None = None) -> Select
     return stmt
 
 
+def _afresh(now: datetime) -> dict[str, Any]:
+    """What a retry asked by an operator sets: due at ``now``, not set aside, attempts counted afresh."""
+    return {"abandoned_at": None, "attempts": 0, "due_at": now}
+
+
 async def retry_now(session: AsyncSession, event_id: uuid.UUID, *, now: datetime) -> EventRecord | None:
     """Make one waiting or set-aside event due at ``now``, its attempts counted afresh (None: no such
     event, delivered meanwhile)."""
     record = await session.get(EventRecord, event_id, with_for_update=True)
     if record is not None:
-        record.abandoned_at = None
-        record.attempts = 0
-        record.due_at = now
+        for name, value in _afresh(now).items():
+            setattr(record, name, value)
         await session.flush()
     return record
 
@@ -256,9 +258,7 @@ async def stale_set_aside(session: AsyncSession, *, now: datetime) -> list[uuid.
 async def retry_set_aside(session: AsyncSession, *, now: datetime) -> int:
     """Make every set-aside event due now, with its attempts counted afresh; how many."""
     result = await session.execute(
-        update(EventRecord)
-        .where(EventRecord.abandoned_at.is_not(None))
-        .values(abandoned_at=None, attempts=0, due_at=now),
+        update(EventRecord).where(EventRecord.abandoned_at.is_not(None)).values(_afresh(now)),
         execution_options={"synchronize_session": False},
     )
     return int(getattr(result, "rowcount", 0) or 0)

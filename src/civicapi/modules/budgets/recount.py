@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicapi.modules.budgets.counting import id_key
-from civicapi.modules.budgets.outcomes import count_export
+from civicapi.modules.budgets.outcomes import MES_RULES, count_export
 from civicapi.modules.budgets.settings import CountingRule
 
 COMPARED = ("selected", "votes", "supporters", "cost", "rank", "reason")
@@ -59,8 +59,7 @@ def recount(
 
 CANDIDATES = (
     *((rule, False) for rule in CountingRule),
-    (CountingRule.mes, True),
-    (CountingRule.mes_add1, True),
+    *((rule, True) for rule in CountingRule if rule in MES_RULES),
 )
 """The counts the module can publish: each rule, and MES kept against greedy (``compare_with_greedy``)."""
 
