@@ -12,11 +12,15 @@ not do. This script reuses its server handling (same uvicorn options, every serv
    accounts with access tokens;
 2. start ``civicapi serve`` and the ceiling (``bench/ballots.py ceiling``): a FastAPI app with one route
    that parses the same body and does one raw asyncpg ``INSERT`` (same uvicorn options);
+   and the ballot's database floor (``bench/ballot_floor.py``: a route as bare as the ceiling's that sends
+   PostgreSQL the ballot lane's own two statements and nothing else);
 3. load each in turn, interleaved for ``--rounds`` rounds, with the same connections and duration: each
    civicapi request is a new voter casting a whole 10-project ballot (``POST .../ballot`` with an
    ``Idempotency-Key``). The load generator is ``bench/rawhttp.py`` (pre-built request bytes on asyncio
    streams, far lighter than httpx, which capped the ceiling in earlier runs and flattered the ratio).
 
+Three ratios: civicapi / ceiling (the issue's bar), floor / ceiling (the most any server writing a ballot's
+rows with its guarantees could reach here), civicapi / floor (how much of that the service reaches).
 Only 127.0.0.1 is targeted; results go to ``bench/results/ballots-<time>.json``.
 """
 
@@ -49,6 +53,8 @@ from rawhttp import Pool, build_request, cpu_seconds, exchange
 BENCH_DIR = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 DSN_ENV = "CIVICAPI_BENCH_CEILING_DSN"
+FLOOR_ENV = "CIVICAPI_BENCH_FLOOR"
+TARGETS = ("ceiling", "floor", "real")
 PROJECTS = 10
 
 
@@ -224,6 +230,13 @@ async def seed(voters: int) -> dict[str, Any]:
         return {
             "path": path,
             "projects": project_ids,
+            "floor": {
+                "commune_id": str(commune.id),
+                "component_id": str(component.id),
+                "budget_id": str(budget.id),
+                "projects": project_ids,
+                "costs": [p.cost for p in projects],
+            },
             "tokens": [tokens.issue(str(i))[0] for i in ids],
         }
     finally:
@@ -306,6 +319,14 @@ async def load(
     }
 
 
+def _ratio(summary: dict[str, dict[str, Any]], target: str, to: str) -> float:
+    return (
+        round(summary[target]["median_rps"] / summary[to]["median_rps"], 3)
+        if summary[to]["median_rps"]
+        else 0.0
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["ceiling"]:
@@ -353,17 +374,29 @@ def main(argv: list[str] | None = None) -> int:
             workdir,
             "/ready",
         )
-        urls = {"real": real.base_url + seeded["path"], "ceiling": ceiling.base_url + "/ballot"}
-        pids = {"real": real.proc.pid, "ceiling": ceiling.proc.pid}
+        floor = start_server(
+            servers,
+            "floor",
+            [str(BIN / "python"), str(BENCH_DIR / "ballot_floor.py")],
+            {**env, FLOOR_ENV: json.dumps(seeded["floor"])},
+            workdir,
+            "/ready",
+        )
+        urls = {
+            "real": real.base_url + seeded["path"],
+            "ceiling": ceiling.base_url + "/ballot",
+            "floor": floor.base_url + "/ballot",
+        }
+        pids = {"real": real.proc.pid, "ceiling": ceiling.proc.pid, "floor": floor.proc.pid}
         voters = Voters(seeded["tokens"])
-        rounds: dict[str, list[dict[str, Any]]] = {"ceiling": [], "real": []}
-        for target in ("ceiling", "real"):
+        rounds: dict[str, list[dict[str, Any]]] = {target: [] for target in TARGETS}
+        for target in TARGETS:
             if args.warmup:
                 asyncio.run(
                     load(urls[target], body, voters, seconds=args.warmup, connections=args.connections)
                 )
         for i in range(args.rounds):
-            for target in ("ceiling", "real"):
+            for target in TARGETS:
                 result = asyncio.run(
                     load(
                         urls[target],
@@ -394,11 +427,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         for target, results in rounds.items()
     }
-    ratio = (
-        round(summary["real"]["median_rps"] / summary["ceiling"]["median_rps"], 3)
-        if summary["ceiling"]["median_rps"]
-        else 0.0
-    )
+    ratio = _ratio(summary, "real", "ceiling")
+    floor_ratio = _ratio(summary, "floor", "ceiling")
+    of_floor = _ratio(summary, "real", "floor")
     report = {
         "started_at": started.isoformat(timespec="seconds"),
         "command": " ".join([".venv/bin/python", "bench/ballots.py", *argv]),
@@ -408,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         "voters_used": voters.next,
         "summary": summary,
         "ratio_real_to_ceiling": ratio,
+        "ratio_floor_to_ceiling": floor_ratio,
+        "ratio_real_to_floor": of_floor,
         "rounds": rounds,
     }
     results_dir = BENCH_DIR / "results"
@@ -415,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     out = results_dir / f"ballots-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nballot submission (10 projects) / raw asyncpg insert: {ratio:.3f} (median req/s)")
+    print(f"the ballot's database floor / raw asyncpg insert:     {floor_ratio:.3f}")
+    print(f"ballot submission / the ballot's database floor:      {of_floor:.3f}")
     print(f"results: {out.relative_to(BENCH_DIR.parent)}")
     return 0
 
