@@ -282,6 +282,7 @@ EXPECTED: dict[str, Rule] = {
     "budgets_update": Perm("budgets.manage"),
     "budgets_delete": Perm("budgets.manage"),
     "budgets_close": Perm("budgets.manage"),
+    "budgets_remind": Perm("budgets.manage"),
     "budgets_import_pabulib": Perm("budgets.manage"),
     "budgets_projects_create": Perm("budgets.manage"),
     "budgets_projects_update": Perm("budgets.manage"),

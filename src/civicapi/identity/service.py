@@ -55,7 +55,8 @@ async def create_user(
     return user
 
 
-def _mail(session: AsyncSession, to: str, subject: str, body: str) -> None:
+def queue_mail(session: AsyncSession, to: str, subject: str, body: str) -> None:
+    """Send a mail once the unit of work commits (the event outbox; nothing on rollback)."""
     EventBus.publish(session, Event(MAIL_EVENT, None, {"to": to, "subject": subject, "body": body}))
 
 
@@ -68,7 +69,7 @@ async def register(
     token = await tokens.issue_one_time_token(
         session, user, purpose=CONFIRM_EMAIL, ttl=timedelta(hours=settings.email_confirmation_ttl_hours)
     )
-    _mail(
+    queue_mail(
         session,
         user.email,
         "Confirm your email address",
@@ -150,7 +151,7 @@ async def request_password_reset(session: AsyncSession, settings: Settings, emai
     token = await tokens.issue_one_time_token(
         session, user, purpose=RESET_PASSWORD, ttl=timedelta(minutes=settings.password_reset_ttl_minutes)
     )
-    _mail(
+    queue_mail(
         session,
         user.email,
         "Reset your password",

@@ -52,5 +52,6 @@ class BudgetConflict(Conflict):
     description = (
         "The budget's state forbids the change; `reason` says why: `vote_closed`, `vote_not_closed`, "
         "`vote_sealing` (the urn of the closed vote is being sealed), "
-        "`voting_open`, `has_ballots`, `results_not_published`, `count_running`, `number_taken`."
+        "`voting_open`, `voting_not_open` (reminders are sent while voting is open), `has_ballots`, "
+        "`results_not_published`, `count_running`, `number_taken`."
     )

@@ -24,6 +24,7 @@ from civicapi.modules.budgets.models import (
     IdempotencyRecord,
     ProposalCandidate,
     Voter,
+    VoteReminder,
 )
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,23 @@ async def export_personal_data(session: AsyncSession, user_id: uuid.UUID) -> dic
                 "choices": choices,
             }
         )
-    return {"votes": out}
+    reminders = (
+        await session.execute(
+            select(VoteReminder).where(VoteReminder.user_id == user_id).order_by(VoteReminder.last_sent_at)
+        )
+    ).scalars()
+    return {
+        "votes": out,
+        "vote_reminders": [
+            {
+                "commune_id": str(r.commune_id),
+                "component_id": str(r.component_id),
+                "sent_count": r.sent_count,
+                "last_sent_at": r.last_sent_at.isoformat(),
+            }
+            for r in reminders
+        ],
+    }
 
 
 async def erase_personal_data(session: AsyncSession, user_id: uuid.UUID) -> None:
@@ -142,3 +159,4 @@ async def erase_personal_data(session: AsyncSession, user_id: uuid.UUID) -> None
         update(Voter).where(Voter.entered_by_user_id == user_id).values(entered_by_user_id=None)
     )
     await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.owner == f"user:{user_id}"))
+    await session.execute(delete(VoteReminder).where(VoteReminder.user_id == user_id))

@@ -273,6 +273,25 @@ class ProposalCandidate(IdMixin, CommuneScopedMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class VoteReminder(IdMixin, CommuneScopedMixin, Base):
+    """The reminders sent to an account whose ballot in a component is not finished (at most one a day
+    and :data:`~civicapi.modules.budgets.service_reminders.REMINDER_AGES` in all). It names neither the
+    budget nor the ballot; erasing the account deletes it."""
+
+    __tablename__ = "budgets_vote_reminder"
+    __table_args__ = (
+        UniqueConstraint("component_id", "user_id"),
+        CheckConstraint("sent_count > 0", name="sent_count"),
+    )
+
+    component_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("spaces_component.id", ondelete="CASCADE"), index=False
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
+    sent_count: Mapped[int]
+    last_sent_at: Mapped[datetime]
+
+
 MODELS: tuple[type[Base], ...] = (
     Budget,
     Project,
@@ -283,4 +302,5 @@ MODELS: tuple[type[Base], ...] = (
     BallotExport,
     CountRun,
     ProposalCandidate,
+    VoteReminder,
 )

@@ -1,5 +1,6 @@
 """HTTP routes of a person's own ballot (build it step by step, or send it whole with an
-``Idempotency-Key``; withdraw or replace it while the vote is open) and of paper ballots entered by staff."""
+``Idempotency-Key``; withdraw or replace it while the vote is open), of paper ballots entered by staff, and
+of reminders to people whose ballot is unfinished."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.verification.dependencies import IdentityHasherDep
-from civicapi.modules.budgets import service_ballots, service_cast
+from civicapi.modules.budgets import service_ballots, service_cast, service_reminders
 from civicapi.modules.budgets.dependencies import (
     BALLOT,
     BUDGET,
+    COMPONENT,
     CurrentBudget,
     CurrentContext,
     IdempotencyKey,
+    ManageBudgets,
     PaperBallots,
     ProjectId,
     Voting,
@@ -27,6 +30,7 @@ from civicapi.modules.budgets.schemas_ballots import (
     BallotSubmit,
     PaperBallotCreate,
     PaperBallotRead,
+    VoteRemindersRead,
 )
 from civicapi.modules.budgets.service_voters import desk_identity, online_identity
 
@@ -209,3 +213,20 @@ async def record_paper_ballot(
         idempotency=idem,
     )
     return _respond(answer, response)
+
+
+@router.post(
+    COMPONENT + "/reminders",
+    operation_id="budgets_remind",
+    summary="Mail the reminders that are due to people whose ballot is not cast",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def send_reminders(
+    caller: ManageBudgets, ctx: CurrentContext, session: SessionDep
+) -> VoteRemindersRead:
+    """While voting is open (`409 voting_not_open` otherwise). Each account with a ballot built step by
+    step and not checked out gets one mail naming the budgets concerned: the first 2 hours after it
+    started its oldest unfinished ballot, the second after a week, the third after two weeks, never two
+    within 24 hours. Call it whenever you like (by hand, or hourly from a scheduler): only what has become
+    due is sent, and racing calls never mail an account twice."""
+    return await service_reminders.send_reminders(session, ctx)

@@ -193,3 +193,18 @@ class PabulibImportRead(BaseModel):
     projects: int
     ballots: int
     ballots_sha256: str
+
+
+class VoteRemindersRead(BaseModel):
+    """What a request for reminders did (``POST .../reminders``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"reminded": 12, "waiting": 3, "done": 1, "next_due_at": "2026-12-07T09:15:00Z"}
+        }
+    )
+
+    reminded: int = Field(description="Accounts mailed now (each once, whatever the number of budgets).")
+    waiting: int = Field(description="Accounts with an unfinished ballot whose next reminder is not due yet.")
+    done: int = Field(description="Accounts with an unfinished ballot that have had every reminder.")
+    next_due_at: datetime | None = Field(description="When the next reminder becomes due, if any.")
