@@ -2,16 +2,20 @@
 
 Keyset (seek) pagination on ``(sort column, id)``: stable under concurrent inserts, O(page) whatever the
 offset, and the page size is bounded (``limit`` > 100 is a 422, never a slow answer).
+
+A short list (a budget's projects) may also be read in a random order that a seed makes reproducible
+(:func:`shuffled_page`): the same keyset pagination, on a keyed hash of each id instead of a column.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request, Response
@@ -74,24 +78,48 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _is(value: Any, kind: type) -> bool:
+    if value is None:
+        return True  # a nullable column's value
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is datetime:
+        return isinstance(value, datetime) and value.tzinfo is not None
+    return isinstance(value, kind)
+
+
 def encode_cursor(sort: str, values: Sequence[Any]) -> str:
     raw = json.dumps([sort, [_encode(v) for v in values]], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort: str) -> list[Any]:
+def decode_cursor(cursor: str, sort: str, types: Sequence[type] | None = None) -> list[Any]:
+    """The values of a cursor of ``sort``; ``types``: what each must be (a 422 otherwise, as for a
+    cursor of another sort: a forged cursor never reaches the database)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         cursor_sort, values = data
         if cursor_sort != sort or not isinstance(values, list):
             raise ValueError("sort changed")
-        return [_decode(v) for v in values]
+        decoded = [_decode(v) for v in values]
+        if types is not None and (
+            len(decoded) != len(types)
+            or not all(_is(value, kind) for value, kind in zip(decoded, types, strict=False))
+        ):
+            raise ValueError("not this sort's values")
+        return decoded
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(
-            "the cursor is invalid or belongs to another sort order; start again without it",
-            errors=[{"location": ["query", "cursor"], "message": "invalid cursor", "code": "invalid_cursor"}],
-        ) from exc
+        raise _invalid_cursor() from exc
+
+
+def _invalid_cursor() -> InvalidInput:
+    return InvalidInput(
+        "the cursor is invalid or belongs to another sort order; start again without it",
+        errors=[{"location": ["query", "cursor"], "message": "invalid cursor", "code": "invalid_cursor"}],
+    )
 
 
 async def keyset_page(
@@ -102,8 +130,10 @@ async def keyset_page(
     sorts: Mapping[str, InstrumentedAttribute[Any]],
     default_sort: str,
     id_column: InstrumentedAttribute[Any],
+    also: str | None = None,
 ) -> tuple[list[Any], str | None]:
-    """Run ``stmt`` for one page. ``sorts`` maps public sort names to columns (ties broken by id)."""
+    """Run ``stmt`` for one page. ``sorts`` maps public sort names to columns (ties broken by id);
+    ``also``: the caller's other sorts, named in the 422 that refuses an unknown one."""
     sort = params.sort or default_sort
     name = sort.lstrip("-")
     if name not in sorts:
@@ -112,7 +142,8 @@ async def keyset_page(
             errors=[
                 {
                     "location": ["query", "sort"],
-                    "message": f"allowed: {', '.join(sorted(sorts))} (prefix '-' for descending)",
+                    "message": f"allowed: {', '.join(sorted(sorts))} (prefix '-' for descending)"
+                    + (f", {also}" if also else ""),
                     "code": "invalid_sort",
                 }
             ],
@@ -120,7 +151,9 @@ async def keyset_page(
     column = sorts[name]
     descending = sort.startswith("-")
     if params.cursor:
-        last_value, last_id = decode_cursor(params.cursor, sort)
+        last_value, last_id = decode_cursor(
+            params.cursor, sort, [python_type(column), python_type(id_column)]
+        )
         if descending:
             cond = or_(column < last_value, and_(column == last_value, id_column < last_id))
         else:
@@ -137,6 +170,72 @@ async def keyset_page(
         last = rows[-1]
         next_cursor = encode_cursor(sort, [getattr(last, column.key), getattr(last, id_column.key)])
     return rows, next_cursor
+
+
+def python_type(expression: Any) -> type:
+    """The Python type of a column's (or SQL expression's) values, for :func:`decode_cursor`."""
+    try:
+        kind: type = expression.type.python_type
+    except NotImplementedError:
+        return object
+    return kind
+
+
+RANDOM = "random"
+"""The sort name of :func:`shuffled_page`."""
+MAX_SEED = 2**31
+
+
+def daily_seed() -> int:
+    """The default seed: it changes daily, so a shuffled list pages consistently without a seed kept by
+    the client (the proposals' lists use the same)."""
+    return datetime.now(UTC).date().toordinal()
+
+
+def shuffle_key(seed: int, row_id: uuid.UUID) -> str:
+    """Where ``row_id`` stands in the order of ``seed``: a keyed hash, so every seed gives another order
+    and the same seed always the same one."""
+    return hashlib.blake2b(row_id.bytes, digest_size=8, key=str(seed).encode()).hexdigest()
+
+
+async def shuffled_page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    params: PageParams,
+    seed: int | None,
+    id_column: InstrumentedAttribute[Any],
+) -> tuple[list[Any], str | None]:
+    """One page of ``stmt``'s rows in the random order of ``seed`` (default: :func:`daily_seed`), with
+    the same keyset pagination as the other sorts: ``(key, id)`` after the cursor's. Every row is read and
+    ordered here: for short lists only (a budget's projects). The cursor carries its seed; a cursor of
+    another seed is a 422."""
+    if params.cursor:
+        cursor_seed, last_key, last_id = decode_cursor(params.cursor, RANDOM, [int, str, str])
+        if None in (cursor_seed, last_key, last_id) or not 0 <= cursor_seed <= MAX_SEED:
+            raise _invalid_cursor()
+        if seed is not None and seed != cursor_seed:
+            raise _invalid_cursor()
+        seed, after = cursor_seed, (last_key, last_id)
+    else:
+        seed, after = daily_seed() if seed is None else seed, None
+    rows = list((await session.execute(stmt)).scalars().all())
+    keyed = sorted(
+        (
+            ((shuffle_key(seed, getattr(row, id_column.key)), str(getattr(row, id_column.key))), row)
+            for row in rows
+        ),
+        key=lambda item: item[0],
+    )
+    if after is not None:
+        keyed = [item for item in keyed if item[0] > after]
+    page = keyed[: params.limit + 1]
+    next_cursor = None
+    if len(page) > params.limit:
+        page = page[: params.limit]
+        last_key, last_id = page[-1][0]
+        next_cursor = encode_cursor(RANDOM, [seed, last_key, last_id])
+    return [row for _, row in page], next_cursor
 
 
 def set_link_header(request: Request, response: Response, next_cursor: str | None) -> None:

@@ -3,6 +3,8 @@ pagination, and a constant number of SQL queries whatever the page size."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -155,6 +157,17 @@ async def test_sorts_and_the_seeded_shuffle(client: httpx.AsyncClient, world: Wo
     assert assert_problem(r, 422)["errors"][0]["code"] == "invalid_cursor"
     for bad in ("-random", "title", "-published_at,id"):
         assert_problem(await client.get(comp.proposals, params={"sort": bad}), 422)
+    # a forged cursor (the right sort, values of the wrong number or type) is a 422, never a 500
+    uid = {"u": made[0]["id"]}
+    for sort, values in (
+        ("-published_at", [{"t": "2026-01-01T00:00:00+00:00"}, uid, 3]),
+        ("-published_at", ["yesterday", uid]),
+        ("-supports_count", [{"t": "2026-01-01T00:00:00+00:00"}, uid]),
+        ("created_at", [{"t": "2026-01-01T00:00:00+00:00"}, "not-a-uuid"]),
+    ):
+        raw = base64.urlsafe_b64encode(json.dumps([sort, values]).encode()).decode()
+        r = await client.get(comp.proposals, params={"sort": sort, "cursor": raw})
+        assert assert_problem(r, 422)["errors"][0]["code"] == "invalid_cursor", (sort, values, r.text)
 
 
 async def test_list_queries_do_not_grow_with_the_page(

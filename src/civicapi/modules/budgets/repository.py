@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.core.links import ResourceLink
-from civicapi.core.pagination import PageParams, keyset_page
+from civicapi.core.pagination import RANDOM, PageParams, keyset_page, shuffled_page
 from civicapi.modules.budgets.models import (
     CHECKED_OUT,
     SEALED,
@@ -154,12 +154,17 @@ class ProjectRepository(CommuneScopedRepository[Project]):
         *,
         category: str | None = None,
         selected: bool | None = None,
+        seed: int | None = None,
     ) -> tuple[list[Project], str | None]:
+        """``sort=random``: a shuffle that ``seed`` makes reproducible (:func:`shuffled_page`; a budget
+        has tens or hundreds of projects, all read for each page)."""
         stmt = self.of_budget(budget_id)
         if category is not None:
             stmt = stmt.where(Project.category == category)
         if selected is not None:
             stmt = stmt.where(Project.selected.is_(selected))
+        if params.sort == RANDOM:
+            return await shuffled_page(self.session, stmt, params=params, seed=seed, id_column=Project.id)
         return await keyset_page(
             self.session,
             stmt,
@@ -172,6 +177,7 @@ class ProjectRepository(CommuneScopedRepository[Project]):
             },
             default_sort="position",
             id_column=Project.id,
+            also=f"{RANDOM} (ascending only)",
         )
 
     async def all_of_budget(self, budget_id: uuid.UUID) -> list[Project]:

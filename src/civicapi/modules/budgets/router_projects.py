@@ -13,7 +13,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.i18n import negotiate
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import MAX_SEED, Page, PageParamsDep, set_link_header
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.budgets import service, service_proposals, service_read
 from civicapi.modules.budgets.dependencies import (
@@ -63,11 +63,18 @@ async def list_projects(
     page: PageParamsDep,
     category: Annotated[str | None, Query(max_length=60)] = None,
     selected: Annotated[bool | None, Query(description="Funded (true) or not (false), once counted.")] = None,
+    seed: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_SEED, description="With `sort=random`: the shuffle (default: changes daily)."),
+    ] = None,
 ) -> Page[ProjectRead]:
-    """Sorts: `position` (default), `cost`, `number`, `created_at`. `votes` is null while the phase hides
-    vote counts and the results are not published."""
+    """Sorts: `position` (default), `cost`, `number`, `created_at`, `random`. `random` shows the projects
+    in a shuffled order, so that no project gains votes from always being listed first: each `seed`
+    gives another order and always the same one (a front-end draws one per visitor), and its pages never
+    repeat or skip a project. `votes` is null while the phase hides vote counts and the results are not
+    published."""
     items, cursor = await service.list_projects(
-        session, scope.ctx, scope.budget, page, category=category, selected=selected
+        session, scope.ctx, scope.budget, page, category=category, selected=selected, seed=seed
     )
     set_link_header(request, response, cursor)
     return Page(items=items, next_cursor=cursor)

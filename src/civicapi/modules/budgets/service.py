@@ -269,9 +269,10 @@ async def list_projects(
     *,
     category: str | None,
     selected: bool | None,
+    seed: int | None = None,
 ) -> tuple[list[ProjectRead], str | None]:
     rows, cursor = await ProjectRepository(session, ctx.commune_id).page(
-        budget.id, params, category=category, selected=selected
+        budget.id, params, category=category, selected=selected, seed=seed
     )
     return await project_reads(session, ctx, budget, rows), cursor
 

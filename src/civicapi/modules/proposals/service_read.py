@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput, NotFound, Unauthorized
-from civicapi.core.pagination import decode_cursor, encode_cursor
+from civicapi.core.pagination import daily_seed, decode_cursor, encode_cursor, python_type
 from civicapi.modules.proposals.models import DRAFT, Proposal
 from civicapi.modules.proposals.repository import (
     ProposalFilters,
@@ -191,11 +191,6 @@ def search_words(text: str | None) -> list[str]:
     return [w for w in fold(text).split() if w][:MAX_SEARCH_WORDS]
 
 
-def default_seed() -> int:
-    """Changes daily, so that a shuffled list pages consistently without the client keeping a seed."""
-    return utcnow().date().toordinal()
-
-
 def _permutation(seed: int) -> tuple[int, int]:
     digest = hashlib.sha256(str(seed).encode()).digest()
     a = 1 + int.from_bytes(digest[:8], "big") % (RANDOM_KEY_MODULUS - 1)
@@ -225,7 +220,7 @@ def sort_key(
     if name == "supports_count" and not counts_visible(ctx, viewer):
         raise _invalid_sort("support counts are hidden in the current phase", reason="supports_hidden")
     if name == "random":
-        chosen = default_seed() if seed is None else seed
+        chosen = daily_seed() if seed is None else seed
         a, b = _permutation(chosen)
         expression = (cast(Proposal.random_key, BigInteger) * literal(a, BigInteger) + b) % RANDOM_KEY_MODULUS
 
@@ -259,7 +254,7 @@ async def list_proposals(
     sort = sort_key(ctx, viewer, sort=query.sort, seed=query.seed, status=filters.status)
     after = None
     if query.cursor:
-        value, last_id = decode_cursor(query.cursor, sort.name)
+        value, last_id = decode_cursor(query.cursor, sort.name, [python_type(sort.expression), uuid.UUID])
         after = (value, last_id)
     repo = ProposalRepository(session, ctx.commune_id)
     rows, last = await repo.page(

@@ -17,7 +17,7 @@ from civicapi.core.audit import diff, snapshot
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput, NotFound
 from civicapi.core.i18n import check_locales
-from civicapi.core.pagination import decode_cursor, encode_cursor
+from civicapi.core.pagination import decode_cursor, encode_cursor, python_type
 from civicapi.identity.models import User
 from civicapi.modules.proposals import audit_helpers as trail
 from civicapi.modules.proposals.exceptions import ProposalActionForbidden, ProposalConflict
@@ -402,7 +402,7 @@ async def review_queue(
     sort = SortKey("published_at", Proposal.published_at, lambda p: p.published_at, descending=False)
     after = None
     if cursor:
-        value, last_id = decode_cursor(cursor, sort.name)
+        value, last_id = decode_cursor(cursor, sort.name, [python_type(sort.expression), uuid.UUID])
         after = (value, last_id)
     rows, last = await repo.page(stmt, sort=sort, limit=limit, after=after)
     ids = [p.id for p in rows]
