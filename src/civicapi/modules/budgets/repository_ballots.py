@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +25,7 @@ from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.modules.budgets.models import (
     DRAFT,
+    VOTED,
     Ballot,
     BallotItem,
     IdempotencyRecord,
@@ -258,6 +260,25 @@ class VoterRepository(CommuneScopedRepository[Voter]):
             return None
         lines = [Line(row[2], int(row[3]), int(row[4])) for row in rows if row[2] is not None]
         return rows[0][0], rows[0][1], lines
+
+    async def tally(self, budget_id: uuid.UUID) -> dict[tuple[str, str], int]:
+        """(register status, channel) -> rows of the budget."""
+        stmt = (
+            select(Voter.status, Voter.channel, func.count())
+            .where(Voter.commune_id == self.commune_id, Voter.budget_id == budget_id)
+            .group_by(Voter.status, Voter.channel)
+        )
+        return {(row[0], row[1]): int(row[2]) for row in (await self.session.execute(stmt)).all()}
+
+    async def voting_times(self, budget_id: uuid.UUID) -> list[datetime]:
+        """When each cast ballot of the budget was cast (one timestamp per voter, in no particular order)."""
+        stmt = select(Voter.voted_at).where(
+            Voter.commune_id == self.commune_id,
+            Voter.budget_id == budget_id,
+            Voter.status == VOTED,
+            Voter.voted_at.is_not(None),
+        )
+        return [at for at in (await self.session.execute(stmt)).scalars() if at is not None]
 
     async def of_key(self, budget_id: uuid.UUID, voter_key: str) -> Voter | None:
         return await self.first(

@@ -1,5 +1,5 @@
-"""HTTP routes of counting and results: count runs (admins), published results, and the anonymised
-ballots as a Pabulib file (public once the vote is closed, with its SHA-256)."""
+"""HTTP routes of counting and results: participation (admins), count runs (admins), published results,
+and the anonymised ballots as a Pabulib file (public once the vote is closed, with its SHA-256)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import NotFound, problem_responses
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.budgets import service_count, service_pabulib
+from civicapi.modules.budgets import service_count, service_pabulib, service_read
 from civicapi.modules.budgets.dependencies import (
     BUDGET,
     RUN,
@@ -18,13 +18,28 @@ from civicapi.modules.budgets.dependencies import (
     CurrentBudget,
     CurrentContext,
     CurrentRun,
+    ManageBudgets,
     budget_url,
 )
-from civicapi.modules.budgets.schemas_ballots import CountCreate, CountRunRead, ResultsRead
+from civicapi.modules.budgets.schemas_ballots import CountCreate, CountRunRead, ParticipationRead, ResultsRead
 
 router = GuardedRouter()
 
 PB_HEADERS = {"X-Content-SHA256": {"description": "SHA-256 (hex) of the body, as published at close."}}
+
+
+@router.get(
+    BUDGET + "/participation",
+    operation_id="budgets_participation",
+    summary="How many take part: ballots cast (by channel, by day) and being built",
+    responses=problem_responses(401, 403, 404),
+)
+async def participation(
+    caller: ManageBudgets, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
+) -> ParticipationRead:
+    """For the commune's team while the vote runs and after (counts only: never who, never what). Drafts are
+    deleted when the vote closes, so `in_progress` is then 0."""
+    return await service_read.participation(session, ctx, budget)
 
 
 @router.post(

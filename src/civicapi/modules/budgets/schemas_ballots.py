@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -208,3 +208,35 @@ class VoteRemindersRead(BaseModel):
     waiting: int = Field(description="Accounts with an unfinished ballot whose next reminder is not due yet.")
     done: int = Field(description="Accounts with an unfinished ballot that have had every reminder.")
     next_due_at: datetime | None = Field(description="When the next reminder becomes due, if any.")
+
+
+class ParticipationDay(BaseModel):
+    date: date
+    cast: int
+
+
+class ParticipationRead(BaseModel):
+    """How many take part in a budget's vote: ballots cast (online and on paper) and being built, and the
+    ballots cast each day in the commune's time zone. Counts only: never who, never what."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "budget_id": "7d1e0c5b-9a21-4c3e-8f00-000000000001",
+                "cast": 1284,
+                "in_progress": 97,
+                "by_channel": {"online": 1201, "paper": 83},
+                "by_day": [{"date": "2026-12-01", "cast": 412}, {"date": "2026-12-02", "cast": 872}],
+                "voting_open": True,
+            }
+        }
+    )
+
+    budget_id: uuid.UUID
+    cast: int = Field(description="Ballots cast, online and on paper (a withdrawn ballot is not counted).")
+    in_progress: int = Field(description="Ballots being built step by step, not cast (none once closed).")
+    by_channel: dict[str, int] = Field(description="Ballots cast by channel: `online`, `paper`.")
+    by_day: list[ParticipationDay] = Field(
+        description="Ballots cast each day (the commune's time zone), oldest first; days without any left out."
+    )
+    voting_open: bool

@@ -1,26 +1,51 @@
-"""Reads built from several tables: where the caller may vote (eligibility), and the open-data export of
-projects with their results."""
+"""Reads built from several tables: where the caller may vote (eligibility), how many take part
+(participation), and the open-data export of projects with their results."""
 
 from __future__ import annotations
 
 import csv
 import io
 import uuid
+from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.errors import ProblemError
 from civicapi.core.i18n import translate
 from civicapi.identity.verification.requirements import RequirementStatus
-from civicapi.modules.budgets.models import VOTED, Budget
+from civicapi.modules.budgets.models import ONLINE, PAPER, VOTED, Budget
 from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
 from civicapi.modules.budgets.repository_ballots import VoterRepository
 from civicapi.modules.budgets.schemas import ExportRow
-from civicapi.modules.budgets.schemas_ballots import BudgetEligibility, EligibilityRead
+from civicapi.modules.budgets.schemas_ballots import (
+    BudgetEligibility,
+    EligibilityRead,
+    ParticipationDay,
+    ParticipationRead,
+)
 from civicapi.modules.budgets.service import votes_visible, voting_open
 from civicapi.modules.budgets.service_voters import Identity, choose_slot, ensure_open, online_identity
 from civicapi.modules.budgets.settings import ComponentContext
+
+
+async def participation(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> ParticipationRead:
+    voters = VoterRepository(session, ctx.commune_id)
+    tally = await voters.tally(budget.id)
+    zone = ZoneInfo(ctx.commune.timezone)
+    days = Counter(at.astimezone(zone).date() for at in await voters.voting_times(budget.id))
+    return ParticipationRead(
+        budget_id=budget.id,
+        cast=sum(n for (status, _), n in tally.items() if status == VOTED),
+        in_progress=sum(n for (status, _), n in tally.items() if status != VOTED),
+        by_channel={
+            channel: sum(n for (status, ch), n in tally.items() if status == VOTED and ch == channel)
+            for channel in (ONLINE, PAPER)
+        },
+        by_day=[ParticipationDay(date=day, cast=days[day]) for day in sorted(days)],
+        voting_open=voting_open(ctx, budget),
+    )
 
 
 async def eligibility(
