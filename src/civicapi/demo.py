@@ -1,5 +1,8 @@
 """Demo data and platform bootstrap, used by ``civicapi seed-demo`` and ``civicapi create-admin``.
 
+The demo commune has people, a census, every installed module, and a participatory budget whose vote is
+open (:mod:`civicapi.demo_budget`).
+
 The demo is idempotent: running it again changes nothing. Its people and passwords are documented in the
 README so a newcomer can log in and try things; they are refused in production.
 """
@@ -17,6 +20,7 @@ from civicapi.communes.repository import CommuneRepository, MembershipRepository
 from civicapi.communes.schemas import CommuneCreate, MembershipCreate
 from civicapi.config import Environment, Settings
 from civicapi.core.db.session import Database, create_engine
+from civicapi.demo_budget import seed_participatory_budget
 from civicapi.identity import service as identity
 from civicapi.identity.repository import UserRepository
 from civicapi.identity.verification import census
@@ -144,6 +148,10 @@ async def seed_demo(settings: Settings) -> str:
             for module in registry:
                 if module.key not in already:
                     await communes.enable_module(session, registry, commune, module.key, {})
+        async with db.unit_of_work() as session:
+            loaded = await CommuneRepository(session).by_slug(DEMO_SLUG, with_modules=True)
+            assert loaded is not None
+            await seed_participatory_budget(session, registry, loaded)
         return f"demo commune {DEMO_SLUG!r} ready: {len(DEMO_PEOPLE)} people, modules: {', '.join(registry.keys) or 'none'}"
     finally:
         await db.dispose()

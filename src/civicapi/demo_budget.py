@@ -1,0 +1,259 @@
+"""The demo commune's participatory budget: a published process whose vote is open, so that a newcomer can
+vote at once (``civicapi seed-demo``; the README shows how).
+
+One budgets component, district workflow: each resident votes in the budget of their district (from the
+demo census: Centre, Nord, Sud) and in the city-wide one; knapsack ballots spending at least half of a
+budget; census-verified residents only; counted with the Method of Equal Shares (add1). Everything goes
+through the services, as an administrator's requests would.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from civicapi.communes.models import Commune
+from civicapi.modules.budgets import service as budgets
+from civicapi.modules.budgets.dependencies import make_context
+from civicapi.modules.budgets.schemas import BudgetCreate, ProjectCreate
+from civicapi.registry import ModuleRegistry
+from civicapi.spaces import service as spaces
+from civicapi.spaces import service_components as components
+from civicapi.spaces.repository import ProcessRepository
+from civicapi.spaces.schemas import ComponentCreate, PhaseCreate, ProcessCreate
+from civicapi.spaces.service import current_phase, today_in
+from civicapi.spaces.settings import resolve_settings
+
+PROCESS_SLUG = "bp-demo"
+
+SETTINGS: dict[str, Any] = {
+    "ballot_kind": "knapsack",
+    "knapsack_rule": "minimum_percent",
+    "minimum_percent": 50,
+    "workflow": "district",
+    "citywide_budgets": 1,
+    "vote_requirements": [{"handler": "census"}],
+    "counting_rule": "mes_add1",
+}
+
+# (district or None for the city, amount, title, [(title fr, title en, cost, category, address, lat, lon)])
+BUDGETS: tuple[
+    tuple[str | None, int, dict[str, str], list[tuple[str, str, int, str, str, float, float]]], ...
+] = (
+    (
+        None,
+        300_000,
+        {"fr": "Budget de la ville", "nl": "Stadsbudget", "en": "City budget"},
+        [
+            (
+                "Pistes cyclables sur les quais",
+                "Cycle lanes along the quays",
+                120_000,
+                "mobility",
+                "Quai de la Batte",
+                50.6433,
+                5.5797,
+            ),
+            (
+                "Un parc de jeux inclusif",
+                "An inclusive playground",
+                80_000,
+                "parks",
+                "Parc de la Boverie",
+                50.6350,
+                5.5770,
+            ),
+            (
+                "Fontaines d'eau potable",
+                "Drinking fountains",
+                30_000,
+                "environment",
+                "Place Saint-Lambert",
+                50.6450,
+                5.5730,
+            ),
+            ("Bibliothèque de rue", "Street library", 25_000, "culture", "Place du Marché", 50.6456, 5.5755),
+            (
+                "Toitures végétalisées des écoles",
+                "Green roofs on schools",
+                140_000,
+                "environment",
+                "Rue Saint-Gilles",
+                50.6390,
+                5.5630,
+            ),
+            (
+                "Éclairage public économe",
+                "Energy-saving street lights",
+                90_000,
+                "safety",
+                "Boulevard de la Sauvenière",
+                50.6420,
+                5.5690,
+            ),
+        ],
+    ),
+    (
+        "Centre",
+        60_000,
+        {"fr": "Budget du quartier Centre", "nl": "Budget wijk Centrum", "en": "Centre district budget"},
+        [
+            (
+                "Bancs et ombre place Cathédrale",
+                "Benches and shade, Cathedral square",
+                25_000,
+                "parks",
+                "Place Cathédrale",
+                50.6410,
+                5.5720,
+            ),
+            (
+                "Potager collectif",
+                "Community garden",
+                20_000,
+                "environment",
+                "Rue Pierreuse",
+                50.6480,
+                5.5700,
+            ),
+            (
+                "Atelier vélo solidaire",
+                "Community bike workshop",
+                30_000,
+                "mobility",
+                "Rue Hors-Château",
+                50.6470,
+                5.5790,
+            ),
+        ],
+    ),
+    (
+        "Nord",
+        60_000,
+        {"fr": "Budget du quartier Nord", "nl": "Budget wijk Noord", "en": "North district budget"},
+        [
+            (
+                "Terrain multisport",
+                "Multi-sport court",
+                45_000,
+                "sports",
+                "Rue Saint-Léonard",
+                50.6530,
+                5.5900,
+            ),
+            ("Boîtes à livres", "Book exchange boxes", 8_000, "culture", "Place Vivegnis", 50.6560, 5.5850),
+            (
+                "Arbres fruitiers le long de la Meuse",
+                "Fruit trees along the Meuse",
+                22_000,
+                "environment",
+                "Quai Saint-Léonard",
+                50.6540,
+                5.5930,
+            ),
+        ],
+    ),
+    (
+        "Sud",
+        60_000,
+        {"fr": "Budget du quartier Sud", "nl": "Budget wijk Zuid", "en": "South district budget"},
+        [
+            ("Fresques murales", "Murals", 15_000, "culture", "Rue Varin", 50.6280, 5.5710),
+            (
+                "Passages piétons sécurisés",
+                "Safer pedestrian crossings",
+                35_000,
+                "safety",
+                "Rue des Guillemins",
+                50.6260,
+                5.5670,
+            ),
+            (
+                "Nichoirs et hôtels à insectes",
+                "Nest boxes and insect hotels",
+                12_000,
+                "environment",
+                "Parc d'Avroy",
+                50.6350,
+                5.5680,
+            ),
+        ],
+    ),
+)
+
+
+async def seed_participatory_budget(
+    session: AsyncSession, registry: ModuleRegistry, commune: Commune
+) -> bool:
+    """Create the process once (its ``commune.modules`` loaded, budgets enabled); False when it exists."""
+    module = registry.get("budgets")
+    if module is None or await ProcessRepository(session, commune.id).slug_taken(PROCESS_SLUG):
+        return False
+    process = await spaces.create_process(
+        session,
+        commune,
+        ProcessCreate(
+            slug=PROCESS_SLUG,
+            title={
+                "fr": "Budget participatif de démo",
+                "nl": "Demo participatieve begroting",
+                "en": "Demo participatory budget",
+            },
+        ),
+    )
+    await spaces.set_published(session, process, True)
+    today = today_in(commune.timezone)
+    phase = await spaces.create_phase(
+        session,
+        commune,
+        process,
+        PhaseCreate(
+            title={"fr": "Vote", "nl": "Stemming", "en": "Vote"},
+            start_date=today - timedelta(days=7),
+            end_date=today + timedelta(days=365),
+        ),
+    )
+    process.phases.append(phase)
+    component = await components.create_component(
+        session,
+        registry,
+        commune,
+        process,
+        ComponentCreate(
+            module_key="budgets",
+            name={
+                "fr": "Votez pour vos projets",
+                "nl": "Stem voor uw projecten",
+                "en": "Vote for your projects",
+            },
+            settings=SETTINGS,
+            step_settings={phase.id: {"votes": "enabled"}},
+        ),
+    )
+    await spaces.set_published(session, component, True)
+    resolved = resolve_settings(component, current_phase(process, commune.timezone), module)
+    ctx = make_context(commune, component, process, resolved.settings, resolved.step_settings)
+    for position, (district, amount, title, projects) in enumerate(BUDGETS):
+        budget = await budgets.create_budget(
+            session,
+            ctx,
+            BudgetCreate(title=title, total_amount=amount, district=district, position=position),
+        )
+        for number, (fr, en, cost, category, address, lat, lon) in enumerate(projects):
+            await budgets.create_project(
+                session,
+                ctx,
+                budget,
+                ProjectCreate(
+                    title={"fr": fr, "en": en},
+                    cost=cost,
+                    category=category,
+                    address=f"{address}, {commune.name}",
+                    latitude=lat,
+                    longitude=lon,
+                    position=number,
+                ),
+            )
+    return True
