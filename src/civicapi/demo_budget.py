@@ -1,14 +1,19 @@
-"""The demo commune's participatory budget: a published process whose vote is open, so that a newcomer can
-vote at once (``civicapi seed-demo``; the README shows how).
+"""The demo commune's participatory budgets (``civicapi seed-demo``; the README shows how to use them).
 
-One budgets component, district workflow: each resident votes in the budget of their district (from the
-demo census: Centre, Nord, Sud) and in the city-wide one; knapsack ballots spending at least half of a
-budget; census-verified residents only; counted with the Method of Equal Shares (add1). Everything goes
-through the services, as an administrator's requests would.
+* ``bp-demo``: a published process whose vote is open, so that a newcomer can vote at once. One budgets
+  component, district workflow: each resident votes in the budget of their district (from the demo
+  census: Centre, Nord, Sud) and in the city-wide one; knapsack ballots spending at least half of a
+  budget; census-verified residents only; counted with the Method of Equal Shares (add1).
+* ``bp-2025``: last year's vote, closed, counted and published: 400 approval ballots drawn by a seeded
+  generator and imported as a Pabulib file (``POST .../budgets/pabulib``'s service), counted with MES
+  add1. Its results, its ballots file and digest, and ``civicapi recount --url`` can be tried at once.
+
+Everything goes through the services, as an administrator's requests would.
 """
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.models import Commune
 from civicapi.modules.budgets import service as budgets
+from civicapi.modules.budgets import service_count, service_pabulib
 from civicapi.modules.budgets.dependencies import make_context
 from civicapi.modules.budgets.schemas import BudgetCreate, ProjectCreate
+from civicapi.modules.budgets.schemas_ballots import CountCreate
+from civicapi.modules.budgets.settings import ComponentContext
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces import service as spaces
 from civicapi.spaces import service_components as components
@@ -27,6 +35,8 @@ from civicapi.spaces.service import current_phase, today_in
 from civicapi.spaces.settings import resolve_settings
 
 PROCESS_SLUG = "bp-demo"
+LAST_YEAR_SLUG = "bp-2025"
+LAST_YEAR_VOTERS = 400
 
 SETTINGS: dict[str, Any] = {
     "ballot_kind": "knapsack",
@@ -187,22 +197,26 @@ BUDGETS: tuple[
 async def seed_participatory_budget(
     session: AsyncSession, registry: ModuleRegistry, commune: Commune
 ) -> bool:
-    """Create the process once (its ``commune.modules`` loaded, budgets enabled); False when it exists."""
-    module = registry.get("budgets")
-    if module is None or await ProcessRepository(session, commune.id).slug_taken(PROCESS_SLUG):
+    """Create both processes once (``commune.modules`` loaded, budgets enabled); False when they exist."""
+    if registry.get("budgets") is None:
         return False
-    process = await spaces.create_process(
-        session,
-        commune,
-        ProcessCreate(
-            slug=PROCESS_SLUG,
-            title={
-                "fr": "Budget participatif de démo",
-                "nl": "Demo participatieve begroting",
-                "en": "Demo participatory budget",
-            },
-        ),
-    )
+    created = await _open_vote(session, registry, commune)
+    return await _last_year(session, registry, commune) or created
+
+
+async def _component(
+    session: AsyncSession,
+    registry: ModuleRegistry,
+    commune: Commune,
+    *,
+    slug: str,
+    title: dict[str, str],
+    days: tuple[int, int],
+    votes: str,
+    settings: dict[str, Any],
+) -> ComponentContext:
+    """A published process with one phase (``days`` from today) and a published budgets component."""
+    process = await spaces.create_process(session, commune, ProcessCreate(slug=slug, title=title))
     await spaces.set_published(session, process, True)
     today = today_in(commune.timezone)
     phase = await spaces.create_phase(
@@ -211,8 +225,8 @@ async def seed_participatory_budget(
         process,
         PhaseCreate(
             title={"fr": "Vote", "nl": "Stemming", "en": "Vote"},
-            start_date=today - timedelta(days=7),
-            end_date=today + timedelta(days=365),
+            start_date=today + timedelta(days=days[0]),
+            end_date=today + timedelta(days=days[1]),
         ),
     )
     process.phases.append(phase)
@@ -228,13 +242,34 @@ async def seed_participatory_budget(
                 "nl": "Stem voor uw projecten",
                 "en": "Vote for your projects",
             },
-            settings=SETTINGS,
-            step_settings={phase.id: {"votes": "enabled"}},
+            settings=settings,
+            step_settings={phase.id: {"votes": votes}},
         ),
     )
     await spaces.set_published(session, component, True)
+    module = registry.get("budgets")
+    assert module is not None
     resolved = resolve_settings(component, current_phase(process, commune.timezone), module)
-    ctx = make_context(commune, component, process, resolved.settings, resolved.step_settings)
+    return make_context(commune, component, process, resolved.settings, resolved.step_settings)
+
+
+async def _open_vote(session: AsyncSession, registry: ModuleRegistry, commune: Commune) -> bool:
+    if await ProcessRepository(session, commune.id).slug_taken(PROCESS_SLUG):
+        return False
+    ctx = await _component(
+        session,
+        registry,
+        commune,
+        slug=PROCESS_SLUG,
+        title={
+            "fr": "Budget participatif de démo",
+            "nl": "Demo participatieve begroting",
+            "en": "Demo participatory budget",
+        },
+        days=(-7, 365),
+        votes="enabled",
+        settings=SETTINGS,
+    )
     for position, (district, amount, title, projects) in enumerate(BUDGETS):
         budget = await budgets.create_budget(
             session,
@@ -257,3 +292,63 @@ async def seed_participatory_budget(
                 ),
             )
     return True
+
+
+async def _last_year(session: AsyncSession, registry: ModuleRegistry, commune: Commune) -> bool:
+    if await ProcessRepository(session, commune.id).slug_taken(LAST_YEAR_SLUG):
+        return False
+    ctx = await _component(
+        session,
+        registry,
+        commune,
+        slug=LAST_YEAR_SLUG,
+        title={
+            "fr": "Budget participatif 2025",
+            "nl": "Participatieve begroting 2025",
+            "en": "Participatory budget 2025",
+        },
+        days=(-400, -340),
+        votes="finished",
+        settings={"ballot_kind": "approval", "min_projects": 1, "counting_rule": "mes_add1"},
+    )
+    budget, _ = await service_pabulib.import_pabulib(session, ctx, last_year_file(), title=None)
+    await service_count.start_count(
+        session, ctx, budget, CountCreate(rule="mes_add1", publish=True, background=False), user_id=None
+    )
+    return True
+
+
+def last_year_file() -> str:
+    """A Pabulib file of last year's (invented) vote: the city budget's projects, approval ballots drawn
+    by a seeded generator (each project has its own appeal), always the same file."""
+    draw = random.Random(2025)
+    projects = [p for _, _, _, ps in BUDGETS for p in ps][:10]
+    appeal = [draw.uniform(0.1, 0.6) for _ in projects]
+    lines = [
+        "META",
+        "key;value",
+        "description;Budget participatif 2025",
+        "country;Belgium",
+        "unit;Commune de Démo",
+        "instance;2025",
+        f"num_projects;{len(projects)}",
+        f"num_votes;{LAST_YEAR_VOTERS}",
+        "budget;250000",
+        "vote_type;approval",
+        "rule;equalshares/add1",
+        "currency;EUR",
+        "PROJECTS",
+        "project_id;cost;name;category;latitude;longitude",
+        *(
+            f"{i + 1};{cost};{fr};{category};{lat};{lon}"
+            for i, (fr, _en, cost, category, _address, lat, lon) in enumerate(projects)
+        ),
+        "VOTES",
+        "voter_id;vote",
+    ]
+    for voter in range(LAST_YEAR_VOTERS):
+        chosen = [str(i + 1) for i, p in enumerate(appeal) if draw.random() < p] or [
+            str(draw.randint(1, len(projects)))
+        ]
+        lines.append(f"{voter + 1};{','.join(chosen)}")
+    return "\n".join(lines) + "\n"
