@@ -3,7 +3,8 @@
 * ``bp-demo``: a published process whose vote is open, so that a newcomer can vote at once. One budgets
   component, district workflow: each resident votes in the budget of their district (from the demo
   census: Centre, Nord, Sud) and in the city-wide one; knapsack ballots spending at least half of a
-  budget; census-verified residents only; counted with the Method of Equal Shares (add1).
+  budget; census-verified residents only; reminders sent automatically to those who leave a ballot
+  unfinished; counted with the Method of Equal Shares (add1).
 * ``bp-2025``: last year's vote, closed, counted and published: 400 approval ballots drawn by a seeded
   generator and imported as a Pabulib file (``POST .../budgets/pabulib``'s service), counted with MES
   add1. Its results, its ballots file and digest, and ``civicapi recount --url`` can be tried at once.
@@ -46,6 +47,7 @@ SETTINGS: dict[str, Any] = {
     "citywide_budgets": 1,
     "vote_requirements": [{"handler": "census"}],
     "counting_rule": "mes_add1",
+    "vote_reminders": True,
 }
 
 # (district or None for the city, amount, title, [(title fr, title en, cost, category, address, lat, lon)])

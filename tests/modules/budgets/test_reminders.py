@@ -19,6 +19,7 @@ from civicapi.core.db.session import Database
 from civicapi.identity.models import User
 from civicapi.modules.budgets import handlers
 from civicapi.modules.budgets.models import Voter, VoteReminder
+from civicapi.modules.budgets.startup import send_due_reminders
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import (
     CENSUS,
@@ -179,3 +180,35 @@ async def test_reminders_only_while_voting_is_open(
     assert_problem(await client.post(other, headers=world.headers("beta_admin")), 404)
     missing = f"/v1/communes/alpha/budgets/components/{uuid.uuid4()}/reminders"
     assert_problem(await client.post(missing, headers=world.headers("admin")), 404)
+
+
+async def test_the_service_sends_due_reminders_where_the_setting_says_so(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any
+) -> None:
+    """``vote_reminders``: the running service's sweep (``startup.send_due_reminders``) reminds in the
+    components that ask for it, and only once; the others wait for ``POST .../reminders``."""
+    automatic = await make_component(client, world, settings={**SETTINGS, "vote_reminders": True})
+    manual = await make_component(client, world, settings=SETTINGS, slug="bp-manual")
+    for comp, person in ((automatic, "A-1"), (manual, "B-1")):
+        budget = await make_budget(client, world, comp)
+        (project,) = await make_projects(client, world, comp, budget["id"], [40_000])
+        _, who = await resident(db, app, world, person, email=f"{person.lower()}@people.test")
+        await _start(client, comp, budget["id"], project["id"], who)
+    mails = app.state.mailer.outbox
+    mails.clear()
+    assert await send_due_reminders(app.state) == 0  # just started: nothing due yet
+    await _age(db, started=timedelta(hours=3))
+    assert await send_due_reminders(app.state) == 1
+    assert [m.to for m in mails] == ["a-1@people.test"]
+    assert await send_due_reminders(app.state) == 0 and len(mails) == 1
+    # voting closed in the phase: the sweep leaves the component alone
+    await _age(db, started=timedelta(days=8), reminded=timedelta(days=2))
+    await configure(client, world, automatic, step={"votes": "finished"})
+    assert await send_due_reminders(app.state) == 0
+    await configure(client, world, automatic, step={"votes": "enabled"})
+    # nor an unpublished component
+    admin = world.headers("admin")
+    assert (await client.post(f"{automatic.component_url}/unpublish", headers=admin)).status_code == 200
+    assert await send_due_reminders(app.state) == 0
+    assert (await client.post(f"{automatic.component_url}/publish", headers=admin)).status_code == 200
+    assert await send_due_reminders(app.state) == 1 and len(mails) == 2

@@ -37,6 +37,18 @@ class Sent:
     last_at: datetime
 
 
+async def components_with_unfinished(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(commune id, component id) of every component, in every commune, where an account has a ballot
+    being built in a budget still open (for the automatic reminders: ``startup.py``)."""
+    stmt = (
+        select(Voter.commune_id, Voter.component_id)
+        .join(Budget, Budget.id == Voter.budget_id)
+        .where(Voter.status == DRAFT, Voter.user_id.is_not(None), Budget.closed_at.is_(None))
+        .distinct()
+    )
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+
+
 class ReminderRepository:
     def __init__(self, session: AsyncSession, commune_id: uuid.UUID, component_id: uuid.UUID) -> None:
         self.session = session

@@ -103,6 +103,12 @@ class BudgetsComponentSettings(BaseModel):
     vote_requirements: list[ActionRequirement] = Field(
         default_factory=list, max_length=10, description="Verifications needed to vote."
     )
+    vote_reminders: bool = Field(
+        default=False,
+        description="Mail the reminders that are due to people whose ballot is not cast, automatically (the "
+        "service looks every 5 minutes while voting is open and the component is published); "
+        "`POST .../reminders` sends them on demand either way.",
+    )
     counting_rule: CountingRule = CountingRule.greedy
     compare_with_greedy: bool = Field(
         default=False,

@@ -1,9 +1,12 @@
 """What the budgets module resumes when a process starts (``CivicModule.on_start``), and then looks for
-again every :data:`SWEEP_SECONDS` while it runs: the sealing of votes closed but not sealed, because the
-process sealing them after the response stopped (a deploy, a crash) or the sealing failed (the database
-went away for a moment). Until sealed such a vote's ballots are still linked to the register: it should
-not wait for an admin to close it again. A budget another process is sealing (its row is held) is left
-to that process."""
+again every :data:`SWEEP_SECONDS` while it runs:
+
+* the sealing of votes closed but not sealed, because the process sealing them after the response stopped
+  (a deploy, a crash) or the sealing failed (the database went away for a moment). Until sealed such a
+  vote's ballots are still linked to the register: it should not wait for an admin to close it again. A
+  budget another process is sealing (its row is held) is left to that process;
+* the reminders that are due, in the published components whose ``vote_reminders`` setting is on and
+  whose vote is open (:mod:`.service_reminders`; every process sweeps, and a reminder is claimed once)."""
 
 from __future__ import annotations
 
@@ -15,10 +18,11 @@ from typing import Any
 from civicapi.communes.repository import CommuneRepository
 from civicapi.core.db.session import Database
 from civicapi.core.errors import ProblemError
-from civicapi.modules.budgets import service_close
+from civicapi.modules.budgets import service_close, service_reminders
 from civicapi.modules.budgets.dependencies import KEY, make_context
 from civicapi.modules.budgets.repository import unsealed
-from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.repository_reminders import components_with_unfinished
+from civicapi.modules.budgets.settings import ComponentContext, VotesState
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces.service import current_phase
 from civicapi.spaces.service_components import get_component
@@ -31,14 +35,43 @@ SWEEP_SECONDS = 300.0
 
 
 async def keep_sealing(state: Any) -> None:
-    """``on_start``: :func:`resume_sealings` now, then every :data:`SWEEP_SECONDS` until the app stops (the
-    task is cancelled at shutdown); a sweep that fails is logged and the next one comes all the same."""
+    """``on_start``: :func:`resume_sealings` and :func:`send_due_reminders` now, then every
+    :data:`SWEEP_SECONDS` until the app stops (the task is cancelled at shutdown); a sweep that fails is
+    logged and the next one comes all the same."""
     while True:
         try:
             await resume_sealings(state)
         except Exception:
             log.exception("looking for votes left unsealed failed; trying again in %s s", SWEEP_SECONDS)
+        try:
+            await send_due_reminders(state)
+        except Exception:
+            log.exception("sending the reminders that are due failed; trying again in %s s", SWEEP_SECONDS)
         await asyncio.sleep(SWEEP_SECONDS)
+
+
+async def send_due_reminders(state: Any) -> int:
+    """Send the reminders that are due in every published component with ``vote_reminders`` on and its
+    vote open; the number of accounts reminded."""
+    db: Database = state.db
+    async with db.unit_of_work(readonly=True) as session:
+        candidates = await components_with_unfinished(session)
+    reminded = 0
+    for commune_id, component_id in candidates:
+        ctx = await _context(db, state.registry, commune_id, component_id)
+        if ctx is None or not _reminds_now(ctx):
+            continue
+        async with db.unit_of_work() as session:
+            result = await service_reminders.send_reminders(session, ctx)
+        if result.reminded:
+            log.info("component %s: %d reminders sent", component_id, result.reminded)
+        reminded += result.reminded
+    return reminded
+
+
+def _reminds_now(ctx: ComponentContext) -> bool:
+    published = ctx.component.published_at is not None and ctx.process.published_at is not None
+    return published and ctx.settings.vote_reminders and ctx.step.votes is VotesState.enabled
 
 
 async def resume_sealings(state: Any) -> int:
