@@ -76,6 +76,13 @@ async def test_last_years_demo_vote_is_published_and_recounts(
     rule, _compared, recount = recount_as_published(data, published, sha256=served)
     assert recount.agrees and rule.value == "mes_add1"
     assert demo_budget.last_year_file() == demo_budget.last_year_file()  # the same file every time
+    # an imported vote's participation: its ballots, and no days (no register)
+    admin = next(p for p in DEMO_PEOPLE if p.email.startswith("admin@"))
+    r = await client.post("/v1/auth/token", json={"email": admin.email, "password": admin.password})
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    seen = (await client.get(f"{url}/participation", headers=headers)).json()
+    assert (seen["cast"], seen["in_progress"], seen["by_day"]) == (demo_budget.LAST_YEAR_VOTERS, 0, [])
+    assert seen["by_channel"] == {"online": demo_budget.LAST_YEAR_VOTERS, "paper": 0}
 
 
 async def _budgets_component(client: httpx.AsyncClient, slug: str) -> str:

@@ -106,6 +106,15 @@ class BudgetRepository(CommuneScopedRepository[Budget]):
         )
         return int((await self.session.execute(stmt)).scalar_one())
 
+    async def ballot_tally(self, budget_id: uuid.UUID) -> dict[tuple[str, str], int]:
+        """(ballot status, channel) -> ballots of the budget."""
+        stmt = (
+            select(Ballot.status, Ballot.channel, func.count())
+            .where(Ballot.commune_id == self.commune_id, Ballot.budget_id == budget_id)
+            .group_by(Ballot.status, Ballot.channel)
+        )
+        return {(row[0], row[1]): int(row[2]) for row in (await self.session.execute(stmt)).all()}
+
 
 _IN_COMPONENT = select(Budget).where(
     Budget.commune_id == id_param("commune_id"),

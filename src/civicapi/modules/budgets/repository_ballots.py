@@ -261,15 +261,6 @@ class VoterRepository(CommuneScopedRepository[Voter]):
         lines = [Line(row[2], int(row[3]), int(row[4])) for row in rows if row[2] is not None]
         return rows[0][0], rows[0][1], lines
 
-    async def tally(self, budget_id: uuid.UUID) -> dict[tuple[str, str], int]:
-        """(register status, channel) -> rows of the budget."""
-        stmt = (
-            select(Voter.status, Voter.channel, func.count())
-            .where(Voter.commune_id == self.commune_id, Voter.budget_id == budget_id)
-            .group_by(Voter.status, Voter.channel)
-        )
-        return {(row[0], row[1]): int(row[2]) for row in (await self.session.execute(stmt)).all()}
-
     async def voting_times(self, budget_id: uuid.UUID) -> list[datetime]:
         """When each cast ballot of the budget was cast (one timestamp per voter, in no particular order)."""
         stmt = select(Voter.voted_at).where(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core.errors import ProblemError
 from civicapi.core.i18n import translate
 from civicapi.identity.verification.requirements import RequirementStatus
-from civicapi.modules.budgets.models import ONLINE, PAPER, VOTED, Budget
+from civicapi.modules.budgets.models import DRAFT, ONLINE, PAPER, VOTED, Budget
 from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
 from civicapi.modules.budgets.repository_ballots import VoterRepository
 from civicapi.modules.budgets.schemas import ExportRow
@@ -31,16 +31,18 @@ from civicapi.modules.budgets.settings import ComponentContext
 
 
 async def participation(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> ParticipationRead:
-    voters = VoterRepository(session, ctx.commune_id)
-    tally = await voters.tally(budget.id)
+    """Counted from the ballots (an imported vote has ballots and no register) and, by day, from the
+    register's times (none for an imported vote). Loads one timestamp per voter."""
+    tally = await BudgetRepository(session, ctx.commune_id).ballot_tally(budget.id)
     zone = ZoneInfo(ctx.commune.timezone)
-    days = Counter(at.astimezone(zone).date() for at in await voters.voting_times(budget.id))
+    times = await VoterRepository(session, ctx.commune_id).voting_times(budget.id)
+    days = Counter(at.astimezone(zone).date() for at in times)
     return ParticipationRead(
         budget_id=budget.id,
-        cast=sum(n for (status, _), n in tally.items() if status == VOTED),
-        in_progress=sum(n for (status, _), n in tally.items() if status != VOTED),
+        cast=sum(n for (status, _), n in tally.items() if status != DRAFT),
+        in_progress=sum(n for (status, _), n in tally.items() if status == DRAFT),
         by_channel={
-            channel: sum(n for (status, ch), n in tally.items() if status == VOTED and ch == channel)
+            channel: sum(n for (status, ch), n in tally.items() if status != DRAFT and ch == channel)
             for channel in (ONLINE, PAPER)
         },
         by_day=[ParticipationDay(date=day, cast=days[day]) for day in sorted(days)],

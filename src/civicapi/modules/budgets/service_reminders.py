@@ -49,14 +49,12 @@ class _Person:
         return min(b.started_at for b in self.ballots)
 
 
-async def send_reminders(
-    session: AsyncSession, ctx: ComponentContext, *, now: datetime | None = None
-) -> VoteRemindersRead:
+async def send_reminders(session: AsyncSession, ctx: ComponentContext) -> VoteRemindersRead:
     """Remind every account whose reminder is due (409 ``voting_not_open`` unless the current phase has
     voting open); the counts say who was reminded, who may be later and who has had every reminder."""
     if ctx.step.votes is not VotesState.enabled:
         raise BudgetConflict("reminders are sent while voting is open", reason="voting_not_open")
-    now = now or utcnow()
+    now = utcnow()
     repo = ReminderRepository(session, ctx.commune_id, ctx.component_id)
     people: dict[uuid.UUID, _Person] = {}
     for ballot in await repo.unfinished():
