@@ -102,6 +102,11 @@ async def test_patch_cannot_drop_the_default_locale(client: httpx.AsyncClient, w
     assert r.status_code == 422
     r = await client.patch("/v1/communes/alpha", json={"name": None}, headers=world.headers("admin"))
     assert r.status_code == 422
+    # explicit nulls for the locales were a 500 (found by schemathesis): a 422 naming the field
+    for body in ({"locales": None}, {"default_locale": None}, {"locales": None, "default_locale": None}):
+        r = await client.patch("/v1/communes/alpha", json=body, headers=world.headers("admin"))
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["location"][1] in body
     assert (await client.get("/v1/communes/alpha")).json()["locales"] == ["fr", "nl", "en"]
 
 

@@ -88,6 +88,12 @@ async def create_commune(session: AsyncSession, data: CommuneCreate) -> Commune:
 
 async def update_commune(session: AsyncSession, commune: Commune, data: CommuneUpdate) -> Commune:
     changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None and key in {"name", "locales", "default_locale", "timezone", "reference_prefix"}:
+            raise InvalidInput(
+                f"{key} cannot be null",
+                errors=[{"location": ["body", key], "message": "cannot be null", "code": "null"}],
+            )
     locales = changes.get("locales", commune.locales)
     default = changes.get("default_locale", commune.default_locale)
     if default not in locales:
@@ -99,11 +105,6 @@ async def update_commune(session: AsyncSession, commune: Commune, data: CommuneU
         )
     before = audit.snapshot(commune, list(changes))
     for key, value in changes.items():
-        if value is None and key in {"name", "locales", "default_locale", "timezone", "reference_prefix"}:
-            raise InvalidInput(
-                f"{key} cannot be null",
-                errors=[{"location": ["body", key], "message": "cannot be null", "code": "null"}],
-            )
         setattr(commune, key, value)
     commune.updated_at = utcnow()
     await session.flush()
