@@ -20,7 +20,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import BigInteger, Integer, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -78,9 +78,23 @@ def _decode(value: Any) -> Any:
     return value
 
 
+class Int32(int):
+    """:func:`python_type` of an ``INTEGER`` column: an int within 32 bits."""
+
+
+class Int64(int):
+    """:func:`python_type` of a ``BIGINT`` column: an int within 64 bits."""
+
+
+_BOUNDS = {Int32: 2**31, Int64: 2**63}
+
+
 def _is(value: Any, kind: type) -> bool:
     if value is None:
         return True  # a nullable column's value
+    if kind in _BOUNDS:
+        bound = _BOUNDS[kind]
+        return isinstance(value, int) and not isinstance(value, bool) and -bound <= value < bound
     if kind is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind is int:
@@ -173,9 +187,15 @@ async def keyset_page(
 
 
 def python_type(expression: Any) -> type:
-    """The Python type of a column's (or SQL expression's) values, for :func:`decode_cursor`."""
+    """The Python type of a column's (or SQL expression's) values, for :func:`decode_cursor`; integers
+    as :class:`Int32` or :class:`Int64`, so that a value the database cannot compare is refused here."""
+    sql_type = expression.type
+    if isinstance(sql_type, BigInteger):
+        return Int64
+    if isinstance(sql_type, Integer):
+        return Int32
     try:
-        kind: type = expression.type.python_type
+        kind: type = sql_type.python_type
     except NotImplementedError:
         return object
     return kind

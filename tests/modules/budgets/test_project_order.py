@@ -89,6 +89,8 @@ async def test_forged_cursors_are_a_422_never_a_500(client: httpx.AsyncClient, w
         ("position", _forged("position", ["first", uid])),
         ("position", _forged("position", [1, "not-a-uuid"])),
         ("position", _forged("position", [True, uid])),
+        ("position", _forged("position", [2**40, uid])),  # past a 32-bit column
+        ("cost", _forged("cost", [2**70, uid])),  # past a 64-bit column
         ("created_at", _forged("created_at", [12, uid])),
         ("cost", _forged("cost", [{"t": "yesterday"}, uid])),
         ("created_at", _forged("created_at", [{"t": "2026-01-01T00:00:00"}, uid])),  # no offset

@@ -163,6 +163,7 @@ async def test_sorts_and_the_seeded_shuffle(client: httpx.AsyncClient, world: Wo
         ("-published_at", [{"t": "2026-01-01T00:00:00+00:00"}, uid, 3]),
         ("-published_at", ["yesterday", uid]),
         ("-supports_count", [{"t": "2026-01-01T00:00:00+00:00"}, uid]),
+        ("-supports_count", [2**40, uid]),  # past the 32-bit column
         ("created_at", [{"t": "2026-01-01T00:00:00+00:00"}, "not-a-uuid"]),
     ):
         raw = base64.urlsafe_b64encode(json.dumps([sort, values]).encode()).decode()
