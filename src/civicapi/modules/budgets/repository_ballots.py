@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CursorResult,
@@ -261,15 +263,22 @@ class VoterRepository(CommuneScopedRepository[Voter]):
         lines = [Line(row[2], int(row[3]), int(row[4])) for row in rows if row[2] is not None]
         return rows[0][0], rows[0][1], lines
 
-    async def voting_times(self, budget_id: uuid.UUID) -> list[datetime]:
-        """When each cast ballot of the budget was cast (one timestamp per voter, in no particular order)."""
-        stmt = select(Voter.voted_at).where(
+    async def cast_per_day(self, budget_id: uuid.UUID, timezone: str) -> dict[date, int]:
+        """Ballots cast each day in ``timezone`` (an IANA name), from the register's ``voted_at``. PostgreSQL
+        counts them; SQLite, which knows no time zones, sends one timestamp per voter."""
+        where = (
             Voter.commune_id == self.commune_id,
             Voter.budget_id == budget_id,
             Voter.status == VOTED,
             Voter.voted_at.is_not(None),
         )
-        return [at for at in (await self.session.execute(stmt)).scalars() if at is not None]
+        if self.session.get_bind().dialect.name == "postgresql":
+            day = func.date(func.timezone(timezone, Voter.voted_at))
+            rows = (await self.session.execute(select(day, func.count()).where(*where).group_by(day))).all()
+            return {row[0]: int(row[1]) for row in rows}
+        zone = ZoneInfo(timezone)
+        times = (await self.session.execute(select(Voter.voted_at).where(*where))).scalars()
+        return dict(Counter(at.astimezone(zone).date() for at in times if at is not None))
 
     async def of_key(self, budget_id: uuid.UUID, voter_key: str) -> Voter | None:
         return await self.first(

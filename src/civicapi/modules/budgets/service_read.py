@@ -6,9 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections import Counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,11 +30,9 @@ from civicapi.modules.budgets.settings import ComponentContext
 
 async def participation(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> ParticipationRead:
     """Counted from the ballots (an imported vote has ballots and no register) and, by day, from the
-    register's times (none for an imported vote). Loads one timestamp per voter."""
+    register's times (none for an imported vote)."""
     tally = await BudgetRepository(session, ctx.commune_id).ballot_tally(budget.id)
-    zone = ZoneInfo(ctx.commune.timezone)
-    times = await VoterRepository(session, ctx.commune_id).voting_times(budget.id)
-    days = Counter(at.astimezone(zone).date() for at in times)
+    days = await VoterRepository(session, ctx.commune_id).cast_per_day(budget.id, ctx.commune.timezone)
     return ParticipationRead(
         budget_id=budget.id,
         cast=sum(n for (status, _), n in tally.items() if status != DRAFT),
