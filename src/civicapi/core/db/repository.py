@@ -8,12 +8,19 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from civicapi.core.errors import NotFound
 
 M = TypeVar("M", bound=DeclarativeBase)
+
+
+def upsert_insert(session: AsyncSession) -> Any:
+    """The session's dialect's ``insert`` (PostgreSQL's or SQLite's), which has ``on_conflict_do_nothing``
+    and ``on_conflict_do_update``."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 class Repository(Generic[M]):

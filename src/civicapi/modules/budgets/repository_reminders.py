@@ -6,12 +6,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core.db.repository import upsert_insert
 from civicapi.identity.models import User
 from civicapi.modules.budgets.models import DRAFT, Budget, Voter, VoteReminder
 
@@ -37,13 +36,17 @@ class Sent:
     last_at: datetime
 
 
+_UNFINISHED = (Voter.status == DRAFT, Voter.user_id.is_not(None), Budget.closed_at.is_(None))
+"""A ballot being built by an account (a ``draft`` register row) in a budget whose vote is not closed."""
+
+
 async def components_with_unfinished(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(commune id, component id) of every component, in every commune, where an account has a ballot
     being built in a budget still open (for the automatic reminders: ``startup.py``)."""
     stmt = (
         select(Voter.commune_id, Voter.component_id)
         .join(Budget, Budget.id == Voter.budget_id)
-        .where(Voter.status == DRAFT, Voter.user_id.is_not(None), Budget.closed_at.is_(None))
+        .where(*_UNFINISHED)
         .distinct()
     )
     return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
@@ -72,9 +75,7 @@ class ReminderRepository:
             .where(
                 Voter.commune_id == self.commune_id,
                 Voter.component_id == self.component_id,
-                Voter.status == DRAFT,
-                Voter.user_id.is_not(None),
-                Budget.closed_at.is_(None),
+                *_UNFINISHED,
                 User.is_active.is_(True),
                 User.email_confirmed_at.is_not(None),
             )
@@ -100,8 +101,7 @@ class ReminderRepository:
         whose record this transaction changed: one whose count moved meanwhile, or that was reminded
         after ``cutoff``, is left out (another request reminded it), so racing requests never remind an
         account twice. A unique constraint and a conditional upsert, not a check-then-insert."""
-        bind = self.session.get_bind()
-        insert: Any = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+        insert = upsert_insert(self.session)
         table = VoteReminder.__table__
         claimed: set[uuid.UUID] = set()
         for start in range(0, len(due), CHUNK):

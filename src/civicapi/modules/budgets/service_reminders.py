@@ -19,7 +19,6 @@ reminders that are due; each account gets one mail naming the budgets where its 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,15 +39,6 @@ MIN_INTERVAL = timedelta(hours=24)
 """The least time between two reminders to one account."""
 
 
-@dataclass
-class _Person:
-    ballots: list[Unfinished]
-
-    @property
-    def started_at(self) -> datetime:
-        return min(b.started_at for b in self.ballots)
-
-
 async def send_reminders(session: AsyncSession, ctx: ComponentContext) -> VoteRemindersRead:
     """Remind every account whose reminder is due (409 ``voting_not_open`` unless the current phase has
     voting open); the counts say who was reminded, who may be later and who has had every reminder."""
@@ -56,20 +46,20 @@ async def send_reminders(session: AsyncSession, ctx: ComponentContext) -> VoteRe
         raise BudgetConflict("reminders are sent while voting is open", reason="voting_not_open")
     now = utcnow()
     repo = ReminderRepository(session, ctx.commune_id, ctx.component_id)
-    people: dict[uuid.UUID, _Person] = {}
-    for ballot in await repo.unfinished():
-        people.setdefault(ballot.user_id, _Person([])).ballots.append(ballot)
+    people: dict[uuid.UUID, list[Unfinished]] = {}
+    for ballot in await repo.unfinished():  # oldest first
+        people.setdefault(ballot.user_id, []).append(ballot)
     sent = await repo.sent()
     due: list[tuple[uuid.UUID, int]] = []
     later: list[datetime] = []
     done = 0
-    for user_id, person in people.items():
+    for user_id, ballots in people.items():
         previous = sent.get(user_id)
         had = previous.count if previous else 0
         if had >= len(REMINDER_AGES):
             done += 1
             continue
-        when = person.started_at + REMINDER_AGES[had]
+        when = ballots[0].started_at + REMINDER_AGES[had]
         if previous is not None:
             when = max(when, previous.last_at + MIN_INTERVAL)
         if when <= now:
@@ -78,7 +68,7 @@ async def send_reminders(session: AsyncSession, ctx: ComponentContext) -> VoteRe
             later.append(when)
     claimed = await repo.claim(due, now, now - MIN_INTERVAL) if due else set()
     for user_id in claimed:
-        _mail(session, ctx, people[user_id].ballots)
+        _mail(session, ctx, people[user_id])
     if claimed:
         audit.record(
             session,

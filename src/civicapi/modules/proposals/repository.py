@@ -15,11 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, exists, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from civicapi.core.db.repository import CommuneScopedRepository
+from civicapi.core.db.repository import CommuneScopedRepository, upsert_insert
 from civicapi.modules.proposals.models import (
     Authorship,
     Participation,
@@ -31,10 +30,7 @@ from civicapi.modules.proposals.models import (
 
 def insert_ignoring_conflicts(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect (PostgreSQL or SQLite)."""
-    bind = session.bind
-    dialect = bind.dialect.name if bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).values(**values).on_conflict_do_nothing()
+    return upsert_insert(session)(model).values(**values).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True, slots=True)
