@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from civicapi import demo_budget
-from civicapi.cli import _download
 from civicapi.config import Environment, Settings
 from civicapi.demo import DEMO_PEOPLE, create_platform_admin, seed_demo
+from civicapi.modules.budgets.cli import _download
 from civicapi.modules.budgets.recount import recount_as_published
 
 

@@ -253,6 +253,8 @@ EXPECTED: dict[str, Rule] = {
     "spaces_components_unpublish": Perm("spaces.manage"),
     # the example test plugin (tests/fixtures/example_plugin)
     "example_echo": Perm("example.echo"),
+    "example_notes_create": Perm("example.note"),
+    "example_notes_withdraw": Perm("example.note"),  # the path's note is staff's; admins also moderate
     # proposals (the path's proposal is published, by the resident; the valuator is assigned to it)
     "proposals_create": Verified(),  # component's create_requirements: census
     "proposals_update": Owner(None, problem=MODULE_FORBIDDEN),  # its authors only (not official)
@@ -481,6 +483,11 @@ async def _valuator(ctx: Ctx) -> str:
     return ctx.user_id("valuator")
 
 
+async def _note(ctx: Ctx) -> str:
+    body = {"title": "Travaux", "body": "La rue est fermée lundi."}
+    return str((await ctx.call("POST", "/example/notes", body, who="staff", ok=201))["id"])
+
+
 async def _event(ctx: Ctx) -> str:
     """An outbox event's id; none waits in a new world, so those admitted get a 404."""
     return str(uuid.uuid4())
@@ -505,6 +512,7 @@ FACTORIES: dict[str, tuple[tuple[str, ...], Factory]] = {
     "membership_id": ((), _membership),
     "api_key_id": ((), _api_key),
     "event_id": ((), _event),
+    "note_id": ((), _note),
 }
 # Path parameters that are not created per route: "verification_id" is the resident's own verification.
 FIXED_PARAMS = {"commune": "alpha", "key": "example"}
@@ -605,6 +613,7 @@ REQUESTS: dict[str, RequestFactory] = {
     "spaces_components_create": _json({"module_key": "example", "name": {"fr": "Autre"}}),
     "spaces_components_update": _json({"name": {"fr": "Exemple"}}),
     "example_echo": _json({"text": "bonjour"}),
+    "example_notes_create": _json({"title": "Travaux", "body": "La rue est fermée lundi."}),
     "proposals_create": _json(
         {"title": {"fr": "Des bancs au parc"}, "body": {"fr": "Trois bancs près de l'aire de jeux."}}
     ),

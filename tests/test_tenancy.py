@@ -233,6 +233,13 @@ async def _budget_count_run(client: httpx.AsyncClient, world: World, ids: dict[s
     return str(r.json()["id"])
 
 
+async def _example_note(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    body = {"title": "Travaux", "body": "La rue est fermée lundi."}
+    r = await client.post("/v1/communes/alpha/example/notes", json=body, headers=world.headers("admin"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 FACTORIES: dict[str, Factory] = {
     "api_key_id": _api_key,
     "process_id": _process,
@@ -251,6 +258,7 @@ FACTORIES: dict[str, Factory] = {
     "budget_id": _budget,
     "project_id": _budget_project,
     "run_id": _budget_count_run,
+    "note_id": _example_note,
 }
 # Path parameters that are not ids, and the value they take in the calls.
 FIXED_PARAMS = {"commune": "beta", "key": "example", "resource_module": "spaces", "resource_type": "process"}

@@ -15,7 +15,7 @@ import civicapi.core.db.base
 
 revision: str = "1ee77dc74a71"
 down_revision: str | Sequence[str] | None = None
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("platform",)
 depends_on: str | Sequence[str] | None = None
 
 

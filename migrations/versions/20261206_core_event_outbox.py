@@ -1,7 +1,7 @@
 """core event outbox: events not yet taken by every subscriber (core_event, core_event_delivery)
 
 Revision ID: 2c8a6348d92a
-Revises: 7d1e0c5b9a21
+Revises: de2b8307462e
 Create Date: 2026-12-06 06:55:51.644632
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import civicapi.core.db.base
 
 revision: str = "2c8a6348d92a"
-down_revision: str | Sequence[str] | None = "7d1e0c5b9a21"
+down_revision: str | Sequence[str] | None = "de2b8307462e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

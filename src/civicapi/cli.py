@@ -1,4 +1,5 @@
-"""``civicapi`` command: serve | migrate | seed-demo | openapi | create-admin | events | recount."""
+"""``civicapi`` command: serve | migrate | seed-demo | openapi | create-admin | events, and each module's
+commands under ``civicapi <module key>`` (``civicapi budgets recount``)."""
 
 from __future__ import annotations
 
@@ -43,17 +44,22 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     if args.action == "upgrade":
         migrate.upgrade(url, args.revision or "heads")
     elif args.action == "downgrade":
-        migrate.downgrade(url, args.revision or "-1")
+        if not args.revision:
+            print("give the revision to go down to: base, <module>@base, <module>@-1, platform@-1, an id")
+            return 2
+        migrate.downgrade(url, args.revision)
     elif args.action == "revision":
-        migrate.revision(url, args.message or "change")
+        migrate.revision(url, args.message or "change", module=args.module)
+    elif args.action == "heads":
+        print(*migrate.heads_in_database(url), sep="\n")
     elif args.action == "check":
-        from civicapi.registry import load_modules
-
-        diff = migrate.drift(url, load_modules(get_settings().modules))  # the modules' tables too
-        if diff:
-            print("models and migrations differ:", *diff, sep="\n  ")
+        registry = migrate.installed_modules()  # the modules' tables too, each reported under its owner
+        drift = migrate.drift_by_owner(url, registry)
+        if drift:
+            for owner, diffs in sorted(drift.items()):
+                print(f"{owner}: models and migrations differ:", *diffs, sep="\n  ")
             return 1
-        print("no drift")
+        print("no drift (" + ", ".join(["platform", *registry.keys]) + ")")
     return 0
 
 
@@ -131,66 +137,17 @@ def _cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _download(url: str, transport: Any = None) -> tuple[bytes, str | None, dict[str, Any]]:
-    """A budget's ballots file, the digest it is served with and its published results, from its URL
-    (``https://.../v1/communes/{commune}/budgets/components/{component_id}/budgets/{budget_id}``)."""
-    import httpx
-
-    async with httpx.AsyncClient(transport=transport, timeout=60, follow_redirects=True) as client:
-        ballots = await client.get(url.rstrip("/") + "/ballots.pb")
-        results = await client.get(url.rstrip("/") + "/results")
-    for response in (ballots, results):
-        if response.status_code != 200:
-            raise ValueError(f"GET {response.url} answered {response.status_code}: {response.text[:300]}")
-    published: dict[str, Any] = results.json()
-    return ballots.content, ballots.headers.get("X-Content-SHA256"), published
+ALIASES = {"recount": ["budgets", "recount"]}
+"""Former spellings kept for one release (0.2): ``civicapi recount`` is ``civicapi budgets recount``."""
 
 
-def _cmd_recount(args: argparse.Namespace) -> int:
-    import httpx
+def _modules_with_commands() -> list[Any]:
+    from civicapi.registry import load_modules
 
-    from civicapi.modules.budgets.recount import recount, recount_as_published
-    from civicapi.modules.budgets.settings import CountingRule
-
-    if args.ballots is None and args.url is None:
-        print("give the ballots file, or --url", file=sys.stderr)
-        return 2
-    try:
-        sha256 = args.sha256
-        published: dict[str, Any] | None
-        if args.url is not None:
-            data, served, published = asyncio.run(_download(args.url))
-            sha256 = sha256 or served
-        else:
-            data = Path(args.ballots).read_bytes()
-            published = json.loads(Path(args.results).read_text(encoding="utf-8")) if args.results else None
-        if args.rule is None:
-            if published is None:
-                print(
-                    "give --rule, or the published results to recount as they were counted", file=sys.stderr
-                )
-                return 2
-            rule, compare, result = recount_as_published(data, published, sha256=sha256)
-        else:
-            rule, compare = CountingRule(args.rule), args.compare_with_greedy
-            result = recount(data, rule, compare_with_greedy=compare, sha256=sha256, published=published)
-    except (OSError, ValueError, httpx.HTTPError) as exc:  # unreachable, unreadable, not JSON, not Pabulib
-        print(f"cannot recount: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result.outcome, indent=2, ensure_ascii=False))
-    print(f"SHA-256 of the ballots file: {result.sha256}", file=sys.stderr)
-    for problem in result.problems:
-        print(f"DIFFERS: {problem}", file=sys.stderr)
-    if sha256 or published is not None:
-        verdict = "AGREES" if result.agrees else "DOES NOT AGREE"
-        how = f"{rule.value}" + (" compared with greedy" if compare else "")
-        print(f"{verdict}: recounted with {how}", file=sys.stderr)
-    return 0 if result.agrees else 1
+    return [m for m in load_modules(get_settings().modules) if m.cli is not None]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from civicapi.modules.budgets.settings import CountingRule
-
     parser = argparse.ArgumentParser(prog="civicapi", description="civicapi: civic participation backend")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -203,10 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     mig = sub.add_parser("migrate", help="database migrations (Alembic)")
     mig.add_argument(
-        "action", nargs="?", default="upgrade", choices=["upgrade", "downgrade", "revision", "check"]
+        "action", nargs="?", default="upgrade", choices=["upgrade", "downgrade", "revision", "check", "heads"]
     )
-    mig.add_argument("revision", nargs="?", default=None)
+    mig.add_argument(
+        "revision", nargs="?", default=None, help="e.g. heads, base, budgets@head, budgets@-1, a revision id"
+    )
     mig.add_argument("-m", "--message", default=None)
+    mig.add_argument("--module", default=None, help="revision: write it on this module's branch")
     mig.set_defaults(func=_cmd_migrate)
 
     seed = sub.add_parser("seed-demo", help="create the demo commune and its people (idempotent)")
@@ -227,26 +187,22 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--retry", action="store_true", help="make the set-aside events due again")
     events.set_defaults(func=_cmd_events)
 
-    rc = sub.add_parser(
-        "recount",
-        help="recount a published vote from its ballots file (no database; --url downloads it)",
-        description="Count the ballots file (GET .../ballots.pb) and print the outcome (JSON). With the "
-        "published results (--results, the body of GET .../results) and/or the digest (--sha256, "
-        "X-Content-SHA256), check them; --url <budget URL> downloads all three. Without --rule, the results "
-        "say how they were counted. Exit 0 if everything agrees, 1 otherwise (each difference printed), 2 "
-        "if nothing could be recounted.",
-    )
-    rc.add_argument("ballots", nargs="?", default=None, help="the Pabulib file (GET .../ballots.pb)")
-    rc.add_argument("--url", default=None, help="the budget's URL (.../budgets/{budget_id}) instead of files")
-    rc.add_argument("--rule", default=None, choices=[rule.value for rule in CountingRule])
-    rc.add_argument("--compare-with-greedy", action="store_true", help="with --rule: as the count was asked")
-    rc.add_argument("--sha256", default=None, help="the digest published at close (X-Content-SHA256)")
-    rc.add_argument("--results", default=None, help="a file holding the body of GET .../results")
-    rc.set_defaults(func=_cmd_recount)
+    for module in _modules_with_commands():
+        assert module.cli is not None
+        group = sub.add_parser(module.key, help=f"the {module.key} module's commands")
+        module.cli(group)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ALIASES:
+        print(
+            f"note: `civicapi {argv[0]}` is now `civicapi {' '.join(ALIASES[argv[0]])}`; "
+            "the old spelling goes in the next release",
+            file=sys.stderr,
+        )
+        argv = [*ALIASES[argv[0]], *argv[1:]]
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

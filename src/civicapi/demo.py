@@ -26,7 +26,7 @@ from civicapi.identity.repository import UserRepository
 from civicapi.identity.verification import census
 from civicapi.identity.verification.hashing import IdentityHasher
 from civicapi.identity.verification.repository import CensusRepository
-from civicapi.registry import Role, load_modules
+from civicapi.registry import DemoContext, ModuleRegistry, Role, load_modules
 
 DEMO_SLUG = "demo"
 
@@ -103,6 +103,22 @@ async def _seed_census(session: AsyncSession, settings: Settings, commune_id: uu
         )
 
 
+async def _seed_modules(db: Database, registry: ModuleRegistry) -> None:
+    """Each module's own demo content (``CivicModule.demo``), in a unit of work of its own."""
+    for module in registry:
+        if module.demo is None:
+            continue
+        async with db.unit_of_work() as session:
+            commune = await CommuneRepository(session).by_slug(DEMO_SLUG)
+            assert commune is not None
+            users = UserRepository(session)
+            people = {p.email: u.id for p in DEMO_PEOPLE if (u := await users.by_email(p.email)) is not None}
+            context = DemoContext(
+                commune_id=commune.id, commune_slug=commune.slug, people=people, registry=registry
+            )
+            await module.demo(session, context)
+
+
 async def seed_demo(settings: Settings) -> str:
     if settings.env is Environment.production:
         raise RuntimeError("the demo commune is not seeded in production")
@@ -152,6 +168,7 @@ async def seed_demo(settings: Settings) -> str:
             loaded = await CommuneRepository(session).by_slug(DEMO_SLUG, with_modules=True)
             assert loaded is not None
             await seed_participatory_budget(session, registry, loaded)
+        await _seed_modules(db, registry)
         return f"demo commune {DEMO_SLUG!r} ready: {len(DEMO_PEOPLE)} people, modules: {', '.join(registry.keys) or 'none'}"
     finally:
         await db.dispose()

@@ -12,7 +12,7 @@ async def test_catalog_lists_installed_modules_with_schemas(client: httpx.AsyncC
     catalog = {m["key"]: m for m in (await client.get("/v1/modules")).json()}
     assert "example" in catalog
     assert catalog["example"]["settings_schema"]["properties"]["greeting"]["default"] == "hello"
-    assert catalog["example"]["permissions"] == ["example.echo"]
+    assert catalog["example"]["permissions"] == ["example.echo", "example.note", "example.moderate"]
 
 
 async def test_disabled_module_is_404_and_enabled_in_one_commune_only(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import ForeignKey, MetaData
@@ -49,7 +50,12 @@ class ForeignRef(_Base):
     thing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("good_thing.id"))
 
 
+HERE = Path(__file__).parent
+
+
 def mod(key: str, **kw: object) -> CivicModule:
+    if kw.get("models"):
+        kw.setdefault("migrations", HERE)  # any folder: these checks do not run migrations
     return CivicModule(key=key, title={"en": key}, **kw)  # type: ignore[arg-type]
 
 
@@ -73,6 +79,11 @@ def test_a_consistent_module_loads() -> None:
         ),
         ([mod("Bad-Key")], "must match"),
         ([mod("good", models=[object])], "is not a mapped model"),
+        ([mod("good", models=[GoodThing], migrations=None)], "has tables but no migrations folder"),
+        (
+            [mod("good", models=[GoodThing], migrations=HERE / "absent")],
+            "has tables but no migrations folder",
+        ),
     ],
 )
 def test_inconsistent_modules_fail_fast(modules: list[CivicModule], message: str) -> None:

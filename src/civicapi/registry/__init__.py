@@ -2,6 +2,7 @@
 
 from civicapi.registry.contract import (
     CivicModule,
+    DemoContext,
     EmptySettings,
     Permission,
     Role,
@@ -11,6 +12,7 @@ from civicapi.registry.loader import ModuleLoadError, ModuleRegistry, load_modul
 
 __all__ = [
     "CivicModule",
+    "DemoContext",
     "EmptySettings",
     "ModuleLoadError",
     "ModuleRegistry",

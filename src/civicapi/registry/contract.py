@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -15,6 +16,8 @@ from pydantic import BaseModel, ConfigDict
 from civicapi.core.events import Handler
 
 if TYPE_CHECKING:
+    import argparse
+
     from fastapi import APIRouter
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +71,24 @@ PersonalDataExporter = Callable[["AsyncSession", uuid.UUID], Awaitable[dict[str,
 LaneFactory = Callable[[Any], "Lane"]
 StartHook = Callable[[Any], Awaitable[object]]
 """(app.state) -> work a module resumes when a process starts (run after start-up, not awaited by it)."""
+CliHook = Callable[["argparse.ArgumentParser"], None]
+"""Adds the module's commands to ``civicapi <module key> ...``: sub-parsers whose ``func(args) -> int`` runs
+the command (its exit status)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoContext:
+    """What the demo seeding hands each module: the demo commune, its people (e-mail -> user id) and the
+    modules loaded with it. A module's seeder must be idempotent: the demo is seeded at every start."""
+
+    commune_id: uuid.UUID
+    commune_slug: str
+    people: Mapping[str, uuid.UUID]
+    registry: Any
+
+
+DemoSeeder = Callable[["AsyncSession", DemoContext], Awaitable[object]]
+"""(session, context) -> the module's believable demo content, made through its services."""
 PersonalDataEraser = Callable[["AsyncSession", uuid.UUID], Awaitable[None]]
 """(session, user id) -> remove the person's personal data from the module's tables before the account is
 deleted: contributions stay under an anonymous author, counts stay unchanged."""
@@ -105,6 +126,14 @@ class CivicModule:
     on_start: StartHook | None = None
     """Work to resume when a process starts, e.g. what a stopped process left half done: run as a task
     once the application has started (errors are logged), cancelled at shutdown."""
+    cli: CliHook | None = None
+    """The module's commands, under ``civicapi <key>`` (e.g. ``civicapi budgets recount``)."""
+    demo: DemoSeeder | None = None
+    """The module's part of ``civicapi seed-demo`` (run in its own unit of work, after the platform's)."""
+    migrations: str | os.PathLike[str] | None = None
+    """The folder of the module's own Alembic branch (labelled with the module's key; its first revision
+    has no ``down_revision`` and ``depends_on`` the platform revision it needs). Required when the module
+    has tables: ``civicapi migrate`` upgrades, downgrades and checks it with the platform."""
 
     def table_names(self) -> list[str]:
         return [m.__table__.name for m in self.models]

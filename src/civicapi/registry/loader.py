@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from types import ModuleType
 
 from civicapi.core.events import EventBus
@@ -92,6 +93,11 @@ def _check_module(module: CivicModule) -> None:
                 f"module {key!r}: table {model.__table__.name!r} has a foreign key to {target!r}, another "
                 "module's table; reference other modules through core resource links"
             )
+    if module.models and (module.migrations is None or not Path(module.migrations).is_dir()):
+        raise ModuleLoadError(
+            f"module {key!r} has tables but no migrations folder (CivicModule.migrations): "
+            f"{module.migrations!r}"
+        )
     for perm in module.permissions:
         if not perm.name.startswith(f"{key}."):
             raise ModuleLoadError(f"module {key!r}: permission {perm.name!r} must be prefixed with '{key}.'")

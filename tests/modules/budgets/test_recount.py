@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from civicapi.cli import _download, main
+from civicapi.cli import main
 from civicapi.config import Settings
+from civicapi.modules.budgets.cli import _download
 from civicapi.modules.budgets.recount import recount_as_published
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import make_component

@@ -6,6 +6,8 @@ imported from the selected projects of a budgets component and linked to their p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from civicapi.modules.accountability.handlers import SUBSCRIPTIONS
 from civicapi.modules.accountability.models import MODELS
 from civicapi.modules.accountability.permissions import PERMISSIONS
@@ -30,6 +32,7 @@ module = CivicModule(
     },
     router=router,
     models=MODELS,
+    migrations=Path(__file__).parent / "migrations",
     permissions=PERMISSIONS,
     component_settings_schema=AccountabilityComponentSettings,
     step_settings_schema=AccountabilityStepSettings,

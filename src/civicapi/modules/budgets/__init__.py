@@ -5,6 +5,9 @@ published Pabulib export. See ``docs/modules/budgets.md``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from civicapi.modules.budgets.cli import register as register_cli
 from civicapi.modules.budgets.handlers import SUBSCRIPTIONS, erase_personal_data, export_personal_data
 from civicapi.modules.budgets.lane import BallotLane
 from civicapi.modules.budgets.models import MODELS
@@ -28,6 +31,8 @@ module = CivicModule(
     },
     router=router,
     models=MODELS,
+    migrations=Path(__file__).parent / "migrations",
+    cli=register_cli,
     permissions=PERMISSIONS,
     component_settings_schema=BudgetsComponentSettings,
     step_settings_schema=BudgetsStepSettings,

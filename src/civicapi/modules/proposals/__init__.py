@@ -7,6 +7,8 @@ commission reviews them against eligibility criteria, and the commune answers ea
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from civicapi.modules.proposals.handlers import erase_personal_data, export_personal_data
 from civicapi.modules.proposals.models import MODELS
 from civicapi.modules.proposals.permissions import PERMISSIONS
@@ -23,6 +25,7 @@ module = CivicModule(
     },
     router=router,
     models=MODELS,
+    migrations=Path(__file__).parent / "migrations",
     permissions=PERMISSIONS,
     component_settings_schema=ProposalsComponentSettings,
     step_settings_schema=ProposalsStepSettings,

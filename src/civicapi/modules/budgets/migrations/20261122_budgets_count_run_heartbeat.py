@@ -1,7 +1,7 @@
 """budgets: count runs carry a heartbeat (runs abandoned by a dead process are recognised)
 
 Revision ID: 7d1e0c5b9a21
-Revises: 4c691a9d738d
+Revises: 39ebf906a1e8
 Create Date: 2026-11-22 14:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import civicapi.core.db.base
 
 revision: str = "7d1e0c5b9a21"
-down_revision: str | Sequence[str] | None = "4c691a9d738d"
+down_revision: str | Sequence[str] | None = "39ebf906a1e8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """budgets: reminders to accounts whose ballot is not finished (budgets_vote_reminder)
 
 Revision ID: 222a559de0a6
-Revises: 2c8a6348d92a
+Revises: 7d1e0c5b9a21
 Create Date: 2026-12-06 09:45:58.892003
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import civicapi.core.db.base
 
 revision: str = "222a559de0a6"
-down_revision: str | Sequence[str] | None = "2c8a6348d92a"
+down_revision: str | Sequence[str] | None = "7d1e0c5b9a21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

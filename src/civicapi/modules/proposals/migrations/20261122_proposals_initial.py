@@ -1,7 +1,7 @@
 """proposals initial
 
 Revision ID: 3c69d9458d2b
-Revises: de2b8307462e
+Revises: (the proposals branch starts here; depends on the platform de2b8307462e)
 Create Date: 2026-11-22 01:15:25.668464
 """
 
@@ -14,9 +14,9 @@ from sqlalchemy.dialects import postgresql
 import civicapi.core.db.base
 
 revision: str = "3c69d9458d2b"
-down_revision: str | Sequence[str] | None = "de2b8307462e"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("proposals",)
+depends_on: str | Sequence[str] | None = "de2b8307462e"
 
 
 def upgrade() -> None:

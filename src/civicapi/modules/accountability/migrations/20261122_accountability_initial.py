@@ -1,7 +1,7 @@
 """accountability initial
 
 Revision ID: 4c691a9d738d
-Revises: 39ebf906a1e8
+Revises: (the accountability branch starts here; depends on the platform de2b8307462e)
 Create Date: 2026-11-22 01:51:44.956932
 """
 
@@ -14,9 +14,9 @@ from sqlalchemy.dialects import postgresql
 import civicapi.core.db.base
 
 revision: str = "4c691a9d738d"
-down_revision: str | Sequence[str] | None = "39ebf906a1e8"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("accountability",)
+depends_on: str | Sequence[str] | None = "de2b8307462e"
 
 
 def upgrade() -> None:

@@ -1,7 +1,7 @@
 """budgets initial
 
 Revision ID: 39ebf906a1e8
-Revises: 3c69d9458d2b
+Revises: (the budgets branch starts here; depends on the platform de2b8307462e)
 Create Date: 2026-11-22 01:36:19.457979
 """
 
@@ -14,9 +14,9 @@ from sqlalchemy.dialects import postgresql
 import civicapi.core.db.base
 
 revision: str = "39ebf906a1e8"
-down_revision: str | Sequence[str] | None = "3c69d9458d2b"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("budgets",)
+depends_on: str | Sequence[str] | None = "de2b8307462e"
 
 
 def upgrade() -> None:
