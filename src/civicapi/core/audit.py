@@ -8,14 +8,16 @@ dependency), so services record entries without threading the actor through ever
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +34,8 @@ class ActorType(StrEnum):
     user = "user"
     api_key = "api_key"
     system = "system"
+    erased = "erased"
+    """A person whose account was erased: the entry stays, under no id (see :func:`forget_person`)."""
 
 
 class Visibility(StrEnum):
@@ -279,3 +283,49 @@ class ModuleTrail:
             "changes": changes,
             "visibility": Visibility.public if public else Visibility.admin,
         }
+
+
+ERASED = "[erased]"
+"""What replaces a erased person's id, address or name inside an entry's ``changes``."""
+
+
+def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(ERASED, value)
+    if isinstance(value, Mapping):
+        return {_scrub(str(k), pattern): _scrub(v, pattern) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, pattern) for v in value]
+    return value
+
+
+async def forget_person(session: AsyncSession, person_id: uuid.UUID, *, personal: Iterable[str] = ()) -> int:
+    """Unlink the trail from an erased person; how many entries changed.
+
+    Entries the person made keep their action, resource and time, with actor ``erased`` and no id: they
+    cannot be joined to each other, nor to the person. Entries about the person (``resource_id``, or their id,
+    address or name among the ``changes``, whoever made them) lose those values (:data:`ERASED`). The
+    ``personal`` strings (address, display name) are searched case-insensitively in the changes' JSON text;
+    the search reads the whole table once (an erasure is rare; the entries of one person are not indexed
+    by anything but their actor)."""
+    needles = sorted({str(person_id), person_id.hex, *(p for p in personal if p)}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+    text = func.lower(cast(AuditEntry.changes, Text))
+    # JSON text escapes non-ASCII characters on SQLite ("\u00eb"), not in PostgreSQL's JSONB.
+    forms = {form.lower() for n in needles for form in (n, json.dumps(n)[1:-1])}
+    stmt = select(AuditEntry).where(
+        or_(
+            AuditEntry.actor_id == person_id,
+            AuditEntry.resource_id == person_id,
+            *(text.contains(form, autoescape=True) for form in forms),
+        )
+    )
+    entries = (await session.execute(stmt)).scalars().all()
+    for entry in entries:
+        if entry.actor_id == person_id:
+            entry.actor_type, entry.actor_id = ActorType.erased.value, None
+        if entry.resource_id == person_id:
+            entry.resource_id = None
+        entry.changes = _scrub(entry.changes, pattern)
+    await session.flush()
+    return len(entries)
