@@ -40,6 +40,20 @@ class OutboxMailer:
         log.info("mail recorded in the outbox: subject=%s", mail.subject)
 
 
+class MailNotSent(Exception):
+    """Sending failed. Its message names the failure (SMTP codes), never an address: it reaches the log and
+    the event outbox's ``last_error``, which outlive an erased account (SMTP errors quote the recipient)."""
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        return f"SMTPRecipientsRefused: {', '.join(map(str, codes))}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: {exc.smtp_code}"
+    return type(exc).__name__
+
+
 @dataclass
 class SmtpMailer:
     host: str
@@ -64,4 +78,7 @@ class SmtpMailer:
             smtp.send_message(message)
 
     async def send(self, mail: Mail) -> None:
-        await asyncio.to_thread(self._send_sync, mail)
+        try:
+            await asyncio.to_thread(self._send_sync, mail)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise MailNotSent(_failure(exc)) from None
