@@ -72,7 +72,7 @@ async def erase_account(session: AsyncSession, registry: ModuleRegistry, user: U
     once committed, copy the WAL into the main file and truncate it (:func:`forget_freed_pages`): the
     pages the erasure freed are zeroed (``secure_delete``) and no older copy of them stays in the WAL."""
     user_id = user.id
-    personal = (user.email, user.display_name)
+    address, name = user.email, user.display_name
     for module in registry:
         if module.erase_personal_data is not None:
             await module.erase_personal_data(session, user_id)
@@ -84,5 +84,5 @@ async def erase_account(session: AsyncSession, registry: ModuleRegistry, user: U
     )
     await session.flush()
     await identity_privacy.erase_identity(session, user_id)
-    await audit.forget_person(session, user_id, personal=personal)
+    await audit.forget_person(session, user_id, addresses=[address], names=[name])
     after_commit(session, forget_freed_pages)

@@ -289,30 +289,37 @@ ERASED = "[erased]"
 """What replaces a erased person's id, address or name inside an entry's ``changes``."""
 
 
-def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+def _scrub(value: Any, pattern: re.Pattern[str], names: set[str]) -> Any:
     if isinstance(value, str):
-        return pattern.sub(ERASED, value)
+        return ERASED if value.strip().casefold() in names else pattern.sub(ERASED, value)
     if isinstance(value, Mapping):
-        return {_scrub(str(k), pattern): _scrub(v, pattern) for k, v in value.items()}
+        return {_scrub(str(k), pattern, names): _scrub(v, pattern, names) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, pattern) for v in value]
+        return [_scrub(v, pattern, names) for v in value]
     return value
 
 
-async def forget_person(session: AsyncSession, person_id: uuid.UUID, *, personal: Iterable[str] = ()) -> int:
-    """Unlink the trail from an erased person; how many entries changed.
+async def forget_person(
+    session: AsyncSession,
+    person_id: uuid.UUID,
+    *,
+    addresses: Iterable[str] = (),
+    names: Iterable[str] = (),
+) -> int:
+    """Unlink the trail from an erased person; how many entries it changed.
 
     Entries the person made keep their action, resource and time, with actor ``erased`` and no id: they
-    cannot be joined to each other, nor to the person. Entries about the person (``resource_id``, or their id,
-    address or name among the ``changes``, whoever made them) lose those values (:data:`ERASED`). The
-    ``personal`` strings (address, display name) are searched case-insensitively in the changes' JSON text;
-    the search reads the whole table once (an erasure is rare; the entries of one person are not indexed
-    by anything but their actor)."""
-    needles = sorted({str(person_id), person_id.hex, *(p for p in personal if p)}, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+    cannot be joined to each other, nor to the person. Entries about the person (``resource_id``, or their
+    data among the ``changes``, whoever made them) lose it (:data:`ERASED`): their id and ``addresses``
+    wherever they occur in a value, ``names`` (a display name, which may be a common word) only as a whole
+    value, both case-insensitively. The search reads the changes' JSON text of the whole table once (an
+    erasure is rare; the entries about a person are not indexed)."""
+    found = sorted({str(person_id), person_id.hex, *(a for a in addresses if a)}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(n) for n in found), re.IGNORECASE)
+    whole = {n.strip().casefold() for n in names if n.strip()}
     text = func.lower(cast(AuditEntry.changes, Text))
     # JSON text escapes non-ASCII characters on SQLite ("\u00eb"), not in PostgreSQL's JSONB.
-    forms = {form.lower() for n in needles for form in (n, json.dumps(n)[1:-1])}
+    forms = {form.lower() for n in (*found, *whole) for form in (n, json.dumps(n)[1:-1])}
     stmt = select(AuditEntry).where(
         or_(
             AuditEntry.actor_id == person_id,
@@ -320,12 +327,16 @@ async def forget_person(session: AsyncSession, person_id: uuid.UUID, *, personal
             *(text.contains(form, autoescape=True) for form in forms),
         )
     )
-    entries = (await session.execute(stmt)).scalars().all()
-    for entry in entries:
+    changed = 0
+    for entry in (await session.execute(stmt)).scalars():
+        scrubbed = _scrub(entry.changes, pattern, whole)
+        if entry.actor_id != person_id and entry.resource_id != person_id and scrubbed == entry.changes:
+            continue  # the text matched by chance ("Al" in "Alpha")
+        changed += 1
         if entry.actor_id == person_id:
             entry.actor_type, entry.actor_id = ActorType.erased.value, None
         if entry.resource_id == person_id:
             entry.resource_id = None
-        entry.changes = _scrub(entry.changes, pattern)
+        entry.changes = scrubbed
     await session.flush()
-    return len(entries)
+    return changed
