@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +21,7 @@ from civicapi.core.db.session import (
     BOOKKEEPING,
     Database,
     ReadOnlyViolation,
+    _sqlite_pragmas,
     after_commit,
     create_engine,
     forget_freed_pages,
@@ -168,3 +171,15 @@ async def test_after_commit_work_runs_once_committed_and_never_after_a_rollback(
         async with db.unit_of_work() as session:
             after_commit(session, forget_freed_pages)
         assert _size(wal) == 0  # the WAL was copied into the database and truncated
+
+
+def test_sqlite_connections_zero_what_they_delete(tmp_path: Path) -> None:
+    """``secure_delete`` on every connection, whatever the SQLite build's default (Debian's is on, others'
+    off): the connection hook turns it on from off."""
+    raw = sqlite3.connect(tmp_path / "x.db")
+    try:
+        raw.execute("PRAGMA secure_delete=OFF")
+        _sqlite_pragmas(raw, None)
+        assert raw.execute("PRAGMA secure_delete").fetchone() == (1,)
+    finally:
+        raw.close()
