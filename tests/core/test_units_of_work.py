@@ -165,6 +165,15 @@ async def test_after_commit_work_runs_once_committed_and_never_after_a_rollback(
             after_commit(session, note)
             raise RuntimeError("rolled back")
     assert seen == ["Alpha 2"]
+
+    async def fail(database: Database) -> None:
+        raise RuntimeError("after the commit")
+
+    async with db.unit_of_work() as session:  # the commit stands; the failure is only logged
+        await session.execute(update(Commune).where(Commune.slug == "alpha").values(name="Alpha 3"))
+        after_commit(session, fail)
+        after_commit(session, note)
+    assert seen == ["Alpha 2", "Alpha 3"]
     if backend == "sqlite":
         wal = database_url.split("///", 1)[1] + "-wal"
         assert _size(wal) > 0  # the commit above is in the WAL

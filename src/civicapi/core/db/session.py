@@ -162,7 +162,7 @@ AFTER_COMMIT = "civicapi_after_commit"
 
 def after_commit(session: AsyncSession, action: Callable[[Database], Awaitable[None]]) -> None:
     """Run ``action(database)`` once the unit of work has committed and its events were delivered (never
-    if it rolls back): work that cannot run inside a transaction."""
+    if it rolls back): work that cannot run inside a transaction. A failing action is logged."""
     session.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
@@ -238,7 +238,10 @@ class Database:
         if pending:
             await self.bus.deliver(pending, self)
         for action in actions:
-            await action(self)
+            try:
+                await action(self)
+            except Exception:  # the commit stands: what follows it is logged, never turned into a failure
+                log.exception("work after a commit failed")
 
     def wrote(self, tables: Set[str] | None) -> None:
         """Record a commit that wrote ``tables``: the generation moves unless they are all quiet."""
