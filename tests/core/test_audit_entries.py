@@ -52,3 +52,51 @@ async def test_record_now_is_undone_with_its_transaction(db: Database, world: Wo
     async with db.unit_of_work() as session:
         stmt = select(audit.AuditEntry).where(audit.AuditEntry.resource_id == resource.id)
         assert list((await session.execute(stmt)).scalars()) == []
+
+
+async def test_forgetting_a_person_unlinks_their_entries_and_scrubs_only_their_data(
+    db: Database, world: World
+) -> None:
+    person, admin = uuid.uuid4(), world.users["admin"].id
+    about = ResourceRef("proposals", "proposal", uuid.uuid4())
+
+    def entry(
+        actor: uuid.UUID, changes: dict[str, object], resource: ResourceRef = about
+    ) -> audit.AuditEntry:
+        return audit.AuditEntry(
+            **audit.entry_row(
+                audit.Actor(audit.ActorType.user, actor),
+                commune_id=world.alpha.id,
+                action="proposals.proposal.update",
+                resource=resource,
+                changes=changes,
+            )
+        )
+
+    async with db.unit_of_work() as session:
+        session.add_all(
+            [
+                entry(person, {"title": [None, "Un banc"]}),
+                entry(person, {"support": [None, "counted"]}),
+                entry(admin, {"authors": [None, person.hex.upper()], "name": [None, " al "]}),
+                entry(admin, {"note": [None, "ask AL@Example.org, then Alice"]}),
+                entry(admin, {"title": [None, "Al fresco"], "by": [None, str(admin)]}),
+                entry(admin, {"status": [None, "granted"]}, ResourceRef("identity", "user", person)),
+            ]
+        )
+    async with db.unit_of_work() as session:
+        changed = await audit.forget_person(session, person, addresses=["al@example.org"], names=["Al"])
+    async with db.unit_of_work() as session:
+        rows = list((await session.execute(select(audit.AuditEntry))).scalars())
+    assert changed == 5
+    by_person = [r for r in rows if r.actor_type == audit.ActorType.erased]
+    assert [r.actor_id for r in by_person] == [None, None]
+    assert sorted(r.changes["title" if "title" in r.changes else "support"][1] for r in by_person) == [
+        "Un banc",
+        "counted",
+    ]
+    changes = [r.changes for r in rows if r.actor_id == admin]
+    assert {"authors": [None, "[erased]"], "name": [None, "[erased]"]} in changes
+    assert {"note": [None, "ask [erased], then Alice"]} in changes  # the address, not the name inside words
+    assert {"title": [None, "Al fresco"], "by": [None, str(admin)]} in changes  # not about the person
+    assert [r.resource_id for r in rows if r.resource_type == "user"] == [None]

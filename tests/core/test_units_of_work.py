@@ -4,8 +4,11 @@ are the one exception, and a pooled connection that died is replaced before a re
 from __future__ import annotations
 
 import asyncio
+import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +17,15 @@ from sqlalchemy.exc import DBAPIError
 
 from civicapi.communes.models import Commune
 from civicapi.config import Settings
-from civicapi.core.db.session import BOOKKEEPING, Database, ReadOnlyViolation, create_engine
+from civicapi.core.db.session import (
+    BOOKKEEPING,
+    Database,
+    ReadOnlyViolation,
+    _sqlite_pragmas,
+    after_commit,
+    create_engine,
+    forget_freed_pages,
+)
 from civicapi.main import create_app
 from civicapi.registry import load_modules
 from tests.fixtures.factories import World
@@ -129,3 +140,55 @@ async def test_a_request_on_a_dropped_connection_gets_a_503_to_retry(
             assert dropped.headers["retry-after"] == "1"
             assert dropped.json()["type"] == "/problems/unavailable"
             assert (await client.get("/v1/me", headers=me)).status_code == 200
+
+
+def _size(path: str) -> int:
+    return os.path.getsize(path)
+
+
+async def test_after_commit_work_runs_once_committed_and_never_after_a_rollback(
+    db: Database, world: World, backend: str, database_url: str
+) -> None:
+    seen: list[str] = []
+
+    async def note(database: Database) -> None:
+        assert database is db
+        seen.append(await _name(db))  # the commit is visible, and no transaction is held
+
+    async with db.unit_of_work() as session:
+        await session.execute(update(Commune).where(Commune.slug == "alpha").values(name="Alpha 2"))
+        after_commit(session, note)
+        assert seen == []
+    assert seen == ["Alpha 2"]
+    with pytest.raises(RuntimeError):
+        async with db.unit_of_work() as session:
+            after_commit(session, note)
+            raise RuntimeError("rolled back")
+    assert seen == ["Alpha 2"]
+
+    async def fail(database: Database) -> None:
+        raise RuntimeError("after the commit")
+
+    async with db.unit_of_work() as session:  # the commit stands; the failure is only logged
+        await session.execute(update(Commune).where(Commune.slug == "alpha").values(name="Alpha 3"))
+        after_commit(session, fail)
+        after_commit(session, note)
+    assert seen == ["Alpha 2", "Alpha 3"]
+    if backend == "sqlite":
+        wal = database_url.split("///", 1)[1] + "-wal"
+        assert _size(wal) > 0  # the commit above is in the WAL
+        async with db.unit_of_work() as session:
+            after_commit(session, forget_freed_pages)
+        assert _size(wal) == 0  # the WAL was copied into the database and truncated
+
+
+def test_sqlite_connections_zero_what_they_delete(tmp_path: Path) -> None:
+    """``secure_delete`` on every connection, whatever the SQLite build's default (Debian's is on, others'
+    off): the connection hook turns it on from off."""
+    raw = sqlite3.connect(tmp_path / "x.db")
+    try:
+        raw.execute("PRAGMA secure_delete=OFF")
+        _sqlite_pragmas(raw, None)
+        assert raw.execute("PRAGMA secure_delete").fetchone() == (1,)
+    finally:
+        raw.close()

@@ -43,8 +43,13 @@ class AuditEntryRead(BaseModel):
     action: str = Field(
         description="`<layer or module>.<resource type>.<verb>`, e.g. `spaces.process.publish`."
     )
-    actor_type: ActorType = Field(description="`user`, `api_key` or `system` (no caller: jobs, seeds).")
-    actor_id: uuid.UUID | None = Field(description="The user's or API key's id; null for `system`.")
+    actor_type: ActorType = Field(
+        description="`user`, `api_key`, `system` (no caller: jobs, seeds) or `erased` (a person whose account "
+        "was erased since: the entry stays, naming no one)."
+    )
+    actor_id: uuid.UUID | None = Field(
+        description="The user's or API key's id; null for `system` and `erased`."
+    )
     resource_module: str = Field(description="Layer or module owning the resource, e.g. `spaces`.")
     resource_type: str = Field(description="e.g. `process`, `phase`, `component`, `membership`.")
     resource_id: uuid.UUID | None

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.models import Commune, Membership
 from civicapi.core import audit
+from civicapi.core.db.session import after_commit, forget_freed_pages
 from civicapi.core.links import ResourceRef
 from civicapi.identity import privacy as identity_privacy
 from civicapi.identity.models import User
@@ -67,7 +68,11 @@ async def export_personal_data(session: AsyncSession, registry: ModuleRegistry, 
 
 
 async def erase_account(session: AsyncSession, registry: ModuleRegistry, user: User) -> None:
+    """Erase the account, then unlink the audit trail from it (:func:`audit.forget_person`); on SQLite,
+    once committed, copy the WAL into the main file and truncate it (:func:`forget_freed_pages`): the
+    pages the erasure freed are zeroed (``secure_delete``) and no older copy of them stays in the WAL."""
     user_id = user.id
+    address, name = user.email, user.display_name
     for module in registry:
         if module.erase_personal_data is not None:
             await module.erase_personal_data(session, user_id)
@@ -77,4 +82,7 @@ async def erase_account(session: AsyncSession, registry: ModuleRegistry, user: U
         action="identity.user.erase",
         resource=ResourceRef("identity", "user", user_id),
     )
+    await session.flush()
     await identity_privacy.erase_identity(session, user_id)
+    await audit.forget_person(session, user_id, addresses=[address], names=[name])
+    after_commit(session, forget_freed_pages)

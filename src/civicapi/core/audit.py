@@ -8,14 +8,16 @@ dependency), so services record entries without threading the actor through ever
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +34,8 @@ class ActorType(StrEnum):
     user = "user"
     api_key = "api_key"
     system = "system"
+    erased = "erased"
+    """A person whose account was erased: the entry stays, under no id (see :func:`forget_person`)."""
 
 
 class Visibility(StrEnum):
@@ -279,3 +283,60 @@ class ModuleTrail:
             "changes": changes,
             "visibility": Visibility.public if public else Visibility.admin,
         }
+
+
+ERASED = "[erased]"
+"""What replaces a erased person's id, address or name inside an entry's ``changes``."""
+
+
+def _scrub(value: Any, pattern: re.Pattern[str], names: set[str]) -> Any:
+    if isinstance(value, str):
+        return ERASED if value.strip().casefold() in names else pattern.sub(ERASED, value)
+    if isinstance(value, Mapping):
+        return {_scrub(str(k), pattern, names): _scrub(v, pattern, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, pattern, names) for v in value]
+    return value
+
+
+async def forget_person(
+    session: AsyncSession,
+    person_id: uuid.UUID,
+    *,
+    addresses: Iterable[str] = (),
+    names: Iterable[str] = (),
+) -> int:
+    """Unlink the trail from an erased person; how many entries it changed.
+
+    Entries the person made keep their action, resource and time, with actor ``erased`` and no id: they
+    cannot be joined to each other, nor to the person. Entries about the person (``resource_id``, or their
+    data among the ``changes``, whoever made them) lose it (:data:`ERASED`): their id and ``addresses``
+    wherever they occur in a value, ``names`` (a display name, which may be a common word) only as a whole
+    value, both case-insensitively. The search reads the changes' JSON text of the whole table once (an
+    erasure is rare; the entries about a person are not indexed)."""
+    found = sorted({str(person_id), person_id.hex, *(a for a in addresses if a)}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(n) for n in found), re.IGNORECASE)
+    whole = {n.strip().casefold() for n in names if n.strip()}
+    text = func.lower(cast(AuditEntry.changes, Text))
+    # JSON text escapes non-ASCII characters on SQLite ("\u00eb"), not in PostgreSQL's JSONB.
+    forms = {form.lower() for n in (*found, *whole) for form in (n, json.dumps(n)[1:-1])}
+    stmt = select(AuditEntry).where(
+        or_(
+            AuditEntry.actor_id == person_id,
+            AuditEntry.resource_id == person_id,
+            *(text.contains(form, autoescape=True) for form in forms),
+        )
+    )
+    changed = 0
+    for entry in (await session.execute(stmt)).scalars():
+        scrubbed = _scrub(entry.changes, pattern, whole)
+        if entry.actor_id != person_id and entry.resource_id != person_id and scrubbed == entry.changes:
+            continue  # the text matched by chance ("Al" in "Alpha")
+        changed += 1
+        if entry.actor_id == person_id:
+            entry.actor_type, entry.actor_id = ActorType.erased.value, None
+        if entry.resource_id == person_id:
+            entry.resource_id = None
+        entry.changes = scrubbed
+    await session.flush()
+    return changed

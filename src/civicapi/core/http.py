@@ -53,6 +53,20 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+PERSONAL_PATH_PARAMS = frozenset({"user_id"})
+"""Path parameters that name a person: the access log shows the parameter's name instead of its value (a
+log outlives an erased account; resource ids stay, they name no one)."""
+
+
+def _loggable_path(scope: Scope) -> str:
+    path: str = scope.get("path", "")
+    params: dict[str, Any] = scope.get("path_params") or {}
+    for name in PERSONAL_PATH_PARAMS & params.keys():
+        value = str(params[name])
+        path = "/".join("{" + name + "}" if part == value else part for part in path.split("/"))
+    return path
+
+
 def _valid_request_id(raw: bytes) -> bool:
     return 0 < len(raw) <= 128 and all(32 < b < 127 for b in raw)
 
@@ -92,6 +106,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            path = _loggable_path(scope)  # routing put the path parameters in the scope
             access_log.info(
                 "%s %s %s",
                 scope.get("method"),

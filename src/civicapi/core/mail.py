@@ -36,7 +36,22 @@ class OutboxMailer:
     async def send(self, mail: Mail) -> None:
         self.outbox.append(mail)
         del self.outbox[: -self.limit]
-        log.info("mail recorded in the outbox: to=%s subject=%s", mail.to, mail.subject)
+        # Never the address: a log outlives the account it belongs to (erasure), and is read by operators.
+        log.info("mail recorded in the outbox: subject=%s", mail.subject)
+
+
+class MailNotSent(Exception):
+    """Sending failed. Its message names the failure (SMTP codes), never an address: it reaches the log and
+    the event outbox's ``last_error``, which outlive an erased account (SMTP errors quote the recipient)."""
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        return f"SMTPRecipientsRefused: {', '.join(map(str, codes))}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: {exc.smtp_code}"
+    return type(exc).__name__
 
 
 @dataclass
@@ -63,4 +78,7 @@ class SmtpMailer:
             smtp.send_message(message)
 
     async def send(self, mail: Mail) -> None:
-        await asyncio.to_thread(self._send_sync, mail)
+        try:
+            await asyncio.to_thread(self._send_sync, mail)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise MailNotSent(_failure(exc)) from None

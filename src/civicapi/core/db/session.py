@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Set
+from collections.abc import AsyncIterator, Awaitable, Callable, Set
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -30,6 +30,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows are overwritten with zeros, not left in free space (erasure: see forget_freed_pages).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -155,6 +157,39 @@ def _ping_on_checkout(ping_after_idle: float, dbapi_connection: Any, record: Any
         dbapi_connection.autocommit = was
 
 
+AFTER_COMMIT = "civicapi_after_commit"
+
+
+def after_commit(session: AsyncSession, action: Callable[[Database], Awaitable[None]]) -> None:
+    """Run ``action(database)`` once the unit of work has committed and its events were delivered (never
+    if it rolls back): work that cannot run inside a transaction. A failing action is logged."""
+    session.info.setdefault(AFTER_COMMIT, []).append(action)
+
+
+def _checkpoint(conn: Connection) -> bool:
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return bool(row and row[0])
+
+
+async def forget_freed_pages(db: Database) -> None:
+    """SQLite: copy every page of the WAL into the main file and truncate the WAL to zero bytes, so what
+    was deleted (zeroed by ``secure_delete``) leaves no older copy of its page in the WAL. It waits (busy
+    timeout) for readers of older snapshots; if one still holds it, it logs a warning and the next
+    automatic checkpoint overwrites the frames. PostgreSQL keeps dead tuples until VACUUM (see
+    docs/architecture.md, "Erasure")."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    async with db.engine.connect() as conn:
+        busy = await conn.run_sync(_checkpoint)
+    if busy:
+        log.warning("the WAL checkpoint after an erasure could not complete (a reader held it)")
+
+
 class Database:
     """The engine, its session factory and the event bus that runs after commits."""
 
@@ -196,10 +231,17 @@ class Database:
                 self.wrote(session.info.get(WROTE_KEY))
             except BaseException:
                 self.bus.take_pending(session)
+                session.info.pop(AFTER_COMMIT, None)
                 await session.rollback()
                 raise
+            actions: list[Callable[[Database], Awaitable[None]]] = session.info.pop(AFTER_COMMIT, [])
         if pending:
             await self.bus.deliver(pending, self)
+        for action in actions:
+            try:
+                await action(self)
+            except Exception:  # the commit stands: what follows it is logged, never turned into a failure
+                log.exception("work after a commit failed")
 
     def wrote(self, tables: Set[str] | None) -> None:
         """Record a commit that wrote ``tables``: the generation moves unless they are all quiet."""

@@ -21,11 +21,14 @@ from civicapi.modules.budgets.models import (
     DRAFT,
     Ballot,
     BallotItem,
+    Budget,
     IdempotencyRecord,
     ProposalCandidate,
     Voter,
     VoteReminder,
 )
+from civicapi.modules.budgets.repository_ballots import scramble_voter_keys
+from civicapi.modules.budgets.service_voters import account_key
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +157,22 @@ async def erase_personal_data(session: AsyncSession, user_id: uuid.UUID) -> None
     await session.execute(delete(Voter).where(Voter.user_id == user_id, Voter.status == DRAFT))
     if draft_ids:
         await session.execute(delete(Ballot).where(Ballot.id.in_(draft_ids)))
+    # What stays of their votes names no one: a register key derived from the account (a component asking
+    # for no verification) would to whoever knows the id, and once a vote is closed no one needs the
+    # identity key (while it is open, it keeps the resident from voting again from another account).
+    kept = await session.execute(
+        select(Voter.id, Voter.commune_id, Voter.voter_key, Budget.closed_at)
+        .join(Budget, Budget.id == Voter.budget_id)
+        .where(Voter.user_id == user_id)
+    )
+    await scramble_voter_keys(
+        session,
+        [
+            voter_id
+            for voter_id, commune_id, key, closed_at in kept.all()
+            if closed_at is not None or key == account_key(commune_id, user_id)
+        ],
+    )
     await session.execute(update(Voter).where(Voter.user_id == user_id).values(user_id=None))
     await session.execute(
         update(Voter).where(Voter.entered_by_user_id == user_id).values(entered_by_user_id=None)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -22,11 +23,13 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import id_param
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.modules.budgets.models import (
     DRAFT,
+    ONLINE,
     VOTED,
     Ballot,
     BallotItem,
@@ -319,6 +322,16 @@ class VoterRepository(CommuneScopedRepository[Voter]):
             execution_options=NO_SYNC,
         )
 
+    async def erased_online(self, budget_id: uuid.UUID) -> list[uuid.UUID]:
+        """Register rows of the budget cast online by an account since erased (no user any more)."""
+        stmt = select(Voter.id).where(
+            Voter.commune_id == self.commune_id,
+            Voter.budget_id == budget_id,
+            Voter.user_id.is_(None),
+            Voter.channel == ONLINE,
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
     async def count_voted(self, budget_id: uuid.UUID) -> int:
         stmt = (
             select(func.count())
@@ -350,5 +363,16 @@ class IdempotencyRepository(CommuneScopedRepository[IdempotencyRecord]):
             delete(IdempotencyRecord).where(
                 IdempotencyRecord.commune_id == self.commune_id, IdempotencyRecord.budget_id == budget_id
             ),
+            execution_options=NO_SYNC,
+        )
+
+
+async def scramble_voter_keys(session: AsyncSession, voter_ids: Sequence[uuid.UUID]) -> None:
+    """Give each of these register rows a random key of its own: a key nobody can vote under again, which
+    links the row to no identity, no account and no other row (an erased person's, once no open vote needs
+    their identity key)."""
+    for voter_id in voter_ids:
+        await session.execute(
+            update(Voter).where(Voter.id == voter_id).values(voter_key=secrets.token_hex(32)),
             execution_options=NO_SYNC,
         )

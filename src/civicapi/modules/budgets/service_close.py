@@ -4,6 +4,7 @@ budget then reads ``closed_at`` set and ``ballots_sha256`` null until it is seal
 
 1. Ballots never cast (drafts) and their register rows are deleted.
 2. Register rows lose their ``ballot_id``: the register now says only who voted (and how, and when).
+   Rows of accounts erased while the vote was open get a random key instead of the identity's.
 3. Every cast ballot is re-issued under a new random id, in a random order (``secrets``), and the old rows
    are deleted: ids a voter saw and the insertion order no longer lead to a ballot. The database copies
    the ballots and items, written in their new order (:mod:`.repository_urn`).
@@ -26,7 +27,11 @@ from civicapi.modules.budgets import audit_helpers as audit
 from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, Budget
 from civicapi.modules.budgets.repository import BudgetRepository
-from civicapi.modules.budgets.repository_ballots import IdempotencyRepository, VoterRepository
+from civicapi.modules.budgets.repository_ballots import (
+    IdempotencyRepository,
+    VoterRepository,
+    scramble_voter_keys,
+)
 from civicapi.modules.budgets.repository_urn import UrnRepository
 from civicapi.modules.budgets.service_pabulib import publish_export
 from civicapi.modules.budgets.settings import ComponentContext
@@ -88,7 +93,9 @@ async def seal_in_background(
 async def seal(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> None:
     """Seal the urn of a closed vote (steps 1-5 above); the caller holds the budget's row."""
     urn = UrnRepository(session, ctx.commune_id)
-    await VoterRepository(session, ctx.commune_id).unlink_budget(budget.id)
+    voters = VoterRepository(session, ctx.commune_id)
+    await voters.unlink_budget(budget.id)
+    await scramble_voter_keys(session, await voters.erased_online(budget.id))
     await urn.delete_of_budget(budget.id, [DRAFT])
     order = await urn.ids_of(budget.id, CHECKED_OUT)
     secrets.SystemRandom().shuffle(order)
