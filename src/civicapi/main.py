@@ -76,7 +76,7 @@ def build_mailer(settings: Settings) -> Mailer:
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             starttls=settings.smtp_starttls,
         )
-    return OutboxMailer()
+    return OutboxMailer(log_bodies=settings.env is Environment.development)
 
 
 async def _start(key: str, hook: StartHook, state: Any) -> None:
