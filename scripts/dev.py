@@ -45,12 +45,31 @@ def ensure_env(with_tests: bool) -> None:
         stamp.write_text(digest)
 
 
+def _option(args: list[str], name: str, default: str) -> str:
+    """The value of ``--name V`` or ``--name=V`` among ``civicapi serve``'s arguments (the last one wins)."""
+    value = default
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(name + "="):
+            value = arg.split("=", 1)[1]
+    return value
+
+
+def banner(args: list[str]) -> str:
+    """Where the server will answer, from the arguments given to ``civicapi serve``."""
+    host = _option(args, "--host", "127.0.0.1")
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - only printed
+    url = f"http://{shown}:{_option(args, '--port', '8000')}"
+    return f"\ncivicapi on {url}  (API docs: {url}/docs)\n"
+
+
 def serve(args: list[str]) -> None:
     ensure_env(with_tests=False)
     civicapi = BIN / "civicapi"
     sh(civicapi, "migrate", "upgrade")
     sh(civicapi, "seed-demo")
-    print("\ncivicapi on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)\n", flush=True)
+    print(banner(args), flush=True)
     os.execv(str(civicapi), [str(civicapi), "serve", *args])
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -9,7 +13,9 @@ import pytest
 
 from civicapi import demo_budget
 from civicapi.config import Environment, Settings
+from civicapi.core.db.session import Database
 from civicapi.demo import DEMO_PEOPLE, create_platform_admin, seed_demo
+from civicapi.main import create_app
 from civicapi.modules.budgets.cli import _download
 from civicapi.modules.budgets.recount import recount_as_published
 
@@ -85,12 +91,72 @@ async def test_last_years_demo_vote_is_published_and_recounts(
     assert seen["by_channel"] == {"online": demo_budget.LAST_YEAR_VOTERS, "paper": 0}
 
 
-async def _budgets_component(client: httpx.AsyncClient, slug: str) -> str:
-    processes = (await client.get("/v1/communes/demo/processes", params={"limit": 100})).json()["items"]
+async def test_every_module_has_believable_content_and_seeding_again_adds_nothing(
+    settings: Settings, client: httpx.AsyncClient, db: Any
+) -> None:
+    """Last year's process: the residents' proposals (supported, answered, accepted ones with their cost)
+    became the projects of last year's budget, and its funded projects are results under way in
+    accountability, linked to their project and proposal."""
+    await seed_demo(settings)
+    seen = await _last_year_content(client)
+    await seed_demo(settings)
+    assert await _last_year_content(client) == seen
+
+
+async def _last_year_content(client: httpx.AsyncClient) -> tuple[Any, ...]:
+    proposals_url = await _component(client, "bp-2025", "proposals")
+    proposals = await _all(client, f"{proposals_url}/proposals")
+    assert len(proposals) == 12 and all(p["status"] == "published" for p in proposals)
+    accepted = [p for p in proposals if p["answer"] and p["answer"]["state"]["token"] == "accepted"]
+    rejected = [p for p in proposals if p["answer"] and p["answer"]["state"]["token"] == "rejected"]
+    assert len(accepted) == 10 and len(rejected) == 2
+    assert all(p["answer"]["cost"] > 0 and p["supports_count"] >= 1 and p["authors"] for p in accepted)
+    budget_url = await _component(client, "bp-2025", "budgets")
+    (budget,) = await _all(client, f"{budget_url}/budgets")
+    projects = await _all(client, f"{budget_url}/budgets/{budget['id']}/projects")
+    by_title = {p["title"]["fr"]: p["answer"]["cost"] for p in accepted}
+    assert {p["title"]["fr"]: p["cost"] for p in projects} == by_title  # the proposals fed the budget
+    results_url = await _component(client, "bp-2025", "accountability")
+    results = await _all(client, f"{results_url}/results")
+    funded = (await client.get(f"{budget_url}/budgets/{budget['id']}/results")).json()["projects"]
+    assert len(results) == sum(1 for p in funded if p["selected"]) >= 3
+    assert {r["status"]["key"] for r in results} >= {"done", "works", "planned"}
+    assert any(0 < r["progress"] < 100 for r in results) and any(r["spent_amount"] for r in results)
+    accepted_ids = {p["id"] for p in accepted}
+    for result in results:
+        linked = {(link["module"], link["type"]) for link in result["links"]}
+        assert {("budgets", "project"), ("proposals", "proposal")} <= linked, result["links"]
+        assert {link["id"] for link in result["links"] if link["type"] == "proposal"} <= accepted_ids
+    under_way = [r for r in results if r["status"]["key"] != "planned"]
+    for result in under_way:
+        milestones = await _all(client, f"{results_url}/results/{result['id']}/milestones")
+        assert milestones and milestones[0]["title"]["fr"]
+    return (
+        sorted((p["id"], p["supports_count"]) for p in proposals),
+        sorted(p["id"] for p in projects),
+        sorted((r["id"], r["progress"]) for r in results),
+    )
+
+
+async def _all(client: httpx.AsyncClient, url: str) -> list[Any]:
+    """A list's items, whether the route answers a page or a bare array."""
+    r = await client.get(url, params={"limit": 100})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    items: list[Any] = body["items"] if isinstance(body, dict) else body
+    return items
+
+
+async def _component(client: httpx.AsyncClient, slug: str, module_key: str) -> str:
+    processes = await _all(client, "/v1/communes/demo/processes")
     (process,) = [p for p in processes if p["slug"] == slug]
-    components = (await client.get(f"/v1/communes/demo/processes/{process['id']}/components")).json()
-    (component,) = [c for c in components["items"] if c["module_key"] == "budgets"]
-    return f"/v1/communes/demo/budgets/components/{component['id']}"
+    components = await _all(client, f"/v1/communes/demo/processes/{process['id']}/components")
+    (component,) = [c for c in components if c["module_key"] == module_key]
+    return f"/v1/communes/demo/{module_key}/components/{component['id']}"
+
+
+async def _budgets_component(client: httpx.AsyncClient, slug: str) -> str:
+    return await _component(client, slug, "budgets")
 
 
 async def test_demo_is_refused_in_production(settings: Settings) -> None:
@@ -112,3 +178,50 @@ async def test_create_admin_creates_then_promotes(
     )
     r = await client.post("/v1/auth/token", json={"email": "boss@test.org", "password": "long enough pw"})
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize(("env", "in_log"), [(Environment.development, True), (Environment.test, False)])
+async def test_a_registrations_confirmation_code_is_in_the_development_log(
+    settings: Settings, db: Database, caplog: pytest.LogCaptureFixture, env: Environment, in_log: bool
+) -> None:
+    """The README's newcomer registers on the demo: the demo has no mailbox, so in development (only) the
+    server's log shows the mail's text, and the code read there confirms the account."""
+    app = create_app(settings.model_copy(update={"env": env}), database=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        with caplog.at_level(logging.INFO, logger="civicapi.core.mail"):
+            r = await client.post(
+                "/v1/auth/register",
+                json={
+                    "email": "newcomer@example.org",
+                    "display_name": "New",
+                    "password": "a long passphrase",
+                },
+            )
+            assert r.status_code == 201, r.text
+        found = re.search(r"code: (\S+)", caplog.text)
+        assert (found is not None) is in_log, caplog.text
+        if found:
+            r = await client.post("/v1/auth/confirm-email", json={"token": found.group(1)})
+            assert r.status_code == 204
+
+
+def _dev_script() -> Any:
+    path = Path(__file__).resolve().parents[1] / "scripts" / "dev.py"
+    spec = importlib.util.spec_from_file_location("dev_script", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("args", "url"),
+    [
+        ([], "http://127.0.0.1:8000"),
+        (["--port", "9000"], "http://127.0.0.1:9000"),
+        (["--host=localhost", "--port=8123"], "http://localhost:8123"),
+        (["--host", "0.0.0.0", "--port", "80"], "http://127.0.0.1:80"),  # noqa: S104
+    ],
+)
+def test_the_serve_banner_names_the_real_address(args: list[str], url: str) -> None:
+    assert f"civicapi on {url}  (API docs: {url}/docs)" in _dev_script().banner(args)

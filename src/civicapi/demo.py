@@ -18,15 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.communes import service as communes
 from civicapi.communes.repository import CommuneRepository, MembershipRepository
 from civicapi.communes.schemas import CommuneCreate, MembershipCreate
+from civicapi.communes.service import enabled_module_keys
 from civicapi.config import Environment, Settings
 from civicapi.core.db.session import Database, create_engine
-from civicapi.demo_budget import seed_participatory_budget
+from civicapi.demo_budget import LAST_YEAR_SLUG, seed_participatory_budget
+from civicapi.demo_last_year import seed_results
 from civicapi.identity import service as identity
 from civicapi.identity.repository import UserRepository
 from civicapi.identity.verification import census
 from civicapi.identity.verification.hashing import IdentityHasher
 from civicapi.identity.verification.repository import CensusRepository
 from civicapi.registry import DemoContext, ModuleRegistry, Role, load_modules
+from civicapi.registry.loader import wire_subscriptions
 
 DEMO_SLUG = "demo"
 
@@ -124,6 +127,9 @@ async def seed_demo(settings: Settings) -> str:
         raise RuntimeError("the demo commune is not seeded in production")
     registry = load_modules(settings.modules)
     db = Database(create_engine(settings.database_url))
+    # The modules hear each other's events as they do in the server (proposals → budgets → accountability).
+    db.bus.set_recipient_filter(enabled_module_keys)
+    wire_subscriptions(registry, db.bus)
     try:
         async with db.unit_of_work() as session:
             commune = await CommuneRepository(session).by_slug(DEMO_SLUG)
@@ -168,6 +174,11 @@ async def seed_demo(settings: Settings) -> str:
             loaded = await CommuneRepository(session).by_slug(DEMO_SLUG, with_modules=True)
             assert loaded is not None
             await seed_participatory_budget(session, registry, loaded)
+        # After the commit above, the published results reached accountability (budgets.results_published).
+        async with db.unit_of_work() as session:
+            loaded = await CommuneRepository(session).by_slug(DEMO_SLUG, with_modules=True)
+            assert loaded is not None
+            await seed_results(session, registry, loaded, LAST_YEAR_SLUG)
         await _seed_modules(db, registry)
         return f"demo commune {DEMO_SLUG!r} ready: {len(DEMO_PEOPLE)} people, modules: {', '.join(registry.keys) or 'none'}"
     finally:

@@ -8,6 +8,8 @@
 * ``bp-2025``: last year's vote, closed, counted and published: 400 approval ballots drawn by a seeded
   generator and imported as a Pabulib file (``POST .../budgets/pabulib``'s service), counted with MES
   add1. Its results, its ballots file and digest, and ``civicapi recount --url`` can be tried at once.
+  Its projects came from the residents' proposals of the same process, and its funded projects are
+  followed in accountability (:mod:`civicapi.demo_last_year`).
 
 Everything goes through the services, as an administrator's requests would.
 """
@@ -15,12 +17,17 @@ Everything goes through the services, as an administrator's requests would.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.models import Commune
+from civicapi.demo_last_year import (
+    add_component,
+    add_phase,
+    link_projects_to_proposals,
+    seed_call_for_proposals,
+)
 from civicapi.modules.budgets import service as budgets
 from civicapi.modules.budgets import service_count, service_pabulib
 from civicapi.modules.budgets.dependencies import make_context
@@ -29,10 +36,9 @@ from civicapi.modules.budgets.schemas_ballots import CountCreate
 from civicapi.modules.budgets.settings import ComponentContext
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces import service as spaces
-from civicapi.spaces import service_components as components
 from civicapi.spaces.repository import ProcessRepository
-from civicapi.spaces.schemas import ComponentCreate, PhaseCreate, ProcessCreate
-from civicapi.spaces.service import current_phase, today_in
+from civicapi.spaces.schemas import ProcessCreate
+from civicapi.spaces.service import current_phase
 from civicapi.spaces.settings import resolve_settings
 
 PROCESS_SLUG = "bp-demo"
@@ -220,35 +226,13 @@ async def _component(
     """A published process with one phase (``days`` from today) and a published budgets component."""
     process = await spaces.create_process(session, commune, ProcessCreate(slug=slug, title=title))
     await spaces.set_published(session, process, True)
-    today = today_in(commune.timezone)
-    phase = await spaces.create_phase(
-        session,
-        commune,
-        process,
-        PhaseCreate(
-            title={"fr": "Vote", "nl": "Stemming", "en": "Vote"},
-            start_date=today + timedelta(days=days[0]),
-            end_date=today + timedelta(days=days[1]),
-        ),
+    phase = await add_phase(
+        session, commune, process, {"fr": "Vote", "nl": "Stemming", "en": "Vote"}, days=days
     )
-    process.phases.append(phase)
-    component = await components.create_component(
-        session,
-        registry,
-        commune,
-        process,
-        ComponentCreate(
-            module_key="budgets",
-            name={
-                "fr": "Votez pour vos projets",
-                "nl": "Stem voor uw projecten",
-                "en": "Vote for your projects",
-            },
-            settings=settings,
-            step_settings={phase.id: {"votes": votes}},
-        ),
+    name = {"fr": "Votez pour vos projets", "nl": "Stem voor uw projecten", "en": "Vote for your projects"}
+    component = await add_component(
+        session, registry, commune, process, "budgets", name, settings, {phase.id: {"votes": votes}}
     )
-    await spaces.set_published(session, component, True)
     module = registry.get("budgets")
     assert module is not None
     resolved = resolve_settings(component, current_phase(process, commune.timezone), module)
@@ -313,18 +297,27 @@ async def _last_year(session: AsyncSession, registry: ModuleRegistry, commune: C
         votes="finished",
         settings={"ballot_kind": "approval", "min_projects": 1, "counting_rule": "mes_add1"},
     )
+    proposal_ids = await seed_call_for_proposals(
+        session, registry, commune, ctx.process, last_year_projects()
+    )
     budget, _ = await service_pabulib.import_pabulib(session, ctx, last_year_file(), title=None)
+    await link_projects_to_proposals(session, commune, budget, proposal_ids)
     await service_count.start_count(
         session, ctx, budget, CountCreate(rule="mes_add1", publish=True, background=False), user_id=None
     )
     return True
 
 
+def last_year_projects() -> list[tuple[str, str, int, str, str, float, float]]:
+    """The ten projects put to last year's vote (proposed by residents: :mod:`civicapi.demo_last_year`)."""
+    return [p for _, _, _, ps in BUDGETS for p in ps][:10]
+
+
 def last_year_file() -> str:
     """A Pabulib file of last year's (invented) vote: the city budget's projects, approval ballots drawn
     by a seeded generator (each project has its own appeal), always the same file."""
     draw = random.Random(2025)
-    projects = [p for _, _, _, ps in BUDGETS for p in ps][:10]
+    projects = last_year_projects()
     appeal = [draw.uniform(0.1, 0.6) for _ in projects]
     lines = [
         "META",

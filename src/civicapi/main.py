@@ -6,12 +6,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -74,7 +76,7 @@ def build_mailer(settings: Settings) -> Mailer:
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             starttls=settings.smtp_starttls,
         )
-    return OutboxMailer()
+    return OutboxMailer(log_bodies=settings.env is Environment.development)
 
 
 async def _start(key: str, hook: StartHook, state: Any) -> None:
@@ -153,12 +155,10 @@ def _ops_router() -> APIRouter:
 
 
 def _install_docs(app: FastAPI) -> None:
-    try:
-        from swagger_ui_bundle import swagger_ui_path
-    except ImportError:  # pragma: no cover - the dependency is declared; docs are optional at run time
-        log.warning("swagger-ui-bundle is not installed: /docs is disabled")
-        return
-    app.mount("/static/docs", StaticFiles(directory=swagger_ui_path), name="docs-static")
+    """Swagger UI 5 (reads OpenAPI 3.1), from the assets the ``fastapi-offline`` package ships: no CDN.
+    ``/`` leads to it."""
+    assets = Path(str(resources.files("fastapi_offline") / "static"))
+    app.mount("/static/docs", StaticFiles(directory=assets), name="docs-static")
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -167,8 +167,14 @@ def _install_docs(app: FastAPI) -> None:
             title="civicapi: API documentation",
             swagger_js_url="/static/docs/swagger-ui-bundle.js",
             swagger_css_url="/static/docs/swagger-ui.css",
-            swagger_favicon_url="/static/docs/favicon-32x32.png",
+            swagger_favicon_url="/static/docs/favicon.png",
+            # No call to the public validator: the page works offline and within its CSP.
+            swagger_ui_parameters={"validatorUrl": None},
         )
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
 
 def create_app(

@@ -6,6 +6,9 @@ from typing import Any
 
 import httpx
 
+from civicapi.config import Settings
+from civicapi.core.db.session import Database
+from civicapi.main import create_app
 from tests.fixtures.factories import World
 
 
@@ -121,6 +124,16 @@ async def test_docs_ui_is_served_without_cdn(client: httpx.AsyncClient) -> None:
     assert "/static/docs/swagger-ui-bundle.js" in r.text
     assert (await client.get("/static/docs/swagger-ui-bundle.js")).status_code == 200
     assert (await client.get("/openapi.json")).status_code == 200
+
+
+async def test_the_root_leads_to_the_docs_when_they_are_served(settings: Settings, db: Database) -> None:
+    for enabled, status in ((True, 307), (False, 404)):
+        app = create_app(settings.model_copy(update={"docs_enabled": enabled}), database=db)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            r = await c.get("/")
+            assert r.status_code == status
+            assert r.headers.get("location") == ("/docs" if enabled else None)
+            assert (await c.get("/docs")).status_code == (200 if enabled else 404)
 
 
 async def test_unexpected_errors_are_a_bare_500_problem_without_trace(

@@ -27,6 +27,11 @@ class ProcessRepository(CommuneScopedRepository[ParticipatoryProcess]):
         stmt = self.visible_statement(include_unpublished=include_unpublished)
         return await self.first(stmt.where(ParticipatoryProcess.id == id))
 
+    async def by_slug(self, slug: str) -> ParticipatoryProcess | None:
+        """A process of the commune, published or not, with its phases."""
+        stmt = self.base_statement().options(selectinload(ParticipatoryProcess.phases))
+        return await self.first(stmt.where(ParticipatoryProcess.slug == slug))
+
     async def slug_taken(self, slug: str, *, exclude: uuid.UUID | None = None) -> bool:
         stmt = self.base_statement().where(ParticipatoryProcess.slug == slug)
         if exclude is not None:

@@ -1,16 +1,22 @@
-"""The real Pabulib elections of ../shared/pabulib (the repository's sibling), parsed once per session."""
+"""The real Pabulib elections of ../shared/pabulib (the repository's sibling), parsed once per session.
+
+Every test that reads golden data goes through :func:`golden_file` (or :func:`load`): when the folder is
+absent (a fresh clone has no ``../shared``) the test is skipped with the reason; under CI (``CI`` set to
+``true``/``1``) a missing folder is a failure, never a silent skip. ``CIVICAPI_TEST_PABULIB_DIR`` names
+another folder."""
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 from civicapi.config import Environment, Settings
 from civicapi.modules.budgets.counting import Election, parse_pabulib
+from tests.fixtures.ci import missing
 
-PABULIB = (Path(__file__).resolve().parents[3] / ".." / "shared" / "pabulib").resolve()
+SIBLING = (Path(__file__).resolve().parents[3] / ".." / "shared" / "pabulib").resolve()
+DIR_VARIABLE = "CIVICAPI_TEST_PABULIB_DIR"
 FILES = [
     "France_Toulouse_2019.pb",
     "Netherlands_Assen_2024.pb",
@@ -20,18 +26,39 @@ FILES = [
 ]
 
 
+def golden_dir() -> Path:
+    """Where the golden files are: ``$CIVICAPI_TEST_PABULIB_DIR``, else the repository's sibling."""
+    configured = os.environ.get(DIR_VARIABLE, "").strip()
+    return Path(configured).resolve() if configured else SIBLING
+
+
+def golden_file(name: str) -> Path:
+    """The path of one golden file; the test is skipped when it is missing (failed under CI)."""
+    path = golden_dir() / name
+    if not path.is_file():
+        missing(
+            f"Pabulib golden file {name} not found in {path.parent} (expected the repository's sibling "
+            f"shared/pabulib/, or a folder named by {DIR_VARIABLE})"
+        )
+    return path
+
+
+def read_text(name: str) -> str:
+    return golden_file(name).read_text(encoding="utf-8")
+
+
+def read_bytes(name: str) -> bytes:
+    return golden_file(name).read_bytes()
+
+
 @cache
-def _parse(name: str) -> Election:
-    return parse_pabulib((PABULIB / name).read_text(encoding="utf-8"))
+def _parse(path: Path) -> Election:
+    return parse_pabulib(path.read_text(encoding="utf-8"))
 
 
 def load(name: str) -> Election:
-    """The parsed file, or a skipped test when the shared folder is absent."""
-    if not PABULIB.is_dir():
-        pytest.skip(
-            f"Pabulib golden files not found at {PABULIB} (expected the repository's sibling shared/)"
-        )
-    return _parse(name)
+    """The parsed file, or a skipped test when the golden folder is absent (a failure under CI)."""
+    return _parse(golden_file(name))
 
 
 def published(election: Election) -> frozenset[str]:

@@ -15,7 +15,7 @@ from civicapi.core.db.session import Database
 from civicapi.modules.budgets.counting import Election, parse_pabulib
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import Comp, assert_problem, count_rows, make_component
-from tests.modules.budgets.pabulib_data import FILES, PABULIB, large_body_settings, load, published
+from tests.modules.budgets.pabulib_data import FILES, large_body_settings, load, published, read_text
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ async def test_golden_elections_reproduce_the_published_winners(
 ) -> None:
     original = load(name)
     comp = await make_component(client, world, settings={})
-    imported = await _import(client, world, comp, (PABULIB / name).read_text(encoding="utf-8"))
+    imported = await _import(client, world, comp, read_text(name))
     assert imported["ballots"] == len(original.ballots) and imported["projects"] == len(original.projects)
     burl = comp.budget(imported["budget_id"])
     budget = (await client.get(burl)).json()
@@ -71,7 +71,7 @@ async def test_import_export_import_keeps_the_profile(
 ) -> None:
     original = load(name)
     comp = await make_component(client, world, settings={})
-    first = await _import(client, world, comp, (PABULIB / name).read_text(encoding="utf-8"))
+    first = await _import(client, world, comp, read_text(name))
     r = await client.get(f"{comp.budget(first['budget_id'])}/ballots.pb")
     assert r.status_code == 200
     exported = r.text

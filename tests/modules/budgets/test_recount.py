@@ -17,7 +17,7 @@ from civicapi.modules.budgets.cli import _download
 from civicapi.modules.budgets.recount import recount_as_published
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import make_component
-from tests.modules.budgets.pabulib_data import PABULIB, large_body_settings, load, published
+from tests.modules.budgets.pabulib_data import large_body_settings, load, published, read_bytes
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ async def _published_vote(
     comp = await make_component(client, world, settings={})
     r = await client.post(
         f"{comp.budgets}/pabulib",
-        content=(PABULIB / name).read_bytes(),
+        content=read_bytes(name),
         headers={**world.headers("admin"), "Content-Type": "text/plain; charset=utf-8"},
     )
     assert r.status_code == 201, r.text
