@@ -23,9 +23,7 @@ from civicapi import __version__
 from civicapi.communes.api_key_router import router as api_keys_router
 from civicapi.communes.audit_router import router as audit_router
 from civicapi.communes.dependencies import module_enabled
-from civicapi.communes.outbox_router import router as outbox_router
 from civicapi.communes.permissions import PermissionPolicy
-from civicapi.communes.privacy_router import router as privacy_router
 from civicapi.communes.router import router as communes_router
 from civicapi.communes.service import enabled_module_keys
 from civicapi.communes.verification_router import router as verification_router
@@ -47,6 +45,8 @@ from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
 from civicapi.identity.service import MAIL_EVENT
+from civicapi.platform.events_router import router as events_router
+from civicapi.platform.privacy_router import router as privacy_router
 from civicapi.registry import CivicModule, ModuleRegistry, load_modules
 from civicapi.registry.contract import StartHook
 from civicapi.registry.loader import wire_subscriptions
@@ -252,7 +252,7 @@ def create_app(
     _include(app, privacy_router)
     _include(app, spaces_router)
     _include(app, audit_router)
-    _include(app, outbox_router)
+    _include(app, events_router)
     _mount_modules(app, registry)
     if settings.docs_enabled:
         _install_docs(app)

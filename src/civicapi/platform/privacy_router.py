@@ -4,12 +4,12 @@ from typing import Any
 
 from fastapi import status
 
-from civicapi.communes import privacy
 from civicapi.communes.dependencies import RegistryDep
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import CurrentUser
+from civicapi.platform import privacy
 
 router = GuardedRouter(tags=["identity"])
 
