@@ -40,7 +40,7 @@ from civicapi.core.lanes import LaneMiddleware
 from civicapi.core.loopwatch import LoopWatch
 from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
-from civicapi.core.ratelimit import RateLimiter
+from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
@@ -234,6 +234,7 @@ def create_app(
     app.state.policy = PermissionPolicy.for_registry(registry)
     app.state.tokens = build_token_service(settings)
     app.state.limiter = RateLimiter(settings.rate_limit_storage, enabled=settings.rate_limits_enabled)
+    app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     app.state.mailer = mailer or build_mailer(settings)
     db.bus.subscribe(MAIL_EVENT, _mail_sender(app.state.mailer))
 
