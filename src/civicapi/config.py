@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     rate_limit_password_reset: str = "5/hour"  # noqa: S105 - a rate, not a password
     rate_limit_verification: str = "10/hour"
 
+    require_confirmed_email: bool | None = None
+    """Whether a person must have confirmed their email address before acting in a commune (verifying,
+    proposing, supporting, voting ...: any write under ``/v1/communes/{commune}``). Unset: required
+    everywhere but in ``development``."""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Addresses or networks (comma separated) of the reverse proxies whose ``X-Forwarded-For`` and
     ``X-Forwarded-Proto`` are believed. None by default: the client address is the connection's peer."""
@@ -160,6 +164,12 @@ class Settings(BaseSettings):
             if problems:
                 raise UnsafeConfiguration("refusing to start in production: " + "; ".join(problems))
         return self
+
+    @property
+    def confirmed_email_required(self) -> bool:
+        if self.require_confirmed_email is not None:
+            return self.require_confirmed_email
+        return self.env is not Environment.development
 
     @property
     def is_sqlite(self) -> bool:
