@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
     email_confirmation_ttl_hours: int = Field(default=48, ge=1, le=720)
     password_reset_ttl_minutes: int = Field(default=60, ge=5, le=1440)
+    invitation_ttl_days: int = Field(default=14, ge=1, le=90)
+    """How long an invitation's mailed code works."""
 
     mail_backend: MailBackend = MailBackend.outbox
     """``outbox`` records mail in memory (tests, demo); ``smtp`` sends it."""
@@ -86,6 +88,9 @@ class Settings(BaseSettings):
     rate_limit_register: str = "5/minute"
     rate_limit_password_reset: str = "5/hour"  # noqa: S105 - a rate, not a password
     rate_limit_verification: str = "10/hour"
+    rate_limit_desk_register: str = "120/hour"
+    """Accounts one staff member may open at the desk (counted per staff account, not per address: a town
+    hall's desk shares one address)."""
 
     require_confirmed_email: bool | None = None
     """Whether a person must have confirmed their email address before acting in a commune (verifying,

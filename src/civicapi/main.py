@@ -21,6 +21,7 @@ from civicapi import __version__
 from civicapi.communes.api_key_router import router as api_keys_router
 from civicapi.communes.audit_router import router as audit_router
 from civicapi.communes.dependencies import module_enabled
+from civicapi.communes.invitation_router import router as invitations_router
 from civicapi.communes.outbox_router import router as outbox_router
 from civicapi.communes.permissions import PermissionPolicy
 from civicapi.communes.privacy_router import router as privacy_router
@@ -244,6 +245,7 @@ def create_app(
     _include(app, communes_router)
     _include(app, verification_router)
     _include(app, api_keys_router)
+    _include(app, invitations_router)
     _include(app, privacy_router)
     _include(app, spaces_router)
     _include(app, audit_router)

@@ -1,7 +1,7 @@
 """Personal data rights (GDPR): a person's export, and the erasure of their account.
 
 Each layer and module contributes its part: identity (account, verifications, sessions), communes
-(memberships), the audit trail (what the person did), and every installed module through the registry
+(memberships, invitations mailed to the address), the audit trail (what the person did), and every installed module through the registry
 hooks ``export_personal_data`` / ``erase_personal_data``. Erasure keeps contributions under an anonymous
 author and leaves every count unchanged."""
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.models import Commune, Membership
+from civicapi.communes.repository import forget_invitations_to, invitations_to
 from civicapi.core import audit
 from civicapi.core.links import ResourceRef
 from civicapi.identity import privacy as identity_privacy
@@ -44,6 +45,7 @@ async def export_personal_data(session: AsyncSession, registry: ModuleRegistry, 
         .scalars()
         .all()
     )
+    invited = await invitations_to(session, user.email)
     modules: dict[str, Any] = {}
     for module in registry:
         if module.export_personal_data is not None:
@@ -53,6 +55,15 @@ async def export_personal_data(session: AsyncSession, registry: ModuleRegistry, 
         **data,
         "memberships": [
             {"commune": m.slug, "role": m.role, "since": m.created_at.isoformat()} for m in memberships
+        ],
+        "invitations": [
+            {
+                "commune": slug,
+                "role": invitation.role,
+                "status": invitation.status,
+                "sent_at": invitation.created_at.isoformat(),
+            }
+            for slug, invitation in invited
         ],
         "activity": [
             {
@@ -77,4 +88,5 @@ async def erase_account(session: AsyncSession, registry: ModuleRegistry, user: U
         action="identity.user.erase",
         resource=ResourceRef("identity", "user", user_id),
     )
+    await forget_invitations_to(session, user.email)  # they hold the address
     await identity_privacy.erase_identity(session, user_id)
