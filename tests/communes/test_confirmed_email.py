@@ -3,6 +3,7 @@ part (verify, propose, support, vote ...); one check, in the caller dependency, 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from civicapi.core.db.base import utcnow
 from civicapi.core.db.session import Database
 from civicapi.identity.models import User
 from civicapi.main import create_app
+from civicapi.openapi_doc import render_openapi
 from civicapi.registry import load_modules
 from tests.fixtures.factories import World, bearer, make_user
 from tests.identity.verification_helpers import ANNE, upload_census, verifications, verify
@@ -137,3 +139,16 @@ def test_every_write_in_a_commune_goes_through_the_caller() -> None:
         and not _depends_on(route.dependant, get_caller)
     ]
     assert escaping == []
+
+
+def test_every_write_in_a_commune_declares_the_403() -> None:
+    """Any of them may answer 403 ``email_not_confirmed``: the OpenAPI document says so."""
+    document = json.loads(render_openapi())
+    undeclared = [
+        operation["operationId"]
+        for path, item in document["paths"].items()
+        if path.startswith("/v1/communes/{commune}")
+        for method, operation in item.items()
+        if method in {"post", "put", "patch", "delete"} and "403" not in operation["responses"]
+    ]
+    assert undeclared == []

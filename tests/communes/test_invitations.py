@@ -3,6 +3,7 @@ an account; accepting the mailed code creates the account, its address confirmed
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -239,3 +240,18 @@ async def test_invitations_in_the_personal_data_export_and_erasure(
     ]
     assert (await client.delete("/v1/me", headers=me)).status_code == 204
     assert [i.email for i in await invitation_rows(db)] == []
+
+
+async def test_concurrent_invitations_of_one_address_give_one_row(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    admin = world.headers("admin")
+    answers = await asyncio.gather(
+        *(client.post(INVITATIONS, json={"email": NEWCOMER}, headers=admin) for _ in range(16))
+    )
+    assert {r.status_code for r in answers} <= {201, 409}, [r.text for r in answers]
+    assert any(r.status_code == 201 for r in answers)
+    for r in answers:
+        if r.status_code == 409:
+            assert r.json()["reason"] == "invitation_in_progress"
+    assert len(await invitation_rows(db)) == 1

@@ -18,14 +18,18 @@ from civicapi.communes.repository import InvitationRepository, consume_invitatio
 from civicapi.communes.service import _record, grant_role
 from civicapi.config import Settings
 from civicapi.core.db.base import utcnow
-from civicapi.core.errors import Conflict, InvalidInput
+from civicapi.core.errors import Conflict, InvalidInput, unique_reason
 from civicapi.core.pagination import PageParams, keyset_page
 from civicapi.identity import service as identity
 from civicapi.identity.models import User
 from civicapi.identity.repository import UserRepository
 from civicapi.identity.tokens import hash_token, new_secret
 
-INVITATION_TABLE = Invitation.__tablename__
+unique_reason(
+    "uq_communes_invitation_commune_id_email",
+    "invitation_in_progress",
+    "this address is being invited by another request; try again",
+)
 
 
 async def invite(
