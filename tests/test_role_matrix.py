@@ -229,6 +229,10 @@ EXPECTED: dict[str, Rule] = {
     "communes_members_remove": Perm("commune.members.manage"),
     "api_keys_create": Perm("commune.api_keys.manage"),
     "api_keys_revoke": Perm("commune.api_keys.manage"),
+    "invitations_create": Perm("members.invite"),
+    "invitations_revoke": Perm("members.invite"),
+    "invitations_accept": Public(),  # the mailed code is the credential
+    "registrations_desk_create": Perm("identity.register.desk"),
     # verification
     "verification_census_replace": Perm("commune.census.manage"),
     # "Verify my account": any logged-in person, membership is not needed to prove residence.
@@ -478,6 +482,11 @@ async def _api_key(ctx: Ctx) -> str:
     return str((await ctx.call("POST", "/api-keys", {"name": "Portal", "scopes": ["read"]}, ok=201))["id"])
 
 
+async def _invitation(ctx: Ctx) -> str:
+    body = {"email": "invitee@example.org", "role": "staff"}
+    return str((await ctx.call("POST", "/invitations", body, ok=201))["id"])
+
+
 async def _valuator(ctx: Ctx) -> str:
     """``user_id`` paths (a valuator to unassign, a co-author to remove): the valuator."""
     return ctx.user_id("valuator")
@@ -511,6 +520,7 @@ FACTORIES: dict[str, tuple[tuple[str, ...], Factory]] = {
     "user_id": ((), _valuator),
     "membership_id": ((), _membership),
     "api_key_id": ((), _api_key),
+    "invitation_id": ((), _invitation),
     "event_id": ((), _event),
     "note_id": ((), _note),
 }
@@ -600,6 +610,9 @@ REQUESTS: dict[str, RequestFactory] = {
     "communes_update": _json({"name": "Alpha"}),
     "communes_members_add": _json({"email": "nobody@test.org", "role": "valuator"}),
     "api_keys_create": _json({"name": "Portal", "scopes": ["read"]}),
+    "invitations_create": _json({"email": "invitee@example.org", "role": "staff"}),
+    "invitations_accept": _json({"code": "unknown", "display_name": "Rita", "password": "a long passphrase"}),
+    "registrations_desk_create": _json({"email": "resident@example.org", "display_name": "Rita"}),
     "verification_census_replace": lambda ctx: {"content": census_csv(), "headers": {"Content-Type": CSV}},
     "verification_census_verify": _json({"identifier": BRUNO[0], "birth_date": BRUNO[1]}),
     "verification_desk_verify": _json({"email": "participant@alpha.test.org", "identifier": "EM 1234567"}),

@@ -89,6 +89,16 @@ async def _api_key(client: httpx.AsyncClient, world: World, ids: dict[str, str])
     return str(r.json()["id"])
 
 
+async def _invitation(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
+    r = await client.post(
+        "/v1/communes/alpha/invitations",
+        json={"email": "invitee@example.org", "role": "staff"},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 async def _proposal(client: httpx.AsyncClient, world: World, ids: dict[str, str]) -> str:
     """A published official proposal in a proposals component of alpha's process (the module is enabled in
     both communes, so that beta's answers come from tenancy, not from the module switch)."""
@@ -242,6 +252,7 @@ async def _example_note(client: httpx.AsyncClient, world: World, ids: dict[str, 
 
 FACTORIES: dict[str, Factory] = {
     "api_key_id": _api_key,
+    "invitation_id": _invitation,
     "process_id": _process,
     "phase_id": _phase,
     "component_id": _component,

@@ -12,7 +12,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from civicapi.config import get_settings
+from civicapi.config import Settings, get_settings
+
+
+def uvicorn_options(settings: Settings, *, host: str, port: int, workers: int) -> dict[str, Any]:
+    """What ``civicapi serve`` hands to uvicorn. Forwarding headers are believed only from the configured
+    proxies (uvicorn's default would believe any local peer); the app applies the same rule to the
+    client address it rate-limits (``core.ratelimit.TrustedProxies``)."""
+    return {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_config": None,
+        "access_log": False,  # civicapi.access logs each request once, with its request id and duration
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
+        "server_header": False,
+    }
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -23,17 +40,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         from civicapi import migrate
 
         migrate.upgrade(settings.database_url)
-    uvicorn.run(
-        "civicapi.main:app_factory",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
-        access_log=False,  # civicapi.access logs each request once, with its request id and duration
-        proxy_headers=True,
-        server_header=False,
-    )
+    options = uvicorn_options(settings, host=args.host, port=args.port, workers=args.workers)
+    uvicorn.run("civicapi.main:app_factory", **options)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +62,8 @@ class Settings(BaseSettings):
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
     email_confirmation_ttl_hours: int = Field(default=48, ge=1, le=720)
     password_reset_ttl_minutes: int = Field(default=60, ge=5, le=1440)
+    invitation_ttl_days: int = Field(default=14, ge=1, le=90)
+    """How long an invitation's mailed code works."""
 
     mail_backend: MailBackend = MailBackend.outbox
     """``outbox`` records mail in memory (tests, demo); ``smtp`` sends it."""
@@ -77,9 +80,25 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     """A ``limits`` storage URL; use ``redis://...`` when several API processes run."""
     rate_limit_login: str = "10/minute"
+    """Login attempts per client address and account."""
+    rate_limit_login_ip: str = "30/minute"
+    """Login attempts per client address, whatever the accounts (password spraying)."""
+    rate_limit_login_account: str = "30/hour"
+    """Login attempts per account, whatever the addresses (one account attacked from many)."""
     rate_limit_register: str = "5/minute"
     rate_limit_password_reset: str = "5/hour"  # noqa: S105 - a rate, not a password
     rate_limit_verification: str = "10/hour"
+    rate_limit_desk_register: str = "120/hour"
+    """Accounts one staff member may open at the desk (counted per staff account, not per address: a town
+    hall's desk shares one address)."""
+
+    require_confirmed_email: bool | None = None
+    """Whether a person must have confirmed their email address before acting in a commune (verifying,
+    proposing, supporting, voting ...: any write under ``/v1/communes/{commune}``). Unset: required
+    everywhere but in ``development``."""
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Addresses or networks (comma separated) of the reverse proxies whose ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed. None by default: the client address is the connection's peer."""
 
     modules: Annotated[list[str] | None, NoDecode] = None
     """Ordered allow-list of module keys to load (comma separated). ``None`` loads every installed module."""
@@ -116,10 +135,16 @@ class Settings(BaseSettings):
     """How long a process may reuse a commune or component it loaded (with its modules, process, phases)
     instead of reading it again; 0 disables. Writes through this process are seen at once."""
 
-    @field_validator("modules", "cors_origins", "previous_secret_keys", mode="before")
+    @field_validator("modules", "cors_origins", "previous_secret_keys", "trusted_proxies", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        # ValueError: not an address or network; a host address becomes a /32 (or /128) network.
+        return [str(ipaddress.ip_network(entry, strict=False)) for entry in value]
 
     @field_validator("log_level")
     @classmethod
@@ -144,6 +169,12 @@ class Settings(BaseSettings):
             if problems:
                 raise UnsafeConfiguration("refusing to start in production: " + "; ".join(problems))
         return self
+
+    @property
+    def confirmed_email_required(self) -> bool:
+        if self.require_confirmed_email is not None:
+            return self.require_confirmed_email
+        return self.env is not Environment.development
 
     @property
     def is_sqlite(self) -> bool:

@@ -23,6 +23,7 @@ from civicapi import __version__
 from civicapi.communes.api_key_router import router as api_keys_router
 from civicapi.communes.audit_router import router as audit_router
 from civicapi.communes.dependencies import module_enabled
+from civicapi.communes.invitation_router import router as invitations_router
 from civicapi.communes.permissions import PermissionPolicy
 from civicapi.communes.router import router as communes_router
 from civicapi.communes.service import enabled_module_keys
@@ -40,7 +41,7 @@ from civicapi.core.lanes import LaneMiddleware
 from civicapi.core.loopwatch import LoopWatch
 from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
-from civicapi.core.ratelimit import RateLimiter
+from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
@@ -240,6 +241,7 @@ def create_app(
     app.state.policy = PermissionPolicy.for_registry(registry)
     app.state.tokens = build_token_service(settings)
     app.state.limiter = RateLimiter(settings.rate_limit_storage, enabled=settings.rate_limits_enabled)
+    app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     app.state.mailer = mailer or build_mailer(settings)
     db.bus.subscribe(MAIL_EVENT, _mail_sender(app.state.mailer))
 
@@ -249,6 +251,7 @@ def create_app(
     _include(app, communes_router)
     _include(app, verification_router)
     _include(app, api_keys_router)
+    _include(app, invitations_router)
     _include(app, privacy_router)
     _include(app, spaces_router)
     _include(app, audit_router)

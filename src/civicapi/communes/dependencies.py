@@ -28,6 +28,7 @@ from civicapi.identity.dependencies import (
 from civicapi.identity.models import ApiKey, User
 from civicapi.registry import ModuleRegistry
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PLATFORM_AREAS = ("commune.",)
 """Permissions about the commune itself (settings, members, keys): people only, never API keys."""
 
@@ -119,6 +120,10 @@ async def get_caller(
 ) -> Caller:
     """Who calls (bearer token, API key or nobody) and their roles in the path's commune.
 
+    The one place where a person whose email address is not confirmed is stopped from acting in a
+    commune (any write: verifying, proposing, supporting, voting ...) when
+    ``CIVICAPI_REQUIRE_CONFIRMED_EMAIL`` holds: 403 ``email_not_confirmed``, before anything is written.
+
     The token and the key are resolved here by plain calls rather than as sub-dependencies: FastAPI walks
     a dependency's whole subtree again at each place it is used, and the caller is used by nearly every
     route (most of them several times over)."""
@@ -134,6 +139,16 @@ async def get_caller(
         if api_key.commune_id != commune.id:
             raise Unauthorized("this API key belongs to another commune")
         return Caller(user=None, commune=commune, policy=policy, api_key=api_key)
+    if (
+        user is not None
+        and request.method not in SAFE_METHODS
+        and not user.email_confirmed
+        and state.settings.confirmed_email_required
+    ):
+        raise Forbidden(
+            "confirm your email address before taking part: use the code mailed at registration",
+            reason="email_not_confirmed",
+        )
     roles = set(extra[0].split(ROLES_SEPARATOR)) if user is not None and extra[0] else set()
     return Caller(user=user, commune=commune, roles=roles, policy=policy)
 

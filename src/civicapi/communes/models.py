@@ -57,3 +57,37 @@ class Membership(IdMixin, TimestampMixin, Base):
     )
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
+
+
+class Invitation(IdMixin, Base):
+    """An invitation to take a role in a commune, mailed to an address that has no account yet. The code is
+    stored hashed; accepting it creates the account (its address confirmed) with the role. One row per
+    commune and address: inviting again refreshes it (new code, new expiry, the role asked)."""
+
+    __tablename__ = "communes_invitation"
+    __table_args__ = (UniqueConstraint("commune_id", "email"),)
+
+    commune_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("communes_commune.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("identity_user.id", ondelete="SET NULL")
+    )
+    invited_by_api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("identity_api_key.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= utcnow() else "pending"

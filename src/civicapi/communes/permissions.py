@@ -19,6 +19,12 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("commune.audit.read", "Read the commune's audit trail (who changed what, and when)"),
     Permission("commune.census.manage", "Upload the census and revoke residents' verifications"),
     Permission("identity.verify.desk", "Verify residents in person", frozenset({Role.admin, Role.staff})),
+    Permission(
+        "identity.register.desk",
+        "Open accounts for residents at the desk",
+        frozenset({Role.admin, Role.staff}),
+    ),
+    Permission("members.invite", "Invite people by email to take a role (integrator keys: scope 'invite')"),
     Permission("spaces.manage", "Create and edit participatory processes, phases and components"),
     Permission("spaces.preview", "See unpublished processes and components", STAFF_ROLES),
 )

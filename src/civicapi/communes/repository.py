@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from civicapi.communes.models import Commune, CommuneModule, Membership
-from civicapi.core.db.base import id_param
+from civicapi.communes.models import Commune, CommuneModule, Invitation, Membership
+from civicapi.core.db.base import id_param, utcnow
 from civicapi.core.db.repository import CommuneScopedRepository, Repository
 from civicapi.identity.models import User
 from civicapi.identity.tokens import TOKEN_USER
@@ -71,3 +72,55 @@ class MembershipRepository(CommuneScopedRepository[Membership]):
         return await self.first(
             self.base_statement().where(Membership.user_id == user_id, Membership.role == role)
         )
+
+
+class InvitationRepository(CommuneScopedRepository[Invitation]):
+    model = Invitation
+    resource_name = "invitation"
+
+    async def by_email(self, email: str) -> Invitation | None:
+        return await self.first(self.base_statement().where(Invitation.email == email))
+
+    def awaiting_answer(self) -> Select[Invitation]:
+        """Neither accepted nor revoked (expired ones included: they can be sent again)."""
+        return self.base_statement().where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+
+
+async def consume_invitation(session: AsyncSession, token_hash: str) -> Invitation | None:
+    """The invitation whose code hashes to ``token_hash``, marked accepted, if it was awaiting an answer and
+    unexpired; else None. One statement, so a code is accepted once however many requests race."""
+    now = utcnow()
+    invitation_id = (
+        await session.execute(
+            update(Invitation)
+            .where(
+                Invitation.token_hash == token_hash,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .values(accepted_at=now)
+            .returning(Invitation.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if invitation_id is None:
+        return None
+    return await session.get(Invitation, invitation_id, populate_existing=True)
+
+
+async def invitations_to(session: AsyncSession, email: str) -> list[tuple[str, Invitation]]:
+    """Every invitation mailed to ``email``, with its commune's slug (a person's data export)."""
+    rows = await session.execute(
+        select(Commune.slug, Invitation)
+        .join(Commune, Commune.id == Invitation.commune_id)
+        .where(Invitation.email == email)
+        .order_by(Invitation.created_at, Invitation.id)
+    )
+    return [(row[0], row[1]) for row in rows.all()]
+
+
+async def forget_invitations_to(session: AsyncSession, email: str) -> None:
+    await session.execute(
+        delete(Invitation).where(Invitation.email == email).execution_options(synchronize_session=False)
+    )

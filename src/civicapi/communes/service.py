@@ -206,14 +206,24 @@ async def add_member(session: AsyncSession, commune: Commune, data: MembershipCr
         assert data.email is not None
         user = await users.by_email(data.email)
     if user is None:
-        raise NotFound("no account with this id or email", reason="unknown_user")
-    repo = MembershipRepository(session, commune.id)
-    if await repo.find(user.id, data.role.value) is not None:
+        raise NotFound(
+            "no account with this id or email; invite the address instead (POST .../invitations)",
+            reason="unknown_user",
+        )
+    return await grant_role(session, commune.id, user.id, data.role.value)
+
+
+async def grant_role(
+    session: AsyncSession, commune_id: uuid.UUID, user_id: uuid.UUID, role: str
+) -> Membership:
+    """Give ``role`` to the account ``user_id`` in the commune (409 if held already), audited."""
+    repo = MembershipRepository(session, commune_id)
+    if await repo.find(user_id, role) is not None:
         raise Conflict("this person already holds this role here", reason="duplicate_role")
-    membership = repo.add(Membership(user_id=user.id, role=data.role.value))
+    membership = repo.add(Membership(user_id=user_id, role=role))
     await repo.flush()
     created = audit.diff({}, audit.snapshot(membership, MEMBERSHIP_FIELDS))
-    _record(session, commune.id, "membership", membership.id, "create", created)
+    _record(session, commune_id, "membership", membership.id, "create", created)
     return membership
 
 

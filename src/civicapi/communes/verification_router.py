@@ -109,7 +109,7 @@ async def replace_census(
     operation_id="verification_census_verify",
     summary="Verify my account against the census (identifier and birth date)",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 404, 409, 422, 429),
+    responses=problem_responses(401, 403, 404, 409, 422, 429),  # 403: email not confirmed
 )
 async def verify_with_census(
     body: CensusVerificationCreate,

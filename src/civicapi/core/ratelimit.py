@@ -6,8 +6,10 @@ Storage is in process memory by default; ``CIVICAPI_RATE_LIMIT_STORAGE`` takes a
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
+from collections.abc import Iterable
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -46,3 +48,33 @@ class RateLimiter:
 
     async def reset(self) -> None:
         await self._limiter.storage.reset()
+
+
+class TrustedProxies:
+    """The reverse proxies whose forwarding headers are believed (``CIVICAPI_TRUSTED_PROXIES``: addresses
+    or networks). None by default: the client address is then the connection's peer, whatever
+    ``X-Forwarded-For`` says, so a client cannot reset its rate limits by inventing one."""
+
+    def __init__(self, entries: Iterable[str] = ()) -> None:
+        self.networks = tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries)
+
+    def trusts(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def client_address(self, peer: str | None, forwarded_for: str | None) -> str:
+        """The client's address: ``peer`` unless it is a trusted proxy; then the right-most address of
+        ``X-Forwarded-For`` that is not a trusted proxy (each proxy appends the address it saw, so only
+        what trusted proxies appended can be believed)."""
+        if peer is None:
+            return "unknown"
+        if not forwarded_for or not self.trusts(peer):
+            return peer
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not self.trusts(hop):
+                return hop
+        return hops[0] if hops else peer

@@ -1,7 +1,7 @@
 """Integrator API keys: bound to one commune, scoped, stored hashed, shown once, revocable.
 
-A key looks like ``civ_<prefix>_<secret>``. Scopes: ``read`` (previews and read-only permissions) and
-``write:<module key>`` (every permission of that module). Platform permissions (commune settings, members,
+A key looks like ``civ_<prefix>_<secret>``. Scopes: ``read`` (previews and read-only permissions),
+``write:<module key>`` (every permission of that module) and ``invite`` (invite participants by mail). Platform permissions (commune settings, members,
 keys) are never granted to a key.
 """
 
@@ -25,19 +25,22 @@ READ_SCOPE = "read"
 WRITE_SCOPE = "write:"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 READ_PERMISSION_SUFFIXES = (".read", ".preview", ".export")
+INVITE_SCOPE = "invite"
+INVITE_PERMISSION = "members.invite"
+"""The ``invite`` scope grants this permission alone (inviting participants by mail)."""
 
 
 def check_scopes(scopes: list[str], module_keys: list[str]) -> list[str]:
     errors = []
     for i, scope in enumerate(scopes):
-        if scope == READ_SCOPE:
+        if scope in (READ_SCOPE, INVITE_SCOPE):
             continue
         if scope.startswith(WRITE_SCOPE) and scope.removeprefix(WRITE_SCOPE) in module_keys:
             continue
         errors.append(
             {
                 "location": ["body", "scopes", i],
-                "message": f"unknown scope; use 'read' or 'write:<module>' with one of {', '.join(module_keys) or 'no module'}",
+                "message": f"unknown scope; use 'read', 'invite' or 'write:<module>' with one of {', '.join(module_keys) or 'no module'}",
                 "code": "unknown_scope",
             }
         )
@@ -47,6 +50,8 @@ def check_scopes(scopes: list[str], module_keys: list[str]) -> list[str]:
 
 
 def key_allows(scopes: list[str], permission: str) -> bool:
+    if permission == INVITE_PERMISSION:
+        return INVITE_SCOPE in scopes
     area = permission.split(".", 1)[0]
     if f"{WRITE_SCOPE}{area}" in scopes:
         return True

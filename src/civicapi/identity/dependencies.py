@@ -14,7 +14,7 @@ from civicapi.config import Settings
 from civicapi.core.audit import Actor, ActorType, set_actor
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Forbidden, Unauthorized
-from civicapi.core.ratelimit import RateLimiter
+from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.security import TokenClaims, TokenService
 from civicapi.identity import api_keys, tokens
 from civicapi.identity.models import ApiKey, User
@@ -52,8 +52,16 @@ async def get_rate_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+async def get_client_address(request: Request) -> str:
+    """The address rate limits count: the peer, or what a configured proxy says it saw."""
+    proxies: TrustedProxies = request.app.state.trusted_proxies
+    peer = request.client.host if request.client else None
+    return proxies.client_address(peer, request.headers.get("x-forwarded-for"))
+
+
 TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+ClientAddress = Annotated[str, Depends(get_client_address)]
 
 
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

@@ -10,7 +10,13 @@ from civicapi.core.errors import Unauthorized, problem_response, problem_respons
 from civicapi.core.routing import GuardedRouter
 from civicapi.core.security import TokenClaims
 from civicapi.identity import service, tokens
-from civicapi.identity.dependencies import CurrentUser, RateLimiterDep, TokenServiceDep, get_token_claims
+from civicapi.identity.dependencies import (
+    ClientAddress,
+    CurrentUser,
+    RateLimiterDep,
+    TokenServiceDep,
+    get_token_claims,
+)
 from civicapi.identity.schemas import (
     LogoutRequest,
     PasswordChange,
@@ -28,10 +34,6 @@ from civicapi.identity.schemas import (
 router = GuardedRouter(tags=["identity"])
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 @router.post(
     "/v1/auth/register",
     operation_id="identity_register",
@@ -41,13 +43,13 @@ def _client(request: Request) -> str:
 )
 async def register(
     body: UserCreate,
-    request: Request,
+    client: ClientAddress,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
 ) -> UserRead:
-    await limiter.hit("register", settings.rate_limit_register, _client(request))
+    await limiter.hit("register", settings.rate_limit_register, client)
     user = await service.register(
         session,
         settings,
@@ -79,15 +81,17 @@ async def confirm_email(body: TokenOnly, session: SessionDep) -> None:
 )
 async def login(
     body: TokenRequest,
-    request: Request,
+    client: ClientAddress,
     session: SessionDep,
     access: TokenServiceDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
 ) -> TokenRead:
-    await limiter.hit(
-        "login", settings.rate_limit_login, _client(request), service.normalize_email(body.email)
-    )
+    email = service.normalize_email(body.email)
+    # Per address and account; per address across accounts (spraying); per account across addresses.
+    await limiter.hit("login", settings.rate_limit_login, client, email)
+    await limiter.hit("login_address", settings.rate_limit_login_ip, client)
+    await limiter.hit("login_account", settings.rate_limit_login_account, email)
     user = await service.authenticate(session, email=body.email, password=body.password)
     pair = await service.start_session(session, settings, access, user)
     return TokenRead(
@@ -147,12 +151,12 @@ async def logout(
 )
 async def password_forgot(
     body: PasswordForgot,
-    request: Request,
+    client: ClientAddress,
     session: SessionDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
 ) -> dict[str, str]:
-    await limiter.hit("password_reset", settings.rate_limit_password_reset, _client(request))
+    await limiter.hit("password_reset", settings.rate_limit_password_reset, client)
     await limiter.hit(
         "password_reset", settings.rate_limit_password_reset, service.normalize_email(body.email)
     )
@@ -168,9 +172,13 @@ async def password_forgot(
     responses=problem_responses(422, 429),
 )
 async def password_reset(
-    body: PasswordReset, request: Request, session: SessionDep, settings: SettingsDep, limiter: RateLimiterDep
+    body: PasswordReset,
+    client: ClientAddress,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: RateLimiterDep,
 ) -> None:
-    await limiter.hit("password_reset", settings.rate_limit_password_reset, _client(request))
+    await limiter.hit("password_reset", settings.rate_limit_password_reset, client)
     await service.reset_password(session, token=body.token, new_password=body.new_password)
 
 

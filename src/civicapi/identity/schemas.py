@@ -107,7 +107,8 @@ class ApiKeyCreate(BaseModel):
     scopes: list[str] = Field(
         min_length=1,
         max_length=20,
-        description="`read`, and `write:<module key>` per module the key may change.",
+        description="`read`, `write:<module key>` per module the key may change, and `invite` (invite "
+        "participants by mail).",
     )
 
 

@@ -79,6 +79,30 @@ async def register(
     return user
 
 
+async def register_at_desk(
+    session: AsyncSession, settings: Settings, *, email: str, display_name: str, locale: str
+) -> User:
+    """An account a staff member opens for a resident at the desk: no password yet; the mailed code sets
+    one (``/v1/auth/password/reset``), which also confirms the address."""
+    user = await create_user(
+        session, email=email, display_name=display_name, password=None, locale=locale, confirmed=False
+    )
+    ttl_hours = settings.email_confirmation_ttl_hours
+    token = await tokens.issue_one_time_token(
+        session, user, purpose=RESET_PASSWORD, ttl=timedelta(hours=ttl_hours)
+    )
+    queue_mail(
+        session,
+        user.email,
+        "Your account: choose a password",
+        f"Hello {user.display_name},\n\nAn account was opened for you at the desk.\n"
+        f"Choose your password with this code: {token}\n"
+        f"or open {settings.public_url}/reset-password?token={token}\n"
+        f"It expires in {ttl_hours} hours and works once.\n",
+    )
+    return user
+
+
 async def confirm_email(session: AsyncSession, token: str) -> None:
     user_id = await tokens.consume_one_time_token(session, token, purpose=CONFIRM_EMAIL)
     user = await UserRepository(session).get(user_id) if user_id else None

@@ -159,9 +159,10 @@ TOKEN_ACCOUNT = select(
     User.is_active,
     User.sessions_revoked_at,
     exists().where(RevokedAccessToken.jti == bindparam("jti")),
+    User.email_confirmed_at.is_not(None),
 ).where(User.id == id_param("user_id"))
 """:data:`TOKEN_USER`'s checks without loading the account, as plain columns: (active, sessions revoked
-at, token listed as revoked); for a statement run outside the ORM (:mod:`civicapi.core.db.raw`)."""
+at, token listed as revoked, email confirmed); for a statement run outside the ORM (:mod:`civicapi.core.db.raw`)."""
 
 
 async def issue_one_time_token(session: AsyncSession, user: User, *, purpose: str, ttl: timedelta) -> str:

@@ -1,7 +1,7 @@
 """Personal data rights (GDPR): a person's export, and the erasure of their account.
 
 Each layer and module contributes its part: identity (account, verifications, sessions), communes
-(memberships), the audit trail (what the person did), and every installed module through the registry
+(memberships, invitations mailed to the address), the audit trail (what the person did), and every installed module through the registry
 hooks ``export_personal_data`` / ``erase_personal_data``. Erasure keeps contributions under an anonymous
 author and leaves every count unchanged."""
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.models import Commune, Membership
+from civicapi.communes.repository import forget_invitations_to, invitations_to
 from civicapi.core import audit
 from civicapi.core.db.session import after_commit, forget_freed_pages
 from civicapi.core.links import ResourceRef
@@ -45,6 +46,7 @@ async def export_personal_data(session: AsyncSession, registry: ModuleRegistry, 
         .scalars()
         .all()
     )
+    invited = await invitations_to(session, user.email)
     modules: dict[str, Any] = {}
     for module in registry:
         if module.export_personal_data is not None:
@@ -54,6 +56,15 @@ async def export_personal_data(session: AsyncSession, registry: ModuleRegistry, 
         **data,
         "memberships": [
             {"commune": m.slug, "role": m.role, "since": m.created_at.isoformat()} for m in memberships
+        ],
+        "invitations": [
+            {
+                "commune": slug,
+                "role": invitation.role,
+                "status": invitation.status,
+                "sent_at": invitation.created_at.isoformat(),
+            }
+            for slug, invitation in invited
         ],
         "activity": [
             {
@@ -82,6 +93,7 @@ async def erase_account(session: AsyncSession, registry: ModuleRegistry, user: U
         action="identity.user.erase",
         resource=ResourceRef("identity", "user", user_id),
     )
+    await forget_invitations_to(session, address)  # they hold the address
     await session.flush()
     await identity_privacy.erase_identity(session, user_id)
     await audit.forget_person(session, user_id, addresses=[address], names=[name])

@@ -140,8 +140,8 @@ class BallotLane:
         try:
             async with driver_connection(self.db.engine) as connection:
                 facts = lane_facts(await self._raw(LANE_READ).fetch(connection, params))
-                if facts is None or not facts.active:
-                    raise _Declined
+                if facts is None or not facts.active or not facts.email_confirmed:
+                    raise _Declined  # an unconfirmed address: the route decides (the caller's check)
                 if is_revoked_token(claims, facts.token_listed, facts.sessions_revoked_at):
                     raise _Declined
                 verifications = [transient(Verification, ATTRIBUTES, row) for row in facts.verification_rows]

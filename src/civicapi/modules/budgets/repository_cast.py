@@ -234,6 +234,7 @@ class LaneFacts:
     active: bool
     sessions_revoked_at: Any
     token_listed: bool
+    email_confirmed: bool
     is_open: bool
     costs: dict[uuid.UUID, int]
     verification_rows: list[tuple[Any, ...]]
@@ -251,6 +252,7 @@ def lane_facts(rows: Sequence[Sequence[Any]]) -> LaneFacts | None:
         active=bool(first[0]),
         sessions_revoked_at=first[1],
         token_listed=bool(first[2]),
+        email_confirmed=bool(first[3]),
         is_open=bool(first[width]),
         costs={project: int(cost) for project, cost in zip(ids, costs, strict=True)},
         verification_rows=[tuple(row[width + 3 :]) for row in rows if row[verification_id] is not None],
