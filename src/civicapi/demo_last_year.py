@@ -31,7 +31,10 @@ from civicapi.modules.accountability import service_milestones as milestones
 from civicapi.modules.accountability import service_statuses as statuses
 from civicapi.modules.accountability.schemas import MilestoneCreate, ResultUpdate, StatusCreate
 from civicapi.modules.accountability.schemas_io import BudgetImport
-from civicapi.modules.accountability.settings import AccountabilityComponentSettings
+from civicapi.modules.accountability.settings import (
+    AccountabilityComponentSettings,
+    AccountabilityStepSettings,
+)
 from civicapi.modules.accountability.settings import ComponentContext as ResultsContext
 from civicapi.modules.budgets.models import Budget
 from civicapi.modules.budgets.repository import PROPOSAL_LINK, ProjectRepository
@@ -250,7 +253,14 @@ async def seed_results(session: AsyncSession, registry: ModuleRegistry, commune:
     budgets_component = next((c for c in existing if c.module_key == "budgets"), None)
     name = {"fr": "Suivi des projets", "nl": "Opvolging van de projecten", "en": "Project tracking"}
     component = await add_component(session, registry, commune, process, "accountability", name, {})
-    ctx = ResultsContext(commune, component, process, AccountabilityComponentSettings())
+    ctx = ResultsContext(
+        commune,
+        component,
+        process,
+        AccountabilityComponentSettings(),
+        AccountabilityStepSettings(),
+        today_in(commune.timezone),
+    )
     await _statuses(session, ctx)
     created, _ = await results_import.import_projects(
         session,

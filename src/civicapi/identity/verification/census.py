@@ -5,7 +5,6 @@ use (district, postal code, birth year)."""
 from __future__ import annotations
 
 import csv
-import io
 import re
 import uuid
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core import tabular
 from civicapi.core.audit import record
 from civicapi.core.errors import InvalidInput
 from civicapi.core.links import ResourceRef
@@ -84,9 +84,7 @@ def parse_census(data: bytes, *, today: date) -> CensusParse:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return CensusParse([], [_error(1, None, "not_utf8", "the file is not UTF-8 text")])
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = tabular.reader(text)
     try:
         header = next(reader, None)
     except csv.Error as exc:

@@ -13,7 +13,12 @@ from civicapi.communes.dependencies import Caller, require
 from civicapi.core.deps import SessionDep
 from civicapi.modules.accountability import permissions, service, service_milestones, service_statuses
 from civicapi.modules.accountability.models import Milestone, Result, Status
-from civicapi.modules.accountability.settings import AccountabilityComponentSettings, ComponentContext
+from civicapi.modules.accountability.settings import (
+    AccountabilityComponentSettings,
+    AccountabilityStepSettings,
+    ComponentContext,
+)
+from civicapi.spaces import kit
 from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
 
 KEY = "accountability"
@@ -32,11 +37,13 @@ ImportResults = Annotated[Caller, Depends(require(permissions.IMPORT))]
 
 
 async def get_context(resolved: AccountabilityComponent) -> ComponentContext:
-    caller = resolved.caller
-    settings = resolved.settings
-    assert isinstance(settings, AccountabilityComponentSettings)
-    return ComponentContext(
-        commune=caller.commune, component=resolved.component, process=resolved.process, settings=settings
+    return kit.component_context(
+        resolved.caller.commune,
+        resolved.component,
+        resolved.process,
+        resolved.settings,
+        resolved.step_settings,
+        types=(AccountabilityComponentSettings, AccountabilityStepSettings),
     )
 
 

@@ -12,15 +12,15 @@ The progress is then rolled up once for the whole component.
 from __future__ import annotations
 
 import csv
-import io
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core import tabular
 from civicapi.core.audit import diff
 from civicapi.core.errors import InvalidInput
 from civicapi.modules.accountability import audit_helpers as trail
@@ -58,21 +58,6 @@ class _Row:
     parent: tuple[str, str] | None = None
     """("id", uuid text) or ("external", external id) when the file places the result."""
     errors: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _records(text: str) -> Iterator[tuple[int, list[str]] | csv.Error]:
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    while True:
-        try:
-            fields = next(reader, None)
-        except csv.Error as exc:
-            yield exc
-            return
-        if fields is None:
-            return
-        yield reader.line_num, fields
 
 
 def _columns(header: list[str], locales: Sequence[str]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -262,7 +247,7 @@ def parse_import(data: bytes, ctx: ComponentContext, plan: _Plan) -> None:
     except UnicodeDecodeError:
         plan.errors.append(_error(1, None, "not_utf8", "the file is not UTF-8 text"))
         return
-    records = _records(text)
+    records = tabular.records(text)
     header = next(records, None)
     if header is None or isinstance(header, csv.Error) or not any(c.strip() for c in header[1]):
         plan.errors.append(_error(1, None, "missing_header", "the file needs a header line"))

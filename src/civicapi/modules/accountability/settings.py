@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from civicapi.communes.models import Commune
-from civicapi.spaces.models import Component, ParticipatoryProcess
+from civicapi.spaces import kit
 
 
 class AccountabilityComponentSettings(BaseModel):
@@ -32,24 +28,5 @@ class AccountabilityStepSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-@dataclass(frozen=True, slots=True)
-class ComponentContext:
-    """An accountability component as the services see it."""
-
-    commune: Commune
-    component: Component
-    process: ParticipatoryProcess
-    settings: AccountabilityComponentSettings
-
-    @property
-    def commune_id(self) -> uuid.UUID:
-        return self.commune.id
-
-    @property
-    def component_id(self) -> uuid.UUID:
-        return self.component.id
-
-    @property
-    def public(self) -> bool:
-        """Whether changes are part of the public history: the component and its process are published."""
-        return self.component.published_at is not None and self.process.published_at is not None
+ComponentContext = kit.ComponentContext[AccountabilityComponentSettings, AccountabilityStepSettings]
+"""An accountability component as the services see it (``civicapi.spaces.kit``)."""

@@ -21,6 +21,7 @@ from civicapi.modules.budgets import permissions, service, service_count
 from civicapi.modules.budgets.exceptions import VoteForbidden
 from civicapi.modules.budgets.models import Budget, CountRun, Project
 from civicapi.modules.budgets.settings import BudgetsComponentSettings, BudgetsStepSettings, ComponentContext
+from civicapi.spaces import kit
 from civicapi.spaces.dependencies import (
     ComponentId,
     ResolvedComponent,
@@ -28,7 +29,6 @@ from civicapi.spaces.dependencies import (
     resolve_component,
 )
 from civicapi.spaces.models import Component, ParticipatoryProcess
-from civicapi.spaces.service import today_in
 
 KEY = "budgets"
 
@@ -75,14 +75,8 @@ def make_context(
     step: BaseModel,
 ) -> ComponentContext:
     """The context of a component whose settings for today are resolved (``resolve_settings``)."""
-    assert isinstance(settings, BudgetsComponentSettings) and isinstance(step, BudgetsStepSettings)
-    return ComponentContext(
-        commune=commune,
-        component=component,
-        process=process,
-        settings=settings,
-        step=step,
-        today=today_in(commune.timezone),
+    return kit.component_context(
+        commune, component, process, settings, step, types=(BudgetsComponentSettings, BudgetsStepSettings)
     )
 
 

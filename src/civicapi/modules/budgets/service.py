@@ -36,11 +36,6 @@ def voting_open(ctx: ComponentContext, budget: Budget) -> bool:
     return ctx.step.votes is VotesState.enabled and budget.closed_at is None
 
 
-def public(ctx: ComponentContext) -> bool:
-    """Whether changes are part of the public history (the component is published)."""
-    return ctx.component.published_at is not None
-
-
 def budget_read(ctx: ComponentContext, budget: Budget, projects_count: int) -> BudgetRead:
     return BudgetRead(
         id=budget.id,
@@ -150,7 +145,7 @@ async def create_budget(session: AsyncSession, ctx: ComponentContext, data: Budg
         id=budget.id,
         verb="create",
         changes=audit.created(budget, audit.BUDGET_FIELDS),
-        public=public(ctx),
+        public=ctx.public,
     )
     return budget
 
@@ -176,7 +171,7 @@ async def _apply_update(
         id=obj.id,
         verb="update",
         changes=diff(before, snapshot(obj, fields)),
-        public=public(ctx),
+        public=ctx.public,
     )
     return obj
 
@@ -209,7 +204,7 @@ async def delete_budget(session: AsyncSession, ctx: ComponentContext, budget: Bu
         id=budget.id,
         verb="delete",
         changes=audit.deleted(budget, audit.BUDGET_FIELDS),
-        public=public(ctx),
+        public=ctx.public,
     )
     await session.delete(budget)
     await session.flush()
@@ -323,7 +318,7 @@ async def create_project(
         id=project.id,
         verb="create",
         changes=audit.created(project, audit.PROJECT_FIELDS),
-        public=public(ctx),
+        public=ctx.public,
     )
     return project
 
@@ -356,7 +351,7 @@ async def delete_project(
         id=project.id,
         verb="delete",
         changes=audit.deleted(project, audit.PROJECT_FIELDS),
-        public=public(ctx),
+        public=ctx.public,
     )
     await session.delete(project)
     await session.flush()

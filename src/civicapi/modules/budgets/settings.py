@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from civicapi.communes.models import Commune
 from civicapi.identity.verification.requirements import ActionRequirement
-from civicapi.spaces.models import Component, ParticipatoryProcess
+from civicapi.spaces import kit
 
 
 class BallotKind(StrEnum):
@@ -135,21 +131,5 @@ class BudgetsStepSettings(BaseModel):
     show_votes: bool = Field(default=False, description="Projects show their vote counts.")
 
 
-@dataclass(frozen=True, slots=True)
-class ComponentContext:
-    """A budgets component as the services see it: its commune, process and settings for today."""
-
-    commune: Commune
-    component: Component
-    process: ParticipatoryProcess
-    settings: BudgetsComponentSettings
-    step: BudgetsStepSettings
-    today: date
-
-    @property
-    def commune_id(self) -> uuid.UUID:
-        return self.commune.id
-
-    @property
-    def component_id(self) -> uuid.UUID:
-        return self.component.id
+ComponentContext = kit.ComponentContext[BudgetsComponentSettings, BudgetsStepSettings]
+"""A budgets component as the services see it (``civicapi.spaces.kit``)."""

@@ -70,8 +70,7 @@ async def send_due_reminders(state: Any) -> int:
 
 
 def _reminds_now(ctx: ComponentContext) -> bool:
-    published = ctx.component.published_at is not None and ctx.process.published_at is not None
-    return published and ctx.settings.vote_reminders and ctx.step.votes is VotesState.enabled
+    return ctx.public and ctx.settings.vote_reminders and ctx.step.votes is VotesState.enabled
 
 
 async def resume_sealings(state: Any) -> int:

@@ -21,8 +21,8 @@ from civicapi.modules.proposals.settings import (
     ProposalsComponentSettings,
     ProposalsStepSettings,
 )
+from civicapi.spaces import kit
 from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
-from civicapi.spaces.service import today_in
 
 KEY = "proposals"
 
@@ -43,17 +43,13 @@ def viewer_of(caller: Caller) -> Viewer:
 
 
 async def get_context(resolved: ProposalsComponent) -> ComponentContext:
-    caller = resolved.caller
-    settings = resolved.settings
-    step = resolved.step_settings
-    assert isinstance(settings, ProposalsComponentSettings) and isinstance(step, ProposalsStepSettings)
-    return ComponentContext(
-        commune=caller.commune,
-        component=resolved.component,
-        process=resolved.process,
-        settings=settings,
-        step=step,
-        today=today_in(caller.commune.timezone),
+    return kit.component_context(
+        resolved.caller.commune,
+        resolved.component,
+        resolved.process,
+        resolved.settings,
+        resolved.step_settings,
+        types=(ProposalsComponentSettings, ProposalsStepSettings),
     )
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core import tabular
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput
 from civicapi.modules.proposals import audit_helpers as trail
@@ -162,21 +163,6 @@ def _columns(header: list[str], locales: Sequence[str]) -> tuple[list[str], list
     return columns, errors
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]] | csv.Error]:
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    while True:
-        try:
-            fields = next(reader, None)
-        except csv.Error as exc:
-            yield exc
-            return
-        if fields is None:
-            return
-        yield reader.line_num, fields
-
-
 def _row(line: int, values: Mapping[str, str], ctx: ComponentContext) -> _ImportedRow | list[dict[str, Any]]:
     def texts(field: str) -> dict[str, str]:
         prefix = f"{field}_"
@@ -218,7 +204,7 @@ def parse_import(data: bytes, ctx: ComponentContext) -> tuple[list[_ImportedRow]
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [_error(1, None, "not_utf8", "the file is not UTF-8 text")]
-    records = _records(text)
+    records = tabular.records(text)
     header = next(records, None)
     if header is None or isinstance(header, csv.Error) or not any(c.strip() for c in header[1]):
         return [], [_error(1, None, "missing_header", "the file needs a header line")]

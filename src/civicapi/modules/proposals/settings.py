@@ -3,15 +3,10 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from civicapi.communes.models import Commune
 from civicapi.identity.verification.requirements import ActionRequirement
-from civicapi.spaces.models import Component, ParticipatoryProcess
+from civicapi.spaces import kit
 
 TAG_MAX_LENGTH = 60
 
@@ -117,22 +112,5 @@ class ProposalsStepSettings(BaseModel):
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ComponentContext:
-    """A proposals component as the services see it: its commune, process and settings for today."""
-
-    commune: Commune
-    component: Component
-    process: ParticipatoryProcess
-    settings: ProposalsComponentSettings
-    step: ProposalsStepSettings
-    today: date
-    """Today in the commune's time zone (ages in verification requirements)."""
-
-    @property
-    def commune_id(self) -> uuid.UUID:
-        return self.commune.id
-
-    @property
-    def component_id(self) -> uuid.UUID:
-        return self.component.id
+ComponentContext = kit.ComponentContext[ProposalsComponentSettings, ProposalsStepSettings]
+"""A proposals component as the services see it (``civicapi.spaces.kit``)."""
