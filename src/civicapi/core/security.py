@@ -141,13 +141,33 @@ class TokenService:
                 issuer=self.issuer,
                 options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
             )
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, ValueError, TypeError, OverflowError) as exc:
             raise Unauthorized("invalid or expired token") from exc
+        sub, jti = data["sub"], data["jti"]
+        if not (_text(sub) and _text(jti)):
+            raise Unauthorized("invalid token claims")
         extra = {k: v for k, v in data.items() if k not in {"sub", "jti", "iat", "exp", "iss", "aud"}}
         return TokenClaims(
-            sub=str(data["sub"]),
-            jti=str(data["jti"]),
-            iat=datetime.fromtimestamp(data["iat"], UTC),
-            exp=datetime.fromtimestamp(data["exp"], UTC),
-            extra=extra,
+            sub=sub, jti=jti, iat=_numeric_date(data["iat"]), exp=_numeric_date(data["exp"]), extra=extra
         )
+
+
+LATEST_NUMERIC_DATE = 253_402_300_799
+"""9999-12-31T23:59:59Z, the last second a :class:`datetime` holds."""
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 256
+
+
+def _numeric_date(value: object) -> datetime:
+    """An RFC 7519 NumericDate (seconds since the epoch, possibly fractional) as a UTC time; 401 for
+    anything else. PyJWT reads its time claims with ``int()``, which takes ``"9999999999"`` and ``1e30``: a
+    token signed with such claims (by a bug, or by anyone holding a key) must be refused, not crash."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value <= LATEST_NUMERIC_DATE  # NaN fails this too
+    ):
+        raise Unauthorized("invalid token claims")
+    return datetime.fromtimestamp(value, UTC)
