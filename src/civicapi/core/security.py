@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
+import os
 import uuid
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +34,25 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+HASH_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))
+"""Threads that hash passwords, per process: one core is left to the event loop. argon2 takes a large
+fraction of a second of CPU on purpose and releases the GIL meanwhile; on the loop it would hold every
+other request of the worker (more logins at once than threads wait in the pool's queue)."""
+_hashing = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="civicapi-password")
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """:func:`hash_password` in the bounded hashing pool: the event loop stays free for other requests."""
+    return await asyncio.get_running_loop().run_in_executor(_hashing, hash_password, password)
+
+
+async def verify_password_off_loop(password: str, password_hash: str | None) -> bool:
+    """:func:`verify_password` in the bounded hashing pool (more logins than threads queue there)."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _hashing, verify_password, password, password_hash
+    )
 
 
 ALGORITHM = "HS256"
