@@ -33,6 +33,11 @@ DOCS_CSP = (
     b"img-src 'self' data:; frame-ancestors 'none'",
 )
 
+NO_STORE = (b"cache-control", b"no-store")
+"""Every API answer that does not state its own caching policy: tokens, keys, a person's data, problems.
+Only endpoints that chose to be cacheable (public pages for anonymous callers: ``core.cache``) say
+otherwise, so a new route that returns a secret is never kept by a browser or a proxy by default."""
+
 
 async def send_problem(
     send: Send, problem: dict[str, Any], headers: Sequence[tuple[bytes, bytes]] = ()
@@ -58,8 +63,8 @@ def _valid_request_id(raw: bytes) -> bool:
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (kept from ``X-Request-ID`` when sane), echoes it, adds security headers,
-    and logs one line per request."""
+    """Gives every request an id (kept from ``X-Request-ID`` when sane), echoes it, adds security headers
+    (``Cache-Control: no-store`` unless the answer has its own policy), and logs one line per request."""
 
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
@@ -75,7 +80,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder: dict[str, int] = {}
         path: str = scope.get("path", "")
-        is_docs = path.startswith(("/docs", "/static/docs"))
+        is_docs = path.startswith(("/docs", "/static/docs")) or path == "/openapi.json"
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -84,6 +89,8 @@ class RequestContextMiddleware:
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
                 headers.append(DOCS_CSP if is_docs else API_CSP)
+                if not is_docs and not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append(NO_STORE)
                 if self.hsts:
                     headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
                 message["headers"] = headers
