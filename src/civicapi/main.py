@@ -32,6 +32,7 @@ from civicapi.core.admission import AdmissionMiddleware
 from civicapi.core.audit import AUDIT_TABLE
 from civicapi.core.cache import ResponseCacheMiddleware
 from civicapi.core.db.session import Database, create_engine
+from civicapi.core.deadline import RequestReadDeadlineMiddleware
 from civicapi.core.deps import DatabaseDep
 from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, install_error_handlers
 from civicapi.core.events import Event, Handler
@@ -264,6 +265,11 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         AdmissionMiddleware, limit=settings.max_in_flight, wait_seconds=settings.admission_wait_seconds
+    )
+    app.add_middleware(  # outside admission: a body still on its way holds no slot
+        RequestReadDeadlineMiddleware,
+        seconds=settings.request_read_timeout_seconds,
+        max_bytes=settings.max_body_bytes,
     )
     app.add_middleware(
         ResponseCacheMiddleware,

@@ -58,6 +58,22 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+def replay(body: bytes, receive: Receive, *, more: bool = False, then: Message | None = None) -> Receive:
+    """``receive`` as an application would have seen it, for a body a middleware read first: the body in
+    one message (``more``: the rest is still to come from ``receive``), then ``then`` (the message that
+    cut the reading short: the client leaving), then whatever ``receive`` gives next."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": more}]
+    if then is not None:
+        pending.append(then)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
+
+
 def _valid_request_id(raw: bytes) -> bool:
     return 0 < len(raw) <= 128 and all(32 < b < 127 for b in raw)
 
