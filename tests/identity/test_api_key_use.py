@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import event
 
+from civicapi.config import Settings
 from civicapi.core.db.session import READONLY_OPTION, Database
 from civicapi.identity.api_keys import key_uses
 from tests.fixtures.factories import World
@@ -45,4 +49,32 @@ async def test_a_read_with_a_key_writes_nothing_and_its_use_is_recorded_after(
     key_writes = [s for _, s in seen if "identity_api_key" in s]
     assert len(key_writes) == 1, key_writes
     listed = (await client.get("/v1/communes/alpha/api-keys", headers=admin)).json()
+    assert listed[0]["last_used_at"] is not None
+
+
+async def test_reads_with_a_key_answer_while_another_process_writes(
+    client: httpx.AsyncClient, world: World, db: Database, settings: Settings, backend: str
+) -> None:
+    """SQLite under write load: another process holds the write lock; a read with a key still answers at
+    once (it used to wait for the lock to write its use, then fail as busy), and the use is written once
+    the lock is free."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has row locks: a read never waits for another writer")
+    created = await client.post(
+        "/v1/communes/alpha/api-keys",
+        json={"name": "portal", "scopes": ["read"]},
+        headers=world.headers("admin"),
+    )
+    key = {"X-API-Key": created.json()["key"]}
+    writer = sqlite3.connect(str(settings.sqlite_path()), isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another process's transaction holds the write lock
+        writer.execute("UPDATE communes_commune SET name = name")
+        r = await asyncio.wait_for(client.get("/v1/communes/alpha/processes", headers=key), 5)
+        assert r.status_code == 200, r.text
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    await key_uses(db).settled()
+    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()
     assert listed[0]["last_used_at"] is not None
