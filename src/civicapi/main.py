@@ -43,6 +43,7 @@ from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
 from civicapi.core.ratelimit import RateLimiter
 from civicapi.core.routing import GuardedRouter
+from civicapi.identity.api_keys import key_uses
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
 from civicapi.identity.service import MAIL_EVENT
@@ -216,6 +217,7 @@ def create_app(
         for task in started:
             task.cancel()
         await asyncio.gather(*started, return_exceptions=True)
+        await key_uses(db).settled()  # the API keys' last uses noted but not yet written
         await db.dispose()
 
     app = FastAPI(

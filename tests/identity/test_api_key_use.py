@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import event
 
 from civicapi.config import Settings
-from civicapi.core.db.session import READONLY_OPTION, Database
+from civicapi.core.db.session import READONLY_OPTION, Database, create_engine
 from civicapi.identity.api_keys import key_uses
+from civicapi.main import create_app
+from civicapi.registry import load_modules
 from tests.fixtures.factories import World
 
 
@@ -76,5 +78,25 @@ async def test_reads_with_a_key_answer_while_another_process_writes(
         writer.execute("ROLLBACK")
         writer.close()
     await key_uses(db).settled()
+    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()
+    assert listed[0]["last_used_at"] is not None
+
+
+async def test_uses_noted_when_the_process_stops_are_written(
+    client: httpx.AsyncClient, world: World, settings: Settings, database_url: str
+) -> None:
+    """A use is written a moment after the read; a process stopping meanwhile writes it before it goes."""
+    created = await client.post(
+        "/v1/communes/alpha/api-keys",
+        json={"name": "portal", "scopes": ["read"]},
+        headers=world.headers("admin"),
+    )
+    key = {"X-API-Key": created.json()["key"]}
+    stopping = Database(create_engine(database_url))  # the lifespan disposes its database
+    app = create_app(settings, registry=load_modules(None), database=stopping)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            assert (await c.get("/v1/communes/alpha/processes", headers=key)).status_code == 200
     listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()
     assert listed[0]["last_used_at"] is not None

@@ -126,6 +126,7 @@ class KeyUses:
             self._task = asyncio.get_running_loop().create_task(self._write())
 
     async def _write(self) -> None:
+        await asyncio.sleep(WRITE_DELAY_SECONDS)  # after the response, with the uses of other keys
         while self.pending:
             batch, self.pending = self.pending, {}
             try:
@@ -149,6 +150,10 @@ class KeyUses:
 
 
 MAX_NOTED = 10_000
+WRITE_DELAY_SECONDS = 0.2
+"""How long a noted use waits before it is written: the request that used the key has answered by then,
+and the uses of other keys noted meanwhile go in the same short unit of work. The lifespan writes what is
+left when the process stops."""
 _uses: weakref.WeakKeyDictionary[Database, KeyUses] = weakref.WeakKeyDictionary()
 
 
