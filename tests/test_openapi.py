@@ -39,10 +39,11 @@ def test_every_operation_is_named_tagged_and_declares_its_errors() -> None:
             for code in errors:
                 content = _resolved(doc, op["responses"][code]).get("content", {})
                 assert "application/problem+json" in content, f"{method} {path} {code}"
-            # what the middleware may answer to any request: busy or database down, body too large
+            # what the middleware may answer to any request: busy or database down, body too large or too slow
             assert "Retry-After" in _resolved(doc, op["responses"]["503"])["headers"], f"{method} {path}"
             if "requestBody" in op:
                 assert "413" in op["responses"], f"{method} {path}"
+                assert "408" in op["responses"], f"{method} {path}"
 
 
 def test_problem_schema_has_examples() -> None:

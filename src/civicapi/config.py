@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.text
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     """Largest request body accepted (bytes); larger requests get a 413 problem document."""
+    request_read_timeout_seconds: float = Field(default=10, ge=0, le=600)
+    """How long a request may take to send its whole body once its headers arrived; a slower one gets a
+    408 problem and its connection is closed, having held no admission slot (see ``core/deadline.py``).
+    0 turns the deadline off."""
     docs_enabled: bool = True
     max_in_flight: int = Field(default=32, ge=0, le=100_000)
     """Requests one worker works on at once (answers from the response cache and health probes aside);

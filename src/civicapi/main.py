@@ -33,6 +33,7 @@ from civicapi.core.admission import AdmissionMiddleware
 from civicapi.core.audit import AUDIT_TABLE
 from civicapi.core.cache import ResponseCacheMiddleware
 from civicapi.core.db.session import Database, create_engine
+from civicapi.core.deadline import RequestReadDeadlineMiddleware
 from civicapi.core.deps import DatabaseDep
 from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, install_error_handlers
 from civicapi.core.events import Event, Handler
@@ -43,6 +44,7 @@ from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
 from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.routing import GuardedRouter
+from civicapi.identity.api_keys import key_uses
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
 from civicapi.identity.service import MAIL_EVENT
@@ -222,6 +224,7 @@ def create_app(
         for task in started:
             task.cancel()
         await asyncio.gather(*started, return_exceptions=True)
+        await key_uses(db).settled()  # the API keys' last uses noted but not yet written
         await db.dispose()
 
     app = FastAPI(
@@ -273,6 +276,11 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         AdmissionMiddleware, limit=settings.max_in_flight, wait_seconds=settings.admission_wait_seconds
+    )
+    app.add_middleware(  # outside admission: a body still on its way holds no slot
+        RequestReadDeadlineMiddleware,
+        seconds=settings.request_read_timeout_seconds,
+        max_bytes=settings.max_body_bytes,
     )
     app.add_middleware(
         ResponseCacheMiddleware,

@@ -93,7 +93,7 @@ async def test_the_cache_can_be_turned_off(settings: Settings, db: Database, els
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         first = await client.get(ALPHA)
-        assert "cache-control" not in first.headers
+        assert first.headers["cache-control"] == "no-store"  # not marked public: the default
         await rename_elsewhere(elsewhere, "Seen at once")
         assert (await client.get(ALPHA)).json()["name"] == "Seen at once"
 

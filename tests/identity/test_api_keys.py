@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import text
 
 from civicapi.core.db.session import Database
+from civicapi.identity.api_keys import key_uses
 from tests.fixtures.factories import World
 
 
@@ -100,11 +101,12 @@ async def test_read_scope_previews_unpublished_processes(client: httpx.AsyncClie
 
 
 async def test_revoked_key_stops_at_once_and_last_use_is_recorded(
-    client: httpx.AsyncClient, world: World
+    client: httpx.AsyncClient, world: World, db: Database
 ) -> None:
     reader = await _create(client, world, ["read"])
     h = {"X-API-Key": reader["key"]}
     assert (await client.get("/v1/communes/alpha/processes", headers=h)).status_code == 200
+    await key_uses(db).settled()  # written after the read, by a unit of work of its own
     listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()
     assert listed[0]["last_used_at"] is not None
     assert (

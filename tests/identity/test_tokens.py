@@ -166,3 +166,43 @@ def test_a_checked_token_is_remembered_until_it_expires() -> None:
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     with pytest.raises(Unauthorized):
         tokens.verify(forged)
+
+
+NOW = int(time.time())
+ODD_CLAIMS: dict[str, dict[str, Any]] = {
+    "exp_a_string": {"exp": "9999999999"},
+    "exp_huge": {"exp": 10**30},
+    "exp_huge_float": {"exp": 1e30},
+    "exp_infinite": {"exp": float("inf")},
+    "exp_an_object": {"exp": {"at": NOW + 300}},
+    "iat_a_string": {"iat": str(NOW)},
+    "iat_huge_negative": {"iat": -(10**30)},
+    "sub_not_a_uuid": {"sub": "not-a-uuid"},
+    "sub_a_number": {"sub": 12345},
+    "sub_an_object": {"sub": {"id": 1}},
+    "jti_a_number": {"jti": 42},
+    "jti_a_list": {"jti": ["a"]},
+    "jti_empty": {"jti": ""},
+}
+
+
+@pytest.mark.parametrize("shape", sorted(ODD_CLAIMS))
+async def test_tokens_with_odd_claim_types_are_401(
+    client: httpx.AsyncClient, world: World, settings: Settings, shape: str
+) -> None:
+    """Signed with the right key, but a claim of the wrong type or out of range: refused like a forgery,
+    never a 500 (the key must stay secret, but a bug that signs such claims must not take requests down)."""
+    token = _sign(settings, _claims(world, **ODD_CLAIMS[shape]))
+    r = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401, (shape, r.text)
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["status"] == 401
+
+
+async def test_fractional_times_are_numeric_dates(
+    client: httpx.AsyncClient, world: World, settings: Settings
+) -> None:
+    """RFC 7519 NumericDate may be fractional: a signed token with such times stays valid."""
+    token = _sign(settings, _claims(world, iat=NOW + 0.5, exp=NOW + 300.5))
+    r = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200

@@ -33,6 +33,11 @@ DOCS_CSP = (
     b"img-src 'self' data:; frame-ancestors 'none'",
 )
 
+NO_STORE = (b"cache-control", b"no-store")
+"""Every API answer that does not state its own caching policy: tokens, keys, a person's data, problems.
+Only endpoints that chose to be cacheable (public pages for anonymous callers: ``core.cache``) say
+otherwise, so a new route that returns a secret is never kept by a browser or a proxy by default."""
+
 
 async def send_problem(
     send: Send, problem: dict[str, Any], headers: Sequence[tuple[bytes, bytes]] = ()
@@ -67,13 +72,29 @@ def _loggable_path(scope: Scope) -> str:
     return path
 
 
+def replay(body: bytes, receive: Receive, *, more: bool = False, then: Message | None = None) -> Receive:
+    """``receive`` as an application would have seen it, for a body a middleware read first: the body in
+    one message (``more``: the rest is still to come from ``receive``), then ``then`` (the message that
+    cut the reading short: the client leaving), then whatever ``receive`` gives next."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": more}]
+    if then is not None:
+        pending.append(then)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
+
+
 def _valid_request_id(raw: bytes) -> bool:
     return 0 < len(raw) <= 128 and all(32 < b < 127 for b in raw)
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (kept from ``X-Request-ID`` when sane), echoes it, adds security headers,
-    and logs one line per request."""
+    """Gives every request an id (kept from ``X-Request-ID`` when sane), echoes it, adds security headers
+    (``Cache-Control: no-store`` unless the answer has its own policy), and logs one line per request."""
 
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
@@ -89,7 +110,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder: dict[str, int] = {}
         path: str = scope.get("path", "")
-        is_docs = path.startswith(("/docs", "/static/docs"))
+        is_docs = path.startswith(("/docs", "/static/docs")) or path == "/openapi.json"
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -98,6 +119,8 @@ class RequestContextMiddleware:
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
                 headers.append(DOCS_CSP if is_docs else API_CSP)
+                if not is_docs and not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append(NO_STORE)
                 if self.hsts:
                     headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
                 message["headers"] = headers

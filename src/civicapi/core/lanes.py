@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from civicapi.core.http import replay
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class LaneMiddleware:
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client left: the route sees it as it is
-                await self.app(scope, _replay(b"".join(chunks), receive, then=message), send)
+                await self.app(scope, replay(b"".join(chunks), receive, more=True, then=message), send)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
@@ -78,7 +80,7 @@ class LaneMiddleware:
             answer = None
         if answer is None:
             self.declined += 1
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay(body, receive), send)
             return
         self.served += 1
         headers = [
@@ -100,18 +102,3 @@ class LaneMiddleware:
         more = f" ({self._unlogged} more since the last one logged)" if self._unlogged else ""
         log.warning("lane %s declined after an error%s", type(lane).__name__, more, exc_info=True)
         self._logged_at, self._unlogged = now, 0
-
-
-def _replay(body: bytes, receive: Receive, then: Message | None = None) -> Receive:
-    """``receive`` as the route would have seen it: the body already read (``then``: the message that cut
-    it short), then whatever comes next."""
-    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": then is not None}]
-    if then is not None:
-        pending.append(then)
-
-    async def replayed() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replayed

@@ -1,6 +1,7 @@
 """OpenAPI document: problem documents declared everywhere, FastAPI's 422 shape replaced by ours, and the
 answers any operation may get from the middleware (503 busy or database unreachable; 413 body too large
-where there is a body) declared on every operation, so a client knows to retry or to shrink."""
+and 408 body too slow where there is a body) declared on every operation, so a client knows to retry or
+to shrink."""
 
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ TOO_LARGE = {
     "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
 }
 
+TIMEOUT = {
+    "description": "The request body did not arrive within `CIVICAPI_REQUEST_READ_TIMEOUT_SECONDS` (10 by "
+    "default); nothing was done and the connection is closed",
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
+}
+
 
 def build_openapi(app: FastAPI, *, description: str) -> dict[str, Any]:
     schema = get_openapi(
@@ -54,11 +61,16 @@ def build_openapi(app: FastAPI, *, description: str) -> dict[str, Any]:
                     "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
                 }
             if "requestBody" in operation:
+                responses.setdefault("408", {"$ref": "#/components/responses/RequestTimeout"})
                 responses.setdefault("413", {"$ref": "#/components/responses/PayloadTooLarge"})
             if "503" in responses:  # the operation says more of it (readiness): keep its words
                 responses["503"] = {**UNAVAILABLE, **responses["503"], "headers": UNAVAILABLE["headers"]}
             else:
                 responses["503"] = {"$ref": "#/components/responses/ServiceUnavailable"}
-    schema["components"]["responses"] = {"ServiceUnavailable": UNAVAILABLE, "PayloadTooLarge": TOO_LARGE}
+    schema["components"]["responses"] = {
+        "ServiceUnavailable": UNAVAILABLE,
+        "PayloadTooLarge": TOO_LARGE,
+        "RequestTimeout": TIMEOUT,
+    }
     schema["x-problem-types"] = {f"/problems/{slug}": text for slug, text in sorted(PROBLEM_TYPES.items())}
     return schema

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
+import os
 import uuid
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +34,25 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+HASH_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))
+"""Threads that hash passwords, per process: one core is left to the event loop. argon2 takes a large
+fraction of a second of CPU on purpose and releases the GIL meanwhile; on the loop it would hold every
+other request of the worker (more logins at once than threads wait in the pool's queue)."""
+_hashing = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="civicapi-password")
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """:func:`hash_password` in the bounded hashing pool: the event loop stays free for other requests."""
+    return await asyncio.get_running_loop().run_in_executor(_hashing, hash_password, password)
+
+
+async def verify_password_off_loop(password: str, password_hash: str | None) -> bool:
+    """:func:`verify_password` in the bounded hashing pool (more logins than threads queue there)."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _hashing, verify_password, password, password_hash
+    )
 
 
 ALGORITHM = "HS256"
@@ -141,13 +163,33 @@ class TokenService:
                 issuer=self.issuer,
                 options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
             )
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, ValueError, TypeError, OverflowError) as exc:
             raise Unauthorized("invalid or expired token") from exc
+        sub, jti = data["sub"], data["jti"]
+        if not (_text(sub) and _text(jti)):
+            raise Unauthorized("invalid token claims")
         extra = {k: v for k, v in data.items() if k not in {"sub", "jti", "iat", "exp", "iss", "aud"}}
         return TokenClaims(
-            sub=str(data["sub"]),
-            jti=str(data["jti"]),
-            iat=datetime.fromtimestamp(data["iat"], UTC),
-            exp=datetime.fromtimestamp(data["exp"], UTC),
-            extra=extra,
+            sub=sub, jti=jti, iat=_numeric_date(data["iat"]), exp=_numeric_date(data["exp"]), extra=extra
         )
+
+
+LATEST_NUMERIC_DATE = 253_402_300_799
+"""9999-12-31T23:59:59Z, the last second a :class:`datetime` holds."""
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 256
+
+
+def _numeric_date(value: object) -> datetime:
+    """An RFC 7519 NumericDate (seconds since the epoch, possibly fractional) as a UTC time; 401 for
+    anything else. PyJWT reads its time claims with ``int()``, which takes ``"9999999999"`` and ``1e30``: a
+    token signed with such claims (by a bug, or by anyone holding a key) must be refused, not crash."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value <= LATEST_NUMERIC_DATE  # NaN fails this too
+    ):
+        raise Unauthorized("invalid token claims")
+    return datetime.fromtimestamp(value, UTC)

@@ -14,7 +14,7 @@ from civicapi.config import Settings
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import Conflict, InvalidInput, Unauthorized
 from civicapi.core.events import Event, EventBus
-from civicapi.core.security import TokenService, hash_password, verify_password
+from civicapi.core.security import TokenService, hash_password_off_loop, verify_password_off_loop
 from civicapi.identity import tokens
 from civicapi.identity.models import User
 from civicapi.identity.repository import UserRepository
@@ -45,7 +45,7 @@ async def create_user(
     user = User(
         email=email,
         display_name=display_name.strip(),
-        password_hash=hash_password(password) if password else None,
+        password_hash=await hash_password_off_loop(password) if password else None,
         locale=locale,
         is_platform_admin=is_platform_admin,
         email_confirmed_at=utcnow() if confirmed else None,
@@ -114,7 +114,7 @@ async def confirm_email(session: AsyncSession, token: str) -> None:
 async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
     """The user with these credentials, or 401. Takes the same time whether the account exists or not."""
     user = await UserRepository(session).by_email(normalize_email(email))
-    ok = verify_password(password, user.password_hash if user else None)
+    ok = await verify_password_off_loop(password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
         raise Unauthorized("wrong email or password")
     return user
@@ -151,7 +151,7 @@ async def refresh_session(
 
 
 async def change_password(session: AsyncSession, user: User, *, current: str, new: str) -> None:
-    if not verify_password(current, user.password_hash):
+    if not await verify_password_off_loop(current, user.password_hash):
         raise InvalidInput(
             "the current password is wrong",
             reason="wrong_password",
@@ -163,7 +163,7 @@ async def change_password(session: AsyncSession, user: User, *, current: str, ne
                 }
             ],
         )
-    user.password_hash = hash_password(new)
+    user.password_hash = await hash_password_off_loop(new)
     await tokens.revoke_all_sessions(session, user)
 
 
@@ -190,7 +190,7 @@ async def reset_password(session: AsyncSession, *, token: str, new_password: str
     user = await UserRepository(session).get(user_id) if user_id else None
     if user is None:
         raise InvalidInput("the reset code is invalid, used or expired", reason="invalid_token")
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password_off_loop(new_password)
     user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the mail reached them
     await tokens.revoke_all_sessions(session, user)
 

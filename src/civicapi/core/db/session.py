@@ -40,12 +40,6 @@ READONLY_KEY = "civicapi.readonly"
 """``session.info`` key: the unit of work promised to read only (safe HTTP methods)."""
 
 
-BOOKKEEPING = "civicapi_bookkeeping"
-"""Execution option of a write a read-only unit of work may still make: one self-contained statement that
-records usage (an API key's last use), not a change anyone asked for. On PostgreSQL it commits at once, on
-its own, even if the request fails afterwards."""
-
-
 class ReadOnlyViolation(RuntimeError):
     """Code serving a safe method (GET, HEAD, OPTIONS) tried to write: a bug, refused before anything is
     sent to the database (on PostgreSQL such a unit of work runs without a transaction)."""
@@ -77,11 +71,7 @@ def _flushed(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state: ORMExecuteState) -> None:
-    if (
-        (state.is_insert or state.is_update or state.is_delete)
-        and state.session.info.get(READONLY_KEY)
-        and not state.execution_options.get(BOOKKEEPING)
-    ):
+    if (state.is_insert or state.is_update or state.is_delete) and state.session.info.get(READONLY_KEY):
         raise ReadOnlyViolation("a read-only unit of work (safe HTTP method) tried to write")
     if not state.is_select:
         table = getattr(state.statement, "table", None)
