@@ -33,7 +33,13 @@ from civicapi.core.audit import AUDIT_TABLE
 from civicapi.core.cache import ResponseCacheMiddleware
 from civicapi.core.db.session import Database, create_engine
 from civicapi.core.deps import DatabaseDep
-from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, install_error_handlers
+from civicapi.core.errors import (
+    PROBLEM_TYPES,
+    NotFound,
+    ServiceUnavailable,
+    install_error_handlers,
+    problem_responses,
+)
 from civicapi.core.events import Event, Handler
 from civicapi.core.http import BodySizeLimitMiddleware, RequestContextMiddleware, configure_logging
 from civicapi.core.lanes import LaneMiddleware
@@ -144,7 +150,12 @@ def _ops_router() -> APIRouter:
     async def problems() -> dict[str, str]:
         return {f"/problems/{slug}": text for slug, text in sorted(PROBLEM_TYPES.items())}
 
-    @router.get("/problems/{slug}", operation_id="problems_get", summary="One problem type")
+    @router.get(
+        "/problems/{slug}",
+        operation_id="problems_get",
+        summary="One problem type",
+        responses=problem_responses(404),
+    )
     async def problem(slug: str) -> dict[str, str]:
         if slug not in PROBLEM_TYPES:
             raise NotFound(f"no problem type {slug!r}")

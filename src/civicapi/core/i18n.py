@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
 
 from civicapi.core.errors import InvalidInput
 
@@ -32,6 +33,17 @@ def _non_empty(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+class _LocaleKeyed:
+    """Says in the JSON schema what :func:`_non_empty` checks: at least one locale, each key a locale code."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: Any, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.update(minProperties=1, propertyNames={"pattern": LOCALE_PATTERN})
+        return schema
+
+
 def multilingual(max_length: int = 10_000, *, min_length: int = 1) -> Any:
     """A multilingual text type whose values are between ``min_length`` and ``max_length`` characters."""
     value_type = Annotated[
@@ -40,6 +52,7 @@ def multilingual(max_length: int = 10_000, *, min_length: int = 1) -> Any:
     return Annotated[
         dict[str, value_type],
         AfterValidator(_non_empty),
+        _LocaleKeyed(),
         Field(examples=[{"fr": "Budget participatif 2026", "nl": "Burgerbegroting 2026"}]),
     ]
 
