@@ -66,3 +66,22 @@ async def test_numbers_and_booleans_are_not_coerced(client: httpx.AsyncClient, w
     assert r.status_code == 200, r.text
     r = await client.patch(f"{process}/phases/{ids['phase_id']}", json={"position": "1"}, headers=admin)
     assert r.status_code == 422, r.text
+
+
+def test_trimmed_texts_say_in_the_schema_that_white_space_alone_is_not_text(app: Any) -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    title = schemas["ProcessCreate"]["properties"]["title"]
+    assert title["additionalProperties"]["pattern"] == r"\S"
+    assert title["minProperties"] == 1
+    category = schemas["ProposalCreate"]["properties"]["category"]["anyOf"][0]
+    assert category["pattern"] == r"\S"
+
+
+async def test_white_space_alone_is_not_a_title(client: httpx.AsyncClient, world: World) -> None:
+    r = await client.post(
+        "/v1/communes/alpha/processes",
+        json={"slug": "bp", "title": {"fr": "   "}},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["location"] == ["body", "title", "fr"]

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field, GetJsonSchemaHandler, StringConstrai
 from pydantic.json_schema import JsonSchemaValue
 
 from civicapi.core.errors import InvalidInput
+from civicapi.core.schemas import trimmed
 
 LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 _LOCALE_RE = re.compile(LOCALE_PATTERN)
@@ -46,9 +47,7 @@ class _LocaleKeyed:
 
 def multilingual(max_length: int = 10_000, *, min_length: int = 1) -> Any:
     """A multilingual text type whose values are between ``min_length`` and ``max_length`` characters."""
-    value_type = Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
-    ]
+    value_type = Annotated[str, trimmed(max_length, min_length=min_length)]
     return Annotated[
         dict[str, value_type],
         AfterValidator(_non_empty),

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -83,3 +83,18 @@ class RequestModel(BaseModel):
         if expected is not None:
             raise PydanticCustomError("json_type", "Input should be {expected}", {"expected": expected})
         return value
+
+
+def trimmed(max_length: int, *, min_length: int = 1) -> Any:
+    """Constraints of a string kept without its surrounding white space, of ``min_length`` to
+    ``max_length`` characters once trimmed (``Annotated[str, trimmed(60)]``). The schema says so too: a
+    pattern asking for ``min_length`` characters between a first and a last one that are not white space
+    (``"  "`` is not a one-character string once trimmed)."""
+    pattern = None
+    if min_length == 1:
+        pattern = r"\S"
+    elif min_length > 1:
+        pattern = rf"\S[\s\S]{{{min_length - 2},}}\S"
+    return StringConstraints(
+        strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern
+    )

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from civicapi.core.i18n import MultilingualText, MultilingualTitle
-from civicapi.core.schemas import RequestModel, omittable
+from civicapi.core.schemas import RequestModel, omittable, trimmed
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Tag = Annotated[str, trimmed(60)]
 Amount = Annotated[int, Field(ge=0, le=10**15, description="In the commune's currency unit.")]
 PRECISION = 6
 """Decimal places kept of progress and weights: enough for any plan, and it keeps products of tiny values
@@ -36,9 +36,9 @@ StatusKey = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"),
     Field(examples=["in_progress"], description="A status key of the component."),
 ]
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+ExternalId = Annotated[str, trimmed(100)]
+Reference = Annotated[str, trimmed(40)]
+Address = Annotated[str, trimmed(300)]
 Position = Annotated[int, Field(ge=0, le=1_000_000)]
 
 

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civicapi.core.i18n import MultilingualText, MultilingualTitle
-from civicapi.core.schemas import RequestModel
+from civicapi.core.schemas import RequestModel, trimmed
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(examples=["EUR", "PLN"])]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Tag = Annotated[str, trimmed(60)]
 Amount = Annotated[int, Field(ge=0, le=10**15, description="In the commune's currency unit.")]
 
 

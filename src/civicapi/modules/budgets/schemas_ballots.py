@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from civicapi.core.schemas import RequestModel
+from civicapi.core.schemas import RequestModel, trimmed
 
 MAX_LINES = 500
 
@@ -86,7 +86,7 @@ class PaperBallotCreate(RequestModel):
         },
     )
 
-    identifier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64)] = Field(
+    identifier: Annotated[str, trimmed(64, min_length=3)] = Field(
         description="The document's identifier: only its keyed hash is used, never stored in clear."
     )
     district: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from civicapi.core.i18n import MultilingualText, MultilingualTitle, multilingual
-from civicapi.core.schemas import RequestModel, omittable
+from civicapi.core.schemas import RequestModel, omittable, trimmed
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Tag = Annotated[str, trimmed(60)]
+Address = Annotated[str, trimmed(300)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 ProposalBody = multilingual(20_000, min_length=0)
