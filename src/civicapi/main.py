@@ -35,7 +35,13 @@ from civicapi.core.cache import ResponseCacheMiddleware
 from civicapi.core.db.session import Database, create_engine
 from civicapi.core.deadline import RequestReadDeadlineMiddleware
 from civicapi.core.deps import DatabaseDep
-from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, install_error_handlers
+from civicapi.core.errors import (
+    PROBLEM_TYPES,
+    NotFound,
+    ServiceUnavailable,
+    install_error_handlers,
+    problem_responses,
+)
 from civicapi.core.events import Event, Handler
 from civicapi.core.http import BodySizeLimitMiddleware, RequestContextMiddleware, configure_logging
 from civicapi.core.lanes import LaneMiddleware
@@ -44,6 +50,7 @@ from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
 from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.routing import GuardedRouter
+from civicapi.core.storable import StorableTextMiddleware
 from civicapi.identity.api_keys import key_uses
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
@@ -148,7 +155,12 @@ def _ops_router() -> APIRouter:
     async def problems() -> dict[str, str]:
         return {f"/problems/{slug}": text for slug, text in sorted(PROBLEM_TYPES.items())}
 
-    @router.get("/problems/{slug}", operation_id="problems_get", summary="One problem type")
+    @router.get(
+        "/problems/{slug}",
+        operation_id="problems_get",
+        summary="One problem type",
+        responses=problem_responses(404),
+    )
     async def problem(slug: str) -> dict[str, str]:
         if slug not in PROBLEM_TYPES:
             raise NotFound(f"no problem type {slug!r}")
@@ -273,6 +285,7 @@ def create_app(
     if settings.lanes_enabled:
         lanes = [module.lane(app.state) for module in registry if module.lane is not None]
         app.add_middleware(LaneMiddleware, lanes=lanes)
+    app.add_middleware(StorableTextMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         AdmissionMiddleware, limit=settings.max_in_flight, wait_seconds=settings.admission_wait_seconds

@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from civicapi.core.i18n import Locale
+from civicapi.core.schemas import RequestModel
 from civicapi.identity.schemas import Password
 from civicapi.registry import Role
 
@@ -21,7 +22,7 @@ class InvitationStatus(StrEnum):
     revoked = "revoked"
 
 
-class InvitationCreate(BaseModel):
+class InvitationCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"email": "agent@liege.example.org", "role": "staff"}}
     )
@@ -43,7 +44,7 @@ class InvitationRead(BaseModel):
     invited_by_api_key_id: uuid.UUID | None = None
 
 
-class InvitationAccept(BaseModel):
+class InvitationAccept(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -61,7 +62,7 @@ class InvitationAccept(BaseModel):
     locale: Locale = "fr"
 
 
-class DeskRegistrationCreate(BaseModel):
+class DeskRegistrationCreate(RequestModel):
     """A staff member opens an account for a resident at the desk; the resident sets a password with the
     code mailed to them (which confirms the address)."""
 

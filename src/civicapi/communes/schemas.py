@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from civicapi.core.i18n import Locale
+from civicapi.core.schemas import RequestModel, exactly_one_of, omittable
 from civicapi.registry import Role
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
@@ -33,7 +34,7 @@ def _check_timezone(value: str | None) -> str | None:
     return value
 
 
-class _CommuneFields(BaseModel):
+class _CommuneFields(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _COMMUNE_EXAMPLE})
 
     @field_validator("timezone", check_fields=False)
@@ -70,14 +71,14 @@ class CommuneCreate(_CommuneFields):
 class CommuneUpdate(_CommuneFields):
     """Applies only the fields sent."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    locales: list[Locale] | None = Field(default=None, min_length=1, max_length=12)
-    default_locale: Locale | None = None
-    timezone: str | None = Field(default=None, max_length=64)
+    name: str = omittable(min_length=1, max_length=200)
+    locales: list[Locale] = omittable(min_length=1, max_length=12)
+    default_locale: Locale = omittable()
+    timezone: str = omittable(max_length=64)
     contact_email: EmailStr | None = None
     contact_phone: str | None = Field(default=None, max_length=40)
     website_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
-    reference_prefix: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,12}$")
+    reference_prefix: str = omittable(pattern=r"^[A-Z0-9]{2,12}$")
 
 
 class CommuneRead(BaseModel):
@@ -130,7 +131,7 @@ class CommuneModuleRead(BaseModel):
     updated_at: datetime
 
 
-class CommuneModuleEnable(BaseModel):
+class CommuneModuleEnable(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"settings": {}}})
 
     settings: dict[str, Any] = Field(
@@ -138,9 +139,13 @@ class CommuneModuleEnable(BaseModel):
     )
 
 
-class MembershipCreate(BaseModel):
+class MembershipCreate(RequestModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"email": "agent@liege.example.org", "role": "staff"}}
+        extra="forbid",
+        json_schema_extra={
+            "example": {"email": "agent@liege.example.org", "role": "staff"},
+            **exactly_one_of("user_id", "email"),
+        },
     )
 
     user_id: uuid.UUID | None = None

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from civicapi.core.routing import allowed_methods, route_path
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -221,9 +223,36 @@ async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, err.to_problem(_instance(request)))
 
 
+_BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's words for a body json.loads chokes on
+
+
+def _unparseable_body(exc: StarletteHTTPException) -> InvalidInput | None:
+    """FastAPI answers a bare 400 to a JSON body that is not UTF-8 or nests too deeply (anything but a
+    ``JSONDecodeError``): it is invalid input like any other malformed body, so a declared 422."""
+    if exc.status_code != 400 or exc.detail != _BODY_PARSE_ERROR or exc.__cause__ is None:
+        return None
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeError):
+        why = "it is not UTF-8 text"
+    elif isinstance(cause, RecursionError):
+        why = "it nests too deeply"
+    else:
+        why = "it is not valid JSON"
+    message = f"the body cannot be read as JSON: {why}"
+    return InvalidInput(message, errors=[{"location": ["body"], "message": message, "code": "json_invalid"}])
+
+
 async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    unparseable = _unparseable_body(exc)
+    if unparseable is not None:
+        return problem_response(request, unparseable.to_problem(_instance(request)))
     status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, route_path(request.scope))) or headers.get(
+            "Allow", ""
+        )
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     slug = {404: "not-found", 401: "unauthorized", 403: "forbidden", 413: "payload-too-large"}.get(status)
     body = {
@@ -233,7 +262,7 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
         "detail": exc.detail if isinstance(exc.detail, str) else title,
         "instance": _instance(request),
     }
-    return problem_response(request, body, dict(exc.headers or {}))
+    return problem_response(request, body, headers)
 
 
 UNIQUE_REASONS: dict[str, tuple[str, str]] = {}

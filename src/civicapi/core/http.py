@@ -94,7 +94,8 @@ def _valid_request_id(raw: bytes) -> bool:
 
 class RequestContextMiddleware:
     """Gives every request an id (kept from ``X-Request-ID`` when sane), echoes it, adds security headers
-    (``Cache-Control: no-store`` unless the answer has its own policy), and logs one line per request."""
+    (``Cache-Control: no-store`` unless the answer has its own policy), serves ``HEAD`` as the ``GET`` it
+    asks about without its body, and logs one line per request."""
 
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
@@ -111,8 +112,14 @@ class RequestContextMiddleware:
         status_holder: dict[str, int] = {}
         path: str = scope.get("path", "")
         is_docs = path.startswith(("/docs", "/static/docs")) or path == "/openapi.json"
+        method = scope.get("method")
+        head = method == "HEAD"
+        if head:  # served as the GET it asks about, without the body (RFC 9110 §9.3.2)
+            scope = {**scope, "method": "GET"}
 
         async def send_wrapper(message: Message) -> None:
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 headers = list(message.get("headers", []))
@@ -132,12 +139,12 @@ class RequestContextMiddleware:
             path = _loggable_path(scope)  # routing put the path parameters in the scope
             access_log.info(
                 "%s %s %s",
-                scope.get("method"),
+                method,
                 path,
                 status_holder.get("status", 500),
                 extra={
                     "request_id": request_id,
-                    "method": scope.get("method"),
+                    "method": method,
                     "path": path,
                     "status": status_holder.get("status", 500),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),

@@ -13,9 +13,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
 
 from civicapi.core.errors import InvalidInput
+from civicapi.core.schemas import trimmed
 
 LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 _LOCALE_RE = re.compile(LOCALE_PATTERN)
@@ -32,14 +34,24 @@ def _non_empty(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+class _LocaleKeyed:
+    """Says in the JSON schema what :func:`_non_empty` checks: at least one locale, each key a locale code."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: Any, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.update(minProperties=1, propertyNames={"pattern": LOCALE_PATTERN})
+        return schema
+
+
 def multilingual(max_length: int = 10_000, *, min_length: int = 1) -> Any:
     """A multilingual text type whose values are between ``min_length`` and ``max_length`` characters."""
-    value_type = Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
-    ]
+    value_type = Annotated[str, trimmed(max_length, min_length=min_length)]
     return Annotated[
         dict[str, value_type],
         AfterValidator(_non_empty),
+        _LocaleKeyed(),
         Field(examples=[{"fr": "Budget participatif 2026", "nl": "Burgerbegroting 2026"}]),
     ]
 

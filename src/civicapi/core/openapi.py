@@ -1,7 +1,8 @@
 """OpenAPI document: problem documents declared everywhere, FastAPI's 422 shape replaced by ours, and the
 answers any operation may get from the middleware (503 busy or database unreachable; 413 body too large
 and 408 body too slow where there is a body) declared on every operation, so a client knows to retry or
-to shrink."""
+to shrink, and 401 on every operation that reads credentials (bad ones are refused even where anonymous
+callers are served)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ UNAVAILABLE = {
     "(admission control), or the database is unreachable. Nothing was done; retry after `Retry-After` "
     "seconds (same `Idempotency-Key` where the operation takes one).",
     "headers": {"Retry-After": _RETRY_AFTER},
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
+}
+UNAUTHORIZED = {
+    "description": "The credentials sent (a bearer token or an API key) are malformed, expired, revoked or "
+    "unknown. Operations that also serve anonymous callers answer this only when credentials were sent.",
+    "headers": {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
     "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
 }
 TOO_LARGE = {
@@ -63,6 +70,8 @@ def build_openapi(app: FastAPI, *, description: str) -> dict[str, Any]:
             if "requestBody" in operation:
                 responses.setdefault("408", {"$ref": "#/components/responses/RequestTimeout"})
                 responses.setdefault("413", {"$ref": "#/components/responses/PayloadTooLarge"})
+            if operation.get("security"):
+                responses.setdefault("401", {"$ref": "#/components/responses/Unauthorized"})
             if "503" in responses:  # the operation says more of it (readiness): keep its words
                 responses["503"] = {**UNAVAILABLE, **responses["503"], "headers": UNAVAILABLE["headers"]}
             else:
@@ -71,6 +80,7 @@ def build_openapi(app: FastAPI, *, description: str) -> dict[str, Any]:
         "ServiceUnavailable": UNAVAILABLE,
         "PayloadTooLarge": TOO_LARGE,
         "RequestTimeout": TIMEOUT,
+        "Unauthorized": UNAUTHORIZED,
     }
     schema["x-problem-types"] = {f"/problems/{slug}": text for slug, text in sorted(PROBLEM_TYPES.items())}
     return schema

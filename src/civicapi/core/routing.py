@@ -43,6 +43,22 @@ def paths_pattern(paths: list[str]) -> re.Pattern[str]:
     return re.compile("^(?:" + "|".join(alternatives) + ")$")
 
 
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """Every method some route serves at ``path`` (with ``HEAD`` wherever ``GET`` is), for ``Allow``."""
+    index: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "allow_index", None)
+    if index is None:
+        index = [
+            (compile_path(str(context.path))[0], set(context.methods or ()))
+            for context in iter_route_contexts(app.routes)
+            if context.path is not None
+        ]
+        app.state.allow_index = index
+    methods = set().union(*(m for pattern, m in index if pattern.match(path)))
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 class GuardedRouter(APIRouter):
     """An :class:`APIRouter` whose :meth:`matches` first checks the path against all its routes at once."""
 

@@ -6,11 +6,12 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from civicapi.core.i18n import Locale
+from civicapi.core.schemas import RequestModel, omittable
 
 Password = Field(min_length=10, max_length=1024, description="At least 10 characters.")
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"example": {"email": "admin@demo.civicapi.org", "password": "demo-admin-pass"}},
@@ -27,17 +28,17 @@ class TokenRead(BaseModel):
     expires_in: int = Field(description="Seconds until the access token expires.")
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     refresh_token: str = Field(max_length=256)
 
 
-class LogoutRequest(BaseModel):
+class LogoutRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     refresh_token: str | None = Field(default=None, max_length=256)
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -56,12 +57,12 @@ class UserCreate(BaseModel):
     locale: Locale = "fr"
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(RequestModel):
     """Applies only the fields sent."""
 
     model_config = ConfigDict(extra="forbid")
-    display_name: str | None = Field(default=None, min_length=1, max_length=120)
-    locale: Locale | None = None
+    display_name: str = omittable(min_length=1, max_length=120)
+    locale: Locale = omittable()
 
 
 class UserRead(BaseModel):
@@ -76,29 +77,29 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
-class TokenOnly(BaseModel):
+class TokenOnly(RequestModel):
     model_config = ConfigDict(extra="forbid")
     token: str = Field(max_length=256)
 
 
-class PasswordForgot(BaseModel):
+class PasswordForgot(RequestModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(max_length=254)
 
 
-class PasswordReset(BaseModel):
+class PasswordReset(RequestModel):
     model_config = ConfigDict(extra="forbid")
     token: str = Field(max_length=256)
     new_password: str = Password
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(RequestModel):
     model_config = ConfigDict(extra="forbid")
     current_password: str = Field(max_length=1024)
     new_password: str = Password
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"example": {"name": "Portail communal", "scopes": ["read", "write:budgets"]}},

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from civicapi.communes.schemas import SLUG_PATTERN
 from civicapi.core.i18n import MultilingualText, MultilingualTitle
+from civicapi.core.schemas import RequestModel, omittable
 
 if TYPE_CHECKING:
     from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
@@ -44,7 +45,7 @@ def _check_dates(start: date | None, end: date | None) -> None:
 # --- processes -------------------------------------------------------------------------------------------
 
 
-class ProcessCreate(BaseModel):
+class ProcessCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _PROCESS_EXAMPLE})
 
     slug: str = Field(pattern=SLUG_PATTERN, max_length=63, description="Unique within the commune.")
@@ -59,19 +60,19 @@ class ProcessCreate(BaseModel):
         return self
 
 
-class ProcessUpdate(BaseModel):
+class ProcessUpdate(RequestModel):
     """Applies only the fields sent."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"end_date": "2026-12-15"}})
 
-    slug: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=63)
-    title: MultilingualTitle | None = None
+    slug: str = omittable(pattern=SLUG_PATTERN, max_length=63)
+    title: MultilingualTitle = omittable()
     description: MultilingualText | None = None
     start_date: date | None = None
     end_date: date | None = None
 
 
-class ActivePhaseUpdate(BaseModel):
+class ActivePhaseUpdate(RequestModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"phase_id": "3f1c2a4e-8d0b-4c55-9a61-2f7e1b0c9d21"}}
     )
@@ -148,7 +149,7 @@ class ProcessRead(BaseModel):
 # --- phases ----------------------------------------------------------------------------------------------
 
 
-class PhaseCreate(BaseModel):
+class PhaseCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _PHASE_EXAMPLE})
 
     title: MultilingualTitle
@@ -165,22 +166,22 @@ class PhaseCreate(BaseModel):
         return self
 
 
-class PhaseUpdate(BaseModel):
+class PhaseUpdate(RequestModel):
     """Applies only the fields sent."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"end_date": "2026-10-05"}})
 
-    title: MultilingualTitle | None = None
+    title: MultilingualTitle = omittable()
     description: MultilingualText | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    start_date: date = omittable()
+    end_date: date = omittable()
+    position: int = omittable(ge=0, le=10_000)
 
 
 # --- components ------------------------------------------------------------------------------------------
 
 
-class ComponentCreate(BaseModel):
+class ComponentCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _COMPONENT_EXAMPLE})
 
     module_key: str = Field(
@@ -197,17 +198,17 @@ class ComponentCreate(BaseModel):
     )
 
 
-class ComponentUpdate(BaseModel):
+class ComponentUpdate(RequestModel):
     """Applies only the fields sent. ``settings`` and ``step_settings`` are replaced whole."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"name": {"fr": "Projets 2026"}, "position": 1}}
     )
 
-    name: MultilingualTitle | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
-    settings: dict[str, Any] | None = None
-    step_settings: dict[uuid.UUID, dict[str, Any]] | None = None
+    name: MultilingualTitle = omittable()
+    position: int = omittable(ge=0, le=10_000)
+    settings: dict[str, Any] = omittable()
+    step_settings: dict[uuid.UUID, dict[str, Any]] = omittable()
 
 
 class ComponentRead(BaseModel):

@@ -6,10 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from civicapi.core.schemas import RequestModel, exactly_one_of
+
 Identifier = Field(min_length=1, max_length=64, description="National number or document number.")
 
 
-class CensusVerificationCreate(BaseModel):
+class CensusVerificationCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"example": {"identifier": "85.07.30-033.61", "birth_date": "1985-07-30"}},
@@ -19,7 +21,7 @@ class CensusVerificationCreate(BaseModel):
     birth_date: date
 
 
-class DeskVerificationCreate(BaseModel):
+class DeskVerificationCreate(RequestModel):
     """A staff member verifies a person who showed an identity document at the commune's desk."""
 
     model_config = ConfigDict(
@@ -32,7 +34,8 @@ class DeskVerificationCreate(BaseModel):
                 "postal_code": "4020",
                 "birth_year": 1985,
                 "valid_days": 365,
-            }
+            },
+            **exactly_one_of("user_id", "email"),
         },
     )
 

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from civicapi.core.i18n import MultilingualText, MultilingualTitle
+from civicapi.core.schemas import RequestModel, omittable, trimmed
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Tag = Annotated[str, trimmed(60)]
 Amount = Annotated[int, Field(ge=0, le=10**15, description="In the commune's currency unit.")]
 PRECISION = 6
 """Decimal places kept of progress and weights: enough for any plan, and it keeps products of tiny values
@@ -35,16 +36,16 @@ StatusKey = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"),
     Field(examples=["in_progress"], description="A status key of the component."),
 ]
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+ExternalId = Annotated[str, trimmed(100)]
+Reference = Annotated[str, trimmed(40)]
+Address = Annotated[str, trimmed(300)]
 Position = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 # --- statuses --------------------------------------------------------------------------------------------
 
 
-class StatusCreate(BaseModel):
+class StatusCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -65,16 +66,16 @@ class StatusCreate(BaseModel):
     position: Position = 0
 
 
-class StatusUpdate(BaseModel):
+class StatusUpdate(RequestModel):
     """Only the fields sent are changed."""
 
     model_config = ConfigDict(extra="forbid")
 
-    key: StatusKey | None = None
-    name: MultilingualTitle | None = None
+    key: StatusKey = omittable()
+    name: MultilingualTitle = omittable()
     description: MultilingualText | None = None
     progress: Progress | None = None
-    position: Position | None = None
+    position: Position = omittable()
 
 
 class StatusRead(BaseModel):
@@ -109,7 +110,7 @@ def _check_place_and_dates(data: Any) -> None:
         raise ValueError("give both latitude and longitude, or neither")
 
 
-class _ResultFields(BaseModel):
+class _ResultFields(RequestModel):
     reference: Reference | None = None
     description: MultilingualText | None = None
     start_date: date | None = None
@@ -167,18 +168,21 @@ class ResultUpdate(_ResultFields):
     model_config = ConfigDict(extra="forbid")
 
     parent_id: uuid.UUID | None = None
-    title: MultilingualTitle | None = None
-    position: Position | None = None
+    title: MultilingualTitle = omittable()
+    position: Position = omittable()
+    progress: Progress = omittable(
+        description="Of a result without children (a parent's is the weighted mean of its children's)."
+    )
 
 
-class ProgressUpdate(BaseModel):
+class ProgressUpdate(RequestModel):
     """What an integrator or a staff member reports: only the fields sent are changed."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"progress": 65, "status": "works"}}
     )
 
-    progress: Progress | None = None
+    progress: Progress = omittable()
     status: StatusKey | None = None
 
 
@@ -229,7 +233,7 @@ class ProposalResultRead(ResultRead):
 # --- milestones ------------------------------------------------------------------------------------------
 
 
-class MilestoneCreate(BaseModel):
+class MilestoneCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -246,13 +250,13 @@ class MilestoneCreate(BaseModel):
     description: MultilingualText | None = None
 
 
-class MilestoneUpdate(BaseModel):
+class MilestoneUpdate(RequestModel):
     """Only the fields sent are changed."""
 
     model_config = ConfigDict(extra="forbid")
 
-    entry_date: date | None = None
-    title: MultilingualTitle | None = None
+    entry_date: date = omittable()
+    title: MultilingualTitle = omittable()
     description: MultilingualText | None = None
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from civicapi.core.schemas import RequestModel
 from civicapi.modules.accountability.schemas import ResultRead, StatusKey
 
 
@@ -60,7 +61,7 @@ class SummaryRead(BaseModel):
     by_district: list[DistrictSummary]
 
 
-class BudgetImport(BaseModel):
+class BudgetImport(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     source_component_id: uuid.UUID | None = Field(

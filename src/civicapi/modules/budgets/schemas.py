@@ -9,13 +9,14 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civicapi.core.i18n import MultilingualText, MultilingualTitle
+from civicapi.core.schemas import RequestModel, trimmed
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(examples=["EUR", "PLN"])]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Tag = Annotated[str, trimmed(60)]
 Amount = Annotated[int, Field(ge=0, le=10**15, description="In the commune's currency unit.")]
 
 
-class BudgetCreate(BaseModel):
+class BudgetCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -36,7 +37,7 @@ class BudgetCreate(BaseModel):
     position: int = Field(default=0, ge=0, le=10_000)
 
 
-class BudgetUpdate(BaseModel):
+class BudgetUpdate(RequestModel):
     """Only the fields sent are changed."""
 
     model_config = ConfigDict(extra="forbid")
@@ -72,7 +73,7 @@ class BudgetRead(BaseModel):
     updated_at: datetime
 
 
-class ProjectCreate(BaseModel):
+class ProjectCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -97,7 +98,7 @@ class ProjectCreate(BaseModel):
     position: int = Field(default=0, ge=0, le=100_000)
 
 
-class ProjectUpdate(BaseModel):
+class ProjectUpdate(RequestModel):
     """Only the fields sent are changed."""
 
     model_config = ConfigDict(extra="forbid")
@@ -134,7 +135,7 @@ class ProjectRead(BaseModel):
     updated_at: datetime
 
 
-class ProposalsImport(BaseModel):
+class ProposalsImport(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"example": {"source_component_id": None, "default_cost": 10000}},

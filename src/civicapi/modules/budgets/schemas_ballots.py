@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from civicapi.core.schemas import RequestModel, trimmed
+
 MAX_LINES = 500
 
 
-class BallotSubmit(BaseModel):
+class BallotSubmit(RequestModel):
     """A whole ballot: `projects` for knapsack and approval ballots, `points` for cumulative ones."""
 
     model_config = ConfigDict(
@@ -30,7 +32,7 @@ class BallotSubmit(BaseModel):
     points: dict[uuid.UUID, int] = Field(default_factory=dict, max_length=MAX_LINES)
 
 
-class BallotProjectAdd(BaseModel):
+class BallotProjectAdd(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     project_id: uuid.UUID
@@ -69,7 +71,7 @@ class BallotRead(BaseModel):
     voted_at: datetime | None
 
 
-class PaperBallotCreate(BaseModel):
+class PaperBallotCreate(RequestModel):
     """A paper ballot: the staff member checked the person's identity document at the desk."""
 
     model_config = ConfigDict(
@@ -84,7 +86,7 @@ class PaperBallotCreate(BaseModel):
         },
     )
 
-    identifier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64)] = Field(
+    identifier: Annotated[str, trimmed(64, min_length=3)] = Field(
         description="The document's identifier: only its keyed hash is used, never stored in clear."
     )
     district: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
@@ -121,7 +123,7 @@ class EligibilityRead(BaseModel):
     budgets: list[BudgetEligibility]
 
 
-class CountCreate(BaseModel):
+class CountCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"publish": True}})
 
     rule: str | None = Field(

@@ -181,7 +181,7 @@ async def update_budget(
 ) -> Budget:
     changes = as_dict(data)
     _check_texts(ctx, title=changes.get("title"), description=changes.get("description"))
-    for name in ("title", "total_amount", "currency"):
+    for name in ("title", "total_amount", "currency", "position"):  # null leaves them as they are
         if name in changes and changes[name] is None:
             changes.pop(name)
     if {"total_amount", "currency", "district"} & set(changes):

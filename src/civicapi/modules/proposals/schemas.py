@@ -12,9 +12,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from civicapi.core.i18n import MultilingualText, MultilingualTitle, multilingual
+from civicapi.core.schemas import RequestModel, omittable, trimmed
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Tag = Annotated[str, trimmed(60)]
+Address = Annotated[str, trimmed(300)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 ProposalBody = multilingual(20_000, min_length=0)
@@ -57,7 +58,7 @@ def _coordinates_together(latitude: float | None, longitude: float | None) -> No
         raise ValueError("give latitude and longitude together, or neither")
 
 
-class ProposalCreate(BaseModel):
+class ProposalCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _PROPOSAL_EXAMPLE})
 
     title: MultilingualTitle
@@ -77,15 +78,15 @@ class ProposalCreate(BaseModel):
         return self
 
 
-class ProposalUpdate(BaseModel):
+class ProposalUpdate(RequestModel):
     """Applies only the fields sent; null clears an optional field."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"district": "Outremeuse", "address": None}}
     )
 
-    title: MultilingualTitle | None = None
-    body: ProposalBody | None = None  # type: ignore[valid-type]
+    title: MultilingualTitle = omittable()
+    body: ProposalBody = omittable()  # type: ignore[valid-type]
     address: Address | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
@@ -182,7 +183,7 @@ class ProposalRead(BaseModel):
     updated_at: datetime
 
 
-class CoauthorCreate(BaseModel):
+class CoauthorCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"user_id": "7d3e2b1a-0c9f-4e8d-b7a6-5f4e3d2c1b0a"}}
     )
@@ -252,7 +253,7 @@ class StateRead(BaseModel):
     position: int
 
 
-class StateCreate(BaseModel):
+class StateCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -267,16 +268,16 @@ class StateCreate(BaseModel):
     position: int | None = Field(default=None, ge=0, le=10_000)
 
 
-class StateUpdate(BaseModel):
+class StateUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"allows_supports": False}})
 
-    name: MultilingualTitle | None = None
-    allows_supports: bool | None = None
-    accepted: bool | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    name: MultilingualTitle = omittable()
+    allows_supports: bool = omittable()
+    accepted: bool = omittable()
+    position: int = omittable(ge=0, le=10_000)
 
 
-class AnswerCreate(BaseModel):
+class AnswerCreate(RequestModel):
     """The answer given to a proposal (replaces the previous one)."""
 
     model_config = ConfigDict(
@@ -299,7 +300,7 @@ class AnswerCreate(BaseModel):
     execution_period: MultilingualTitle | None = None
 
 
-class AnswersPublish(BaseModel):
+class AnswersPublish(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"proposal_ids": None}})
 
     proposal_ids: list[uuid.UUID] | None = Field(

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civicapi.core.i18n import MultilingualText, MultilingualTitle
+from civicapi.core.schemas import RequestModel, omittable
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
@@ -37,7 +38,7 @@ class Verdict(StrEnum):
     pending = "pending"
 
 
-class CriterionCreate(BaseModel):
+class CriterionCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -53,12 +54,12 @@ class CriterionCreate(BaseModel):
     position: int | None = Field(default=None, ge=0, le=10_000)
 
 
-class CriterionUpdate(BaseModel):
+class CriterionUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"position": 0}})
 
-    label: MultilingualTitle | None = None
+    label: MultilingualTitle = omittable()
     description: MultilingualText | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    position: int = omittable(ge=0, le=10_000)
 
 
 class CriterionRead(BaseModel):
@@ -80,7 +81,7 @@ class CriterionRead(BaseModel):
     position: int
 
 
-class AssignmentCreate(BaseModel):
+class AssignmentCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"user_id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"}}
     )
@@ -104,7 +105,7 @@ class AssignmentRead(BaseModel):
     assigned_at: datetime
 
 
-class CriterionResult(BaseModel):
+class CriterionResult(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     criterion_id: uuid.UUID
@@ -112,7 +113,7 @@ class CriterionResult(BaseModel):
     comment: Comment = ""
 
 
-class ReviewUpdate(BaseModel):
+class ReviewUpdate(RequestModel):
     """The caller's own review: the criteria sent replace their previous judgement; the others stay."""
 
     model_config = ConfigDict(
