@@ -89,7 +89,7 @@ async def test_export_csv_imports_back(client: httpx.AsyncClient, world: World) 
         and rows[1]["status_name_fr"] == "Done"
     )
     r = await client.get(comp.url + "/export.json")
-    assert [x["external_id"] for x in r.json()] == [None, "L"]
+    assert [x["external_id"] for x in r.json()["items"]] == [None, "L"]
     # the export, edited, imports back: parents keep their rolled-up progress
     edited = r.text
     edited = (await client.get(comp.url + "/export.csv")).text.replace("'=Racine", "Racine")

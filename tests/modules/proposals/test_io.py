@@ -27,7 +27,7 @@ async def test_export_is_open_data(client: httpx.AsyncClient, world: World) -> N
         comp.proposal(proposal["id"]) + "/answer", json={"state": "accepted", "cost": 100}, headers=admin
     )
     assert r.status_code == 200
-    rows = (await client.get(f"{comp.url}/export.json")).json()
+    rows = (await client.get(f"{comp.url}/export.json")).json()["items"]
     assert len(rows) == 1
     row = rows[0]
     assert row["authors"] == ["participant"] and row["state"] == "accepted" and row["cost"] == 100
