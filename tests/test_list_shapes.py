@@ -7,13 +7,17 @@ import typing
 from typing import Any
 
 import httpx
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 
 from civicapi.openapi_doc import render_openapi
 
 
-def _get_routes(app: Any) -> list[APIRoute]:
-    return [r for r in app.routes if isinstance(r, APIRoute) and "GET" in r.methods]
+def _get_routes(app: Any) -> list[Any]:
+    """Every GET route as the app serves it (its effective route: path with prefix, response model)."""
+    routes = [getattr(c, "_effective_route", None) or c.route for c in iter_route_contexts(app.routes)]
+    found = [r for r in routes if hasattr(r, "response_model") and "GET" in (r.methods or ())]
+    assert len(found) > 50, "the walk found the application's routes"
+    return found
 
 
 def test_no_get_route_answers_a_bare_array(app: Any) -> None:
