@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.text
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     """Largest request body accepted (bytes); larger requests get a 413 problem document."""
+    max_import_bytes: int = Field(default=33_554_432, ge=1_024)
+    """Largest body of an import route (a Pabulib file, a CSV), sent and once decompressed (bytes)."""
     docs_enabled: bool = True
     max_in_flight: int = Field(default=32, ge=0, le=100_000)
     """Requests one worker works on at once (answers from the response cache and health probes aside);

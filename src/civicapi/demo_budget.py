@@ -313,7 +313,7 @@ async def _last_year(session: AsyncSession, registry: ModuleRegistry, commune: C
         votes="finished",
         settings={"ballot_kind": "approval", "min_projects": 1, "counting_rule": "mes_add1"},
     )
-    budget, _ = await service_pabulib.import_pabulib(session, ctx, last_year_file(), title=None)
+    budget, _, _ = await service_pabulib.import_pabulib(session, ctx, last_year_file(), title=None)
     await service_count.start_count(
         session, ctx, budget, CountCreate(rule="mes_add1", publish=True, background=False), user_id=None
     )

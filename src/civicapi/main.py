@@ -42,6 +42,7 @@ from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
 from civicapi.core.openapi import build_openapi
 from civicapi.core.ratelimit import RateLimiter
 from civicapi.core.routing import GuardedRouter
+from civicapi.core.uploads import import_route_matcher
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
 from civicapi.identity.service import MAIL_EVENT
@@ -261,7 +262,12 @@ def create_app(
     if settings.lanes_enabled:
         lanes = [module.lane(app.state) for module in registry if module.lane is not None]
         app.add_middleware(LaneMiddleware, lanes=lanes)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        import_bytes=settings.max_import_bytes,
+        is_import=import_route_matcher(lambda: app.router.routes),
+    )
     app.add_middleware(
         AdmissionMiddleware, limit=settings.max_in_flight, wait_seconds=settings.admission_wait_seconds
     )
