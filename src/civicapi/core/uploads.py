@@ -9,13 +9,14 @@ or the gzip magic bytes), in a worker thread and never past the same limit: a zi
 from __future__ import annotations
 
 import asyncio
+import re
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from fastapi.routing import iter_route_contexts
+from fastapi.routing import APIRoute
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import Scope
 
 from civicapi.core.errors import InvalidInput, PayloadTooLarge
@@ -32,17 +33,27 @@ def _is_import_route(route: Any) -> bool:
     return bool(extra.get("x-body-limit") == IMPORT_BODY_EXTRA["x-body-limit"])
 
 
+def _marked(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
+    """The (path template, methods) of the import routes among ``routes``, walking included routers
+    without building their effective routes (which costs the whole table, seconds on a loaded host)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _marked(included.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]
+        elif isinstance(route, APIRoute) and _is_import_route(route):
+            yield prefix + route.path, set(route.methods or ())
+
+
 def import_route_matcher(routes: Callable[[], Iterable[BaseRoute]]) -> Callable[[Scope], bool]:
     """Whether a request goes to an import route (``routes``: the app's, walked once when first asked)."""
-    found: list[BaseRoute] | None = None
+    found: list[tuple[re.Pattern[str], set[str]]] | None = None
 
     def is_import(scope: Scope) -> bool:
         nonlocal found
         if found is None:
-            contexts = iter_route_contexts(list(routes()))
-            effective = (getattr(c, "_effective_route", None) or c.route for c in contexts)
-            found = [route for route in effective if _is_import_route(route)]
-        return any(route.matches(scope)[0] is Match.FULL for route in found)
+            found = [(compile_path(path)[0], methods) for path, methods in _marked(list(routes()))]
+        path, method = scope.get("path", ""), scope.get("method", "")
+        return any(method in methods and pattern.match(path) for pattern, methods in found)
 
     return is_import
 

@@ -12,6 +12,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
+from civicapi.core.uploads import IMPORT_BODY_EXTRA
 from civicapi.identity.verification.errors import UnsupportedMediaType
 from civicapi.modules.accountability import service_budgets, service_export, service_import, service_read
 from civicapi.modules.accountability.dependencies import (
@@ -40,7 +41,8 @@ IMPORT_BODY = {
         "`position` (the export's read-only columns are ignored). A row updates the result of its `id`, else "
         "of its `external_id`, else creates one; an empty cell changes nothing.",
         "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-    }
+    },
+    **IMPORT_BODY_EXTRA,
 }
 _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}

@@ -13,6 +13,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
+from civicapi.core.uploads import IMPORT_BODY_EXTRA
 from civicapi.identity.verification.errors import UnsupportedMediaType
 from civicapi.modules.proposals import permissions, service_io, service_read
 from civicapi.modules.proposals.dependencies import COMPONENT, CurrentContext, ViewerDep
@@ -29,7 +30,8 @@ IMPORT_BODY = {
         "`body_<locale>`, `category`, `district`, `address`, `latitude`, `longitude`, `author_name` (all "
         "optional). Rows without `author_name` become official proposals.",
         "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-    }
+    },
+    **IMPORT_BODY_EXTRA,
 }
 
 
