@@ -37,7 +37,7 @@ async def test_seed_is_idempotent_and_people_can_log_in(
         "/v1/communes/demo/me/verifications", headers={"Authorization": f"Bearer {token}"}
     )
     assert mine.status_code == 200
-    assert [v["handler"] for v in mine.json()] == ["census"]
+    assert [v["handler"] for v in mine.json()["items"]] == ["census"]
 
 
 async def test_the_demo_vote_is_open_to_the_demo_residents(

@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     """How long a request may take to send its whole body once its headers arrived; a slower one gets a
     408 problem and its connection is closed, having held no admission slot (see ``core/deadline.py``).
     0 turns the deadline off."""
+    max_import_bytes: int = Field(default=33_554_432, ge=1_024)
+    """Largest body of an import route (a Pabulib file, a CSV), sent and once decompressed (bytes)."""
     docs_enabled: bool = True
     max_in_flight: int = Field(default=32, ge=0, le=100_000)
     """Requests one worker works on at once (answers from the response cache and health probes aside);

@@ -300,7 +300,7 @@ async def _last_year(session: AsyncSession, registry: ModuleRegistry, commune: C
     proposal_ids = await seed_call_for_proposals(
         session, registry, commune, ctx.process, last_year_projects()
     )
-    budget, _ = await service_pabulib.import_pabulib(session, ctx, last_year_file(), title=None)
+    budget, _, _ = await service_pabulib.import_pabulib(session, ctx, last_year_file(), title=None)
     await link_projects_to_proposals(session, commune, budget, proposal_ids)
     await service_count.start_count(
         session, ctx, budget, CountCreate(rule="mes_add1", publish=True, background=False), user_id=None

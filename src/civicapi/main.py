@@ -51,6 +51,7 @@ from civicapi.core.openapi import build_openapi
 from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.routing import GuardedRouter
 from civicapi.core.storable import StorableTextMiddleware
+from civicapi.core.uploads import import_route_matcher
 from civicapi.identity.api_keys import key_uses
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.router import router as identity_router
@@ -286,7 +287,12 @@ def create_app(
         lanes = [module.lane(app.state) for module in registry if module.lane is not None]
         app.add_middleware(LaneMiddleware, lanes=lanes)
     app.add_middleware(StorableTextMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        import_bytes=settings.max_import_bytes,
+        is_import=import_route_matcher(lambda: app.router.routes),
+    )
     app.add_middleware(
         AdmissionMiddleware, limit=settings.max_in_flight, wait_seconds=settings.admission_wait_seconds
     )

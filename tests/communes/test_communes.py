@@ -129,7 +129,7 @@ async def test_members(client: httpx.AsyncClient, world: World) -> None:
         "/v1/communes/alpha/members", json={"email": "nobody@test.org", "role": "king"}, headers=h
     )
     assert bad_role.status_code == 422
-    listed = (await client.get("/v1/communes/alpha/members", headers=h)).json()
+    listed = (await client.get("/v1/communes/alpha/members", headers=h)).json()["items"]
     assert membership["id"] in {m["id"] for m in listed}
     assert (await client.get("/v1/communes/alpha/members", headers=world.headers("staff"))).status_code == 403
     # a membership of alpha cannot be removed through beta

@@ -9,7 +9,7 @@ from tests.fixtures.factories import World
 
 
 async def test_catalog_lists_installed_modules_with_schemas(client: httpx.AsyncClient) -> None:
-    catalog = {m["key"]: m for m in (await client.get("/v1/modules")).json()}
+    catalog = {m["key"]: m for m in (await client.get("/v1/modules")).json()["items"]}
     assert "example" in catalog
     assert catalog["example"]["settings_schema"]["properties"]["greeting"]["default"] == "hello"
     assert catalog["example"]["permissions"] == ["example.echo", "example.note", "example.moderate"]
@@ -33,9 +33,9 @@ async def test_disabled_module_is_404_and_enabled_in_one_commune_only(
     }
     assert (await client.get("/v1/communes/beta/example/hello")).status_code == 404
     assert (await client.get("/v1/communes/nowhere/example/hello")).status_code == 404
-    menu = (await client.get("/v1/communes/alpha/modules")).json()
+    menu = (await client.get("/v1/communes/alpha/modules")).json()["items"]
     assert [m["key"] for m in menu] == ["example"] and menu[0]["path"] == "/v1/communes/alpha/example"
-    assert (await client.get("/v1/communes/beta/modules")).json() == []
+    assert (await client.get("/v1/communes/beta/modules")).json()["items"] == []
 
 
 async def test_settings_are_validated_by_the_module_schema(client: httpx.AsyncClient, world: World) -> None:
@@ -49,7 +49,7 @@ async def test_settings_are_validated_by_the_module_schema(client: httpx.AsyncCl
         "/v1/communes/alpha/modules/example", json={"settings": {"colour": "red"}}, headers=h
     )
     assert r.status_code == 422
-    assert (await client.get("/v1/communes/alpha/modules")).json() == []
+    assert (await client.get("/v1/communes/alpha/modules")).json()["items"] == []
     assert (await client.put("/v1/communes/alpha/modules/nope", json={}, headers=h)).status_code == 404
 
 

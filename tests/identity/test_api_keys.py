@@ -31,7 +31,7 @@ async def test_key_is_shown_once_and_stored_hashed(
 ) -> None:
     created = await _create(client, world, ["read"])
     assert created["key"].startswith(created["prefix"] + "_")
-    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()
+    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()["items"]
     assert [k["id"] for k in listed] == [created["id"]] and "key" not in listed[0]
     async with db.unit_of_work() as session:
         rows = (await session.execute(text("SELECT key_hash, prefix FROM identity_api_key"))).all()
@@ -52,7 +52,9 @@ async def test_scopes_are_validated_and_only_admins_create_keys(
             "/v1/communes/alpha/api-keys", json={"name": "x", "scopes": ["read"]}, headers=world.headers(who)
         )
         assert r.status_code == status, who
-    assert (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json() == []
+    assert (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()[
+        "items"
+    ] == []
 
 
 async def test_key_acts_within_its_scopes_in_its_commune_only(
@@ -107,7 +109,7 @@ async def test_revoked_key_stops_at_once_and_last_use_is_recorded(
     h = {"X-API-Key": reader["key"]}
     assert (await client.get("/v1/communes/alpha/processes", headers=h)).status_code == 200
     await key_uses(db).settled()  # written after the read, by a unit of work of its own
-    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()
+    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()["items"]
     assert listed[0]["last_used_at"] is not None
     assert (
         await client.delete(f"/v1/communes/alpha/api-keys/{reader['id']}", headers=world.headers("admin"))

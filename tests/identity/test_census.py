@@ -146,10 +146,10 @@ async def test_census_verification(client: httpx.AsyncClient, world: World) -> N
     assert body["user_id"] == str(world.users["participant"].id) and body["expires_at"] is None
     assert "identity_key" not in body
     mine = await client.get("/v1/communes/alpha/me/verifications", headers=world.headers("participant"))
-    assert [v["id"] for v in mine.json()] == [body["id"]]
+    assert [v["id"] for v in mine.json()["items"]] == [body["id"]]
     assert (
         await client.get("/v1/communes/beta/me/verifications", headers=world.headers("participant"))
-    ).json() == []
+    ).json()["items"] == []
     assert (await client.get("/v1/communes/alpha/me/verifications")).status_code == 401
 
 

@@ -129,9 +129,9 @@ async def test_revocation(client: httpx.AsyncClient, world: World, db: Database,
 async def test_handler_catalogue(client: httpx.AsyncClient, world: World) -> None:
     r = await client.get("/v1/communes/alpha/verification-handlers")
     assert r.status_code == 200
-    names = [h["name"] for h in r.json()]
+    names = [h["name"] for h in r.json()["items"]]
     assert names[:2] == ["census", "desk"]
-    assert r.json()[0]["title"]["fr"] and r.json()[0]["module"] is None
+    assert r.json()["items"][0]["title"]["fr"] and r.json()["items"][0]["module"] is None
     assert (await client.get("/v1/communes/nowhere/verification-handlers")).status_code == 404
 
 

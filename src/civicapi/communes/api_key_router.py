@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Response, status
+from fastapi import Depends, Request, Response, status
 
 from civicapi.communes.dependencies import Caller, RegistryDep, require
 from civicapi.core import audit
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.links import ResourceRef
+from civicapi.core.pagination import BY_CREATED, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity import api_keys
 from civicapi.identity.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
@@ -56,8 +57,11 @@ async def create_key(
     summary="The commune's API keys (never the keys themselves)",
     responses=problem_responses(401, 403, 404),
 )
-async def list_keys(caller: ManageKeys, session: SessionDep) -> list[ApiKeyRead]:
-    return [ApiKeyRead.model_validate(k) for k in await api_keys.list_api_keys(session, caller.commune.id)]
+async def list_keys(
+    caller: ManageKeys, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+) -> Page[ApiKeyRead]:
+    items = [ApiKeyRead.model_validate(k) for k in await api_keys.list_api_keys(session, caller.commune.id)]
+    return memory_page(request, response, items, page, BY_CREATED)
 
 
 @router.delete(

@@ -22,7 +22,7 @@ from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import BY_CREATED, Page, PageParamsDep, by_name, memory_page, set_link_header
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import PlatformAdmin
 
@@ -49,8 +49,10 @@ def _module_row(row: object) -> CommuneModuleRead:
     dependencies=[PUBLIC_WHEN_ANONYMOUS],
     summary="Modules installed on this platform",
 )
-async def modules_catalog(registry: RegistryDep) -> list[ModuleInfo]:
-    return [
+async def modules_catalog(
+    registry: RegistryDep, page: PageParamsDep, request: Request, response: Response
+) -> Page[ModuleInfo]:
+    items = [
         ModuleInfo(
             key=m.key,
             title=dict(m.title),
@@ -63,6 +65,7 @@ async def modules_catalog(registry: RegistryDep) -> list[ModuleInfo]:
         )
         for m in registry
     ]
+    return memory_page(request, response, items, page, by_name("key"))
 
 
 @router.get(
@@ -135,9 +138,11 @@ async def update_commune(
     summary="Modules enabled for the commune (front-ends build their menus from it)",
     responses=problem_responses(404),
 )
-async def list_enabled_modules(commune: CurrentCommune, registry: RegistryDep) -> list[EnabledModuleRead]:
+async def list_enabled_modules(
+    commune: CurrentCommune, registry: RegistryDep, page: PageParamsDep, request: Request, response: Response
+) -> Page[EnabledModuleRead]:
     enabled = {m.module_key: m for m in commune.modules if m.enabled}
-    return [
+    items = [
         EnabledModuleRead(
             key=m.key,
             title=dict(m.title),
@@ -148,6 +153,7 @@ async def list_enabled_modules(commune: CurrentCommune, registry: RegistryDep) -
         for m in registry
         if m.key in enabled
     ]
+    return memory_page(request, response, items, page, by_name("key"))
 
 
 @router.get(
@@ -194,8 +200,11 @@ async def disable_module(key: str, caller: ManageCommune, session: SessionDep, r
     summary="Roles held in the commune",
     responses=problem_responses(401, 403, 404),
 )
-async def list_members(caller: ManageMembers, session: SessionDep) -> list[MembershipRead]:
-    return [MembershipRead.model_validate(m) for m in await service.list_members(session, caller.commune)]
+async def list_members(
+    caller: ManageMembers, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+) -> Page[MembershipRead]:
+    items = [MembershipRead.model_validate(m) for m in await service.list_members(session, caller.commune)]
+    return memory_page(request, response, items, page, BY_CREATED)
 
 
 @router.post(

@@ -13,6 +13,7 @@ from civicapi.communes.dependencies import Caller, CallerDep, CurrentCommune, Re
 from civicapi.communes.models import Commune
 from civicapi.core.deps import SessionDep, SettingsDep
 from civicapi.core.errors import InvalidInput, Unauthorized, problem_responses
+from civicapi.core.pagination import Order, Page, PageParamsDep, by_name, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import RateLimiterDep
 from civicapi.identity.models import User
@@ -69,8 +70,10 @@ def _created(response: Response, commune: Commune, verification_id: uuid.UUID) -
     summary="Ways residents can be verified in this commune",
     responses=problem_responses(404),
 )
-async def list_handlers(commune: CurrentCommune, registry: RegistryDep) -> list[VerificationHandlerRead]:
-    return [
+async def list_handlers(
+    commune: CurrentCommune, registry: RegistryDep, page: PageParamsDep, request: Request, response: Response
+) -> Page[VerificationHandlerRead]:
+    items = [
         VerificationHandlerRead(
             name=h.handler.name,
             title=dict(h.handler.title),
@@ -79,6 +82,7 @@ async def list_handlers(commune: CurrentCommune, registry: RegistryDep) -> list[
         )
         for h in available_handlers(registry)
     ]
+    return memory_page(request, response, items, page, by_name("name"))
 
 
 @router.put(
@@ -205,11 +209,19 @@ async def revoke_verification(
     summary="My verifications in this commune",
     responses=problem_responses(401, 404),
 )
-async def my_verifications(caller: CallerDep, session: SessionDep) -> list[VerificationRead]:
+async def my_verifications(
+    caller: CallerDep, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+) -> Page[VerificationRead]:
     rows = await service.list_user_verifications(
         session, commune_id=caller.commune.id, user_id=_user(caller).id
     )
-    return [service.to_read(v) for v in rows]
+    return memory_page(
+        request,
+        response,
+        [service.to_read(v) for v in rows],
+        page,
+        Order("granted_at", lambda v: (v.granted_at, v.id), (datetime, uuid.UUID)),
+    )
 
 
 def _csv_list(value: str | None) -> list[str] | None:

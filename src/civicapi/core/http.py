@@ -9,7 +9,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -154,20 +154,36 @@ class RequestContextMiddleware:
 
 class BodySizeLimitMiddleware:
     """Refuses bodies larger than ``max_bytes`` with a 413 problem document, whether the size is announced
-    in ``Content-Length`` or only discovered while streaming."""
+    in ``Content-Length`` or only discovered while streaming. Import routes (``is_import(scope)``, asked
+    only when a body passes ``max_bytes``) accept up to ``import_bytes``."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        import_bytes: int | None = None,
+        is_import: Callable[[Scope], bool] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.import_bytes = max(import_bytes or max_bytes, max_bytes)
+        self.is_import = is_import
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
+    def _limit(self, scope: Scope) -> int:
+        """The limit of this request once its body is past ``max_bytes``."""
+        if self.import_bytes > self.max_bytes and self.is_import is not None and self.is_import(scope):
+            return self.import_bytes
+        return self.max_bytes
+
+    async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
         problem = {
             "type": "/problems/payload-too-large",
             "title": "Payload Too Large",
             "status": 413,
-            "detail": f"the request body exceeds {self.max_bytes} bytes",
+            "detail": f"the request body exceeds {limit} bytes",
             "instance": scope.get("path", ""),
-            "max_bytes": self.max_bytes,
+            "max_bytes": limit,
         }
         await send_problem(send, problem)
 
@@ -175,26 +191,31 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if length is not None:
             try:
-                too_big = int(length) > self.max_bytes
+                announced = int(length)
             except ValueError:
-                too_big = True
-            if too_big:
-                await self._reject(scope, send)
+                announced = -1
+            if announced > limit:
+                limit = self._limit(scope)
+            if announced < 0 or announced > limit:
+                await self._reject(scope, send, limit)
                 return
         received = 0
         response_started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, limit
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit and limit == self.max_bytes:
+                    limit = self._limit(scope)
+                if received > limit:
                     # An HTTPException passes through FastAPI's body parsing and is rendered as a problem.
-                    raise _BodyTooLarge(413, f"the request body exceeds {self.max_bytes} bytes")
+                    raise _BodyTooLarge(413, f"the request body exceeds {limit} bytes")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -207,7 +228,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not response_started:
-                await self._reject(scope, send)
+                await self._reject(scope, send, limit)
 
 
 class _BodyTooLarge(StarletteHTTPException):

@@ -33,7 +33,7 @@ UNAUTHORIZED = {
 }
 TOO_LARGE = {
     "description": "Request body larger than the server accepts (`CIVICAPI_MAX_BODY_BYTES`, 1 MiB by "
-    "default); nothing was done",
+    "default; `CIVICAPI_MAX_IMPORT_BYTES`, 32 MiB, for imports, also once decompressed); nothing was done",
     "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
 }
 

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -262,3 +262,69 @@ def set_link_header(request: Request, response: Response, next_cursor: str | Non
     if next_cursor:
         url = request.url.include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """The order of a list held in memory: its sort ``name``, the unique ``key`` of an item and the
+    ``types`` of the key's values (checked when a cursor comes back)."""
+
+    name: str
+    key: Callable[[Any], tuple[Any, ...]]
+    types: tuple[type, ...]
+    descending: bool = False
+
+
+BY_CREATED = Order("created_at", lambda item: (item.created_at, item.id), (datetime, uuid.UUID))
+NEWEST_FIRST = Order("created_at", BY_CREATED.key, BY_CREATED.types, descending=True)
+BY_POSITION = Order("position", lambda item: (item.position, item.id), (int, uuid.UUID))
+
+
+def by_name(attribute: str) -> Order:
+    """The order of items named by a unique string ``attribute`` (a module's key, a handler's name)."""
+    return Order(attribute, lambda item: (getattr(item, attribute),), (str,))
+
+
+def sequence_page(items: Sequence[T], params: PageParams, order: Order) -> tuple[list[T], str | None]:
+    """One page of a list already in memory (a short list: a registry's modules, a component's states),
+    with the same contract as :func:`keyset_page`: ``sort`` is the order's name or its reverse (anything
+    else is a 422), the cursor holds the last item's key and the page starts after it, so an item added
+    or removed meanwhile neither repeats nor skips the others."""
+    name, key = order.name, order.key
+    sort = params.sort or ("-" + name if order.descending else name)
+    if sort.lstrip("-") != name:
+        raise InvalidInput(
+            f"cannot sort by {sort.lstrip('-')!r}",
+            errors=[
+                {
+                    "location": ["query", "sort"],
+                    "message": f"allowed: {name} (prefix '-' for descending)",
+                    "code": "invalid_sort",
+                }
+            ],
+        )
+    descending = sort.startswith("-")
+    ordered = sorted(items, key=key, reverse=descending)
+    if params.cursor:
+        after = tuple(decode_cursor(params.cursor, sort, order.types))
+        if None in after:
+            raise _invalid_cursor()
+        try:
+            ordered = [item for item in ordered if (key(item) < after if descending else key(item) > after)]
+        except TypeError as exc:  # values the key's cannot be compared with
+            raise _invalid_cursor() from exc
+    page = ordered[: params.limit + 1]
+    next_cursor = None
+    if len(page) > params.limit:
+        page = page[: params.limit]
+        next_cursor = encode_cursor(sort, list(key(page[-1])))
+    return page, next_cursor
+
+
+def memory_page(
+    request: Request, response: Response, items: Sequence[T], params: PageParams, order: Order
+) -> Page[T]:
+    """:func:`sequence_page` answered as every list is: the page, its ``next_cursor`` and ``Link``."""
+    rows, cursor = sequence_page(items, params, order)
+    set_link_header(request, response, cursor)
+    return Page(items=rows, next_cursor=cursor)

@@ -31,6 +31,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _BINARY_TYPES = ("multipart/", "application/octet-stream", "application/gzip")
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+"""A gzip upload announced by its first bytes alone (imports accept it): binary, checked once decompressed."""
+
+
 def storable(text: str) -> bool:
     return "\x00" not in text and _SURROGATE.search(text) is None
 
@@ -76,6 +80,8 @@ def _request_problem(scope: Scope) -> list[str | int] | None:
 def _body_problem(scope: Scope, body: bytes) -> list[str | int] | None:
     content_type = _header(scope, b"content-type").decode("latin-1").lower()
     if not body or content_type.startswith(_BINARY_TYPES) or _header(scope, b"content-encoding"):
+        return None  # compressed: checked once decompressed (``core.uploads.read_upload``)
+    if body.startswith(GZIP_MAGIC):
         return None
     if b"\x00" in body:
         return ["body"]

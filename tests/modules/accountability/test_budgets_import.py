@@ -117,8 +117,8 @@ async def test_import_selected_projects_and_follow_a_proposal(
     # what became of proposal b: both results, with their progress, for anyone
     r = await client.get(f"/v1/communes/alpha/accountability/proposals/{proposal_b}/results")
     assert r.status_code == 200, r.text
-    assert sorted(x["title"]["fr"] for x in r.json()) == ["Bancs", "Potager"]
-    assert {x["process_id"] for x in r.json()} == {comp.process_id}
+    assert sorted(x["title"]["fr"] for x in r.json()["items"]) == ["Bancs", "Potager"]
+    assert {x["process_id"] for x in r.json()["items"]} == {comp.process_id}
     r = await client.get(f"/v1/communes/alpha/accountability/proposals/{uuid.uuid4()}/results")
     assert assert_problem(r, 404)["reason"] == "no_result"
 
@@ -134,13 +134,13 @@ async def test_import_selected_projects_and_follow_a_proposal(
     # a deleted result leaves no dangling link; an unpublished component hides its results
     await client.delete(comp.result(imported[1]["id"]), headers=admin)
     r = await client.get(f"/v1/communes/alpha/accountability/proposals/{proposal_b}/results")
-    assert [x["title"]["fr"] for x in r.json()] == ["Potager"]
+    assert [x["title"]["fr"] for x in r.json()["items"]] == ["Potager"]
     r = await client.post(f"{comp.component_url}/unpublish", headers=admin)
     assert r.status_code == 200, r.text
     r = await client.get(f"/v1/communes/alpha/accountability/proposals/{proposal_b}/results")
     assert_problem(r, 404)
     r = await client.get(f"/v1/communes/alpha/accountability/proposals/{proposal_b}/results", headers=admin)
-    assert len(r.json()) == 1
+    assert len(r.json()["items"]) == 1
 
 
 async def test_import_needs_manage_permission(client: httpx.AsyncClient, world: World) -> None:

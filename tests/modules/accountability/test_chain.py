@@ -118,4 +118,4 @@ async def test_proposal_to_result(client: httpx.AsyncClient, world: World) -> No
 
     # 5. the proposal shows what became of it, to anyone
     shown = await _ok(await client.get(f"{A}/accountability/proposals/{proposal}/results"))
-    assert [(x["id"], x["progress"]) for x in shown] == [(result["id"], 60)]
+    assert [(x["id"], x["progress"]) for x in shown["items"]] == [(result["id"], 60)]

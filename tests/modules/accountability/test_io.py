@@ -10,6 +10,7 @@ import httpx
 
 from civicapi.core.db.session import Database
 from tests.fixtures.factories import World
+from tests.fixtures.loop import slowest_wait_during
 from tests.modules.accountability.helpers import (
     Comp,
     assert_problem,
@@ -89,7 +90,7 @@ async def test_export_csv_imports_back(client: httpx.AsyncClient, world: World) 
         and rows[1]["status_name_fr"] == "Done"
     )
     r = await client.get(comp.url + "/export.json")
-    assert [x["external_id"] for x in r.json()] == [None, "L"]
+    assert [x["external_id"] for x in r.json()["items"]] == [None, "L"]
     # the export, edited, imports back: parents keep their rolled-up progress
     edited = r.text
     edited = (await client.get(comp.url + "/export.csv")).text.replace("'=Racine", "Racine")
@@ -189,3 +190,15 @@ async def test_integrator_keys(client: httpx.AsyncClient, world: World) -> None:
     await make_component(client, world, commune="beta")
     r = await client.get("/v1/communes/beta/processes", headers=writer)
     assert_problem(r, 401)
+
+
+async def test_a_large_import_is_parsed_off_the_event_loop(client: httpx.AsyncClient, world: World) -> None:
+    """Thousands of rows are parsed and checked in a worker thread: `/health/live` answers meanwhile."""
+    comp = await make_component(client, world)
+    rows = [f"Résultat {i} {'x' * 60},{i},nowhere-{i},{i % 100}" for i in range(5_000)]
+    content = "title_fr,external_id,parent_external_id,progress\n" + "\n".join(rows) + "\n"
+    assert len(content.encode()) > 65_536  # the suite's general body limit: import routes have their own
+    r, took, slowest = await slowest_wait_during(client, _import(client, world, comp, content))
+    assert r.status_code == 422, r.text  # every parent is unknown: all time went to parsing and checking
+    # parsed on the loop, /health/live waits for most of the import
+    assert slowest < max(took / 2, 0.03), f"/health/live waited {slowest:.2f} s of the import's {took:.2f} s"

@@ -93,7 +93,7 @@ async def test_statuses_set_progress_and_are_protected(client: httpx.AsyncClient
     r = await client.post(comp.statuses, json={"key": "done", "name": {"fr": "Fini"}}, headers=admin)
     assert_problem(r, 409, type_="/problems/accountability-conflict")
     r = await client.get(comp.statuses)
-    assert [s["key"] for s in r.json()] == ["delayed", "done", "planned"]
+    assert [s["key"] for s in r.json()["items"]] == ["delayed", "done", "planned"]
 
     result = await make_result(client, world, comp, status="planned", progress=20)
     assert result["progress"] == 20  # an explicit progress wins over the status's

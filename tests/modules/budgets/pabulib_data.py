@@ -43,6 +43,15 @@ def golden_file(name: str) -> Path:
     return path
 
 
+def golden_names() -> list[str]:
+    """The names of every golden ``.pb`` file; the test is skipped when there are none (failed under CI)."""
+    folder = golden_dir()
+    names = sorted(p.name for p in folder.glob("*.pb")) if folder.is_dir() else []
+    if not names:
+        missing(f"no Pabulib golden file in {folder} (expected the repository's sibling shared/pabulib/)")
+    return names
+
+
 def read_text(name: str) -> str:
     return golden_file(name).read_text(encoding="utf-8")
 

@@ -57,7 +57,7 @@ async def test_abandoned_runs_show_failed_and_are_recorded_by_the_next_count(
         session.add_all(runs.values())
     ids = {name: str(run.id) for name, run in runs.items()}
 
-    listed = (await client.get(f"{burl}/count-runs", headers=world.headers("admin"))).json()
+    listed = (await client.get(f"{burl}/count-runs", headers=world.headers("admin"))).json()["items"]
     shown = {r["id"]: r for r in listed}
     for name in ("dead_running", "dead_queued"):
         assert shown[ids[name]]["status"] == "failed"

@@ -53,7 +53,7 @@ async def test_golden_elections_reproduce_the_published_winners(
     comp = await make_component(client, world, settings={})
     imported = await _import(client, world, comp, read_text(name))
     assert imported["ballots"] == len(original.ballots) and imported["projects"] == len(original.projects)
-    burl = comp.budget(imported["budget_id"])
+    burl = comp.budget(imported["id"])
     budget = (await client.get(burl)).json()
     assert budget["closed_at"] and budget["origin"] == "pabulib" and budget["total_amount"] == original.budget
     r = await client.post(f"{burl}/count-runs", json={"rule": rule}, headers=world.headers("admin"))
@@ -72,13 +72,13 @@ async def test_import_export_import_keeps_the_profile(
     original = load(name)
     comp = await make_component(client, world, settings={})
     first = await _import(client, world, comp, read_text(name))
-    r = await client.get(f"{comp.budget(first['budget_id'])}/ballots.pb")
+    r = await client.get(f"{comp.budget(first['id'])}/ballots.pb")
     assert r.status_code == 200
     exported = r.text
     assert hashlib.sha256(r.content).hexdigest() == first["ballots_sha256"] == r.headers["X-Content-SHA256"]
     assert _profile(parse_pabulib(exported)) == _profile(original)
     second = await _import(client, world, comp, exported)
-    again = (await client.get(f"{comp.budget(second['budget_id'])}/ballots.pb")).text
+    again = (await client.get(f"{comp.budget(second['id'])}/ballots.pb")).text
     assert again == exported and second["ballots_sha256"] == first["ballots_sha256"]
 
 

@@ -37,7 +37,7 @@ async def _published_vote(
         headers={**world.headers("admin"), "Content-Type": "text/plain; charset=utf-8"},
     )
     assert r.status_code == 201, r.text
-    burl = comp.budget(r.json()["budget_id"])
+    burl = comp.budget(r.json()["id"])
     r = await client.post(f"{burl}/count-runs", json=count, headers=world.headers("admin"))
     assert r.status_code == 201 and r.json()["status"] == "done", r.text
     ballots = await client.get(f"{burl}/ballots.pb")

@@ -35,7 +35,7 @@ def _recorder(db: Database, *names: str) -> list[Event]:
 
 async def test_states_builtin_and_custom(client: httpx.AsyncClient, world: World, db: Database) -> None:
     comp = await make_component(client, world)
-    states = (await client.get(f"{comp.url}/states")).json()
+    states = (await client.get(f"{comp.url}/states")).json()["items"]
     assert [s["token"] for s in states] == ["evaluating", "accepted", "rejected"]
     assert [s["allows_supports"] for s in states] == [True, True, False]
     admin = world.headers("admin")

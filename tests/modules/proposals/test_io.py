@@ -10,6 +10,7 @@ import httpx
 
 from civicapi.core.db.session import Database
 from tests.fixtures.factories import World
+from tests.fixtures.loop import slowest_wait_during
 from tests.modules.proposals.helpers import assert_problem, count_rows, create, make_component
 
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
@@ -27,7 +28,7 @@ async def test_export_is_open_data(client: httpx.AsyncClient, world: World) -> N
         comp.proposal(proposal["id"]) + "/answer", json={"state": "accepted", "cost": 100}, headers=admin
     )
     assert r.status_code == 200
-    rows = (await client.get(f"{comp.url}/export.json")).json()
+    rows = (await client.get(f"{comp.url}/export.json")).json()["items"]
     assert len(rows) == 1
     row = rows[0]
     assert row["authors"] == ["participant"] and row["state"] == "accepted" and row["cost"] == 100
@@ -110,3 +111,20 @@ async def test_import_is_all_or_nothing(client: httpx.AsyncClient, world: World,
         r = await client.post(f"{comp.url}/import", content=content, headers=admin)
         assert assert_problem(r, 422)["errors"][0]["code"] == code, content
     assert await count_rows(db) == before
+
+
+async def test_a_large_import_is_parsed_off_the_event_loop(client: httpx.AsyncClient, world: World) -> None:
+    """A CSV past the general body limit (import routes have their own) is parsed in a worker thread:
+    `/health/live` answers while thousands of rows are checked."""
+    comp = await make_component(client, world)
+    rows = [f"Titre {i} {'x' * 60},Texte {i} {'y' * 400},Centre,Rue {i},4.35,91" for i in range(5_000)]
+    content = ("title_fr,body_fr,district,address,longitude,latitude\n" + "\n".join(rows) + "\n").encode()
+    assert len(content) > 65_536  # the suite's general body limit
+    admin = {**CSV, **world.headers("admin")}
+    r, took, slowest = await slowest_wait_during(
+        client, client.post(f"{comp.url}/import", content=content, headers=admin)
+    )
+    assert_problem(r, 422)  # every latitude is out of range: all time went to parsing and checking
+    assert r.json()["error_count"] >= 5_000
+    # parsed on the loop, /health/live waits for most of the import
+    assert slowest < max(took / 2, 0.03), f"/health/live waited {slowest:.2f} s of the import's {took:.2f} s"

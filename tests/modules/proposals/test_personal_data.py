@@ -50,7 +50,7 @@ async def test_export_and_erase(client: httpx.AsyncClient, world: World, db: Dat
     assert [a["user_id"] for a in staff_view["authors"]] == [
         staff_id
     ]  # the co-authored draft stays, without them
-    rows = (await client.get(f"{comp.url}/export.json")).json()
+    rows = (await client.get(f"{comp.url}/export.json")).json()["items"]
     assert {r["id"] for r in rows} == {published["id"], official["id"]}
     assert [r["authors"] for r in rows if r["id"] == published["id"]] == [["deleted participant"]]
     async with db.unit_of_work() as session:

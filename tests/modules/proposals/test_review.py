@@ -35,7 +35,7 @@ async def test_criteria_are_managed_by_admins_and_read_by_valuators(
     )
     assert_problem(await client.get(url), 401)
     assert_problem(await client.get(url, headers=world.headers("participant")), 403)
-    listed = (await client.get(url, headers=world.headers("valuator"))).json()
+    listed = (await client.get(url, headers=world.headers("valuator"))).json()["items"]
     assert [(c["id"], c["position"]) for c in listed] == [(first, 0), (second, 1)]
     r = await client.patch(
         f"{url}/{second}", json={"position": 0, "label": {"fr": "Compétence"}}, headers=world.headers("admin")
@@ -83,7 +83,7 @@ async def test_the_review_workflow(client: httpx.AsyncClient, world: World, db: 
     assert_problem(
         await client.post(url + "/valuators", json={"user_id": str(second.id)}, headers=admin), 409
     )
-    names = [a["name"] for a in (await client.get(url + "/valuators", headers=admin)).json()]
+    names = [a["name"] for a in (await client.get(url + "/valuators", headers=admin)).json()["items"]]
     assert names == ["valuator", "Second Valuator"]
 
     before = await count_rows(db)

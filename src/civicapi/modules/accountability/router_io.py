@@ -3,13 +3,16 @@ projects of a budgets component."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import Request, Response
 
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
+from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
+from civicapi.core.uploads import IMPORT_BODY_EXTRA
 from civicapi.identity.verification.errors import UnsupportedMediaType
 from civicapi.modules.accountability import service_budgets, service_export, service_import, service_read
 from civicapi.modules.accountability.dependencies import (
@@ -38,7 +41,8 @@ IMPORT_BODY = {
         "`position` (the export's read-only columns are ignored). A row updates the result of its `id`, else "
         "of its `external_id`, else creates one; an empty cell changes nothing.",
         "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-    }
+    },
+    **IMPORT_BODY_EXTRA,
 }
 _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}
@@ -84,8 +88,21 @@ async def export_csv(ctx: CurrentContext, session: SessionDep) -> Response:
     summary="Open data: the component's results as JSON",
     responses=problem_responses(404),
 )
-async def export_json(ctx: CurrentContext, session: SessionDep) -> list[ResultExport]:
-    return await service_export.export_rows(session, ctx)
+async def export_json(
+    ctx: CurrentContext, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+) -> Page[ResultExport]:
+    """Parents before children (`sort=depth`: by depth in the tree, then position)."""
+    rows = await service_export.export_rows(session, ctx)
+    depth: dict[uuid.UUID, int] = {}
+    for row in rows:  # in tree order: a parent comes before its children
+        depth[row.id] = depth.get(row.parent_id, -1) + 1 if row.parent_id else 0
+    return memory_page(
+        request,
+        response,
+        rows,
+        page,
+        Order("depth", lambda x: (depth[x.id], x.position, x.id), (int, int, uuid.UUID)),
+    )
 
 
 @router.post(

@@ -15,7 +15,7 @@ from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import BY_CREATED, Page, PageParamsDep, memory_page, set_link_header
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import service, service_read
 from civicapi.modules.accountability.dependencies import (
@@ -216,11 +216,17 @@ async def summary(ctx: CurrentContext, session: SessionDep) -> SummaryRead:
     responses=problem_responses(404),
 )
 async def proposal_results(
-    proposal_id: ProposalId, caller: CallerDep, session: SessionDep
-) -> list[ProposalResultRead]:
+    proposal_id: ProposalId,
+    caller: CallerDep,
+    session: SessionDep,
+    page: PageParamsDep,
+    request: Request,
+    response: Response,
+) -> Page[ProposalResultRead]:
     """Results in published components (all components for callers holding `spaces.preview`), linked to the
     proposal when a budget project was imported. 404 (`reason`: `no_result`) when none is: the proposal is
     unknown here, or nothing was carried out from it yet."""
-    return await service_read.results_of_proposal(
+    rows = await service_read.results_of_proposal(
         session, caller.commune.id, proposal_id, include_hidden=can_preview(caller)
     )
+    return memory_page(request, response, rows, page, BY_CREATED)

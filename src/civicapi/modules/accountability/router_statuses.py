@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import Response, status
+from fastapi import Request, Response, status
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
+from civicapi.core.pagination import BY_POSITION, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import service_statuses
 from civicapi.modules.accountability.dependencies import (
@@ -37,8 +38,11 @@ def _read(obj: Status, response: Response) -> StatusRead:
     summary="The statuses results of the component may take",
     responses=problem_responses(404),
 )
-async def list_statuses(ctx: CurrentContext, session: SessionDep) -> list[StatusRead]:
-    return [StatusRead.model_validate(s) for s in await service_statuses.list_statuses(session, ctx)]
+async def list_statuses(
+    ctx: CurrentContext, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+) -> Page[StatusRead]:
+    rows = [StatusRead.model_validate(s) for s in await service_statuses.list_statuses(session, ctx)]
+    return memory_page(request, response, rows, page, BY_POSITION)
 
 
 @router.post(

@@ -11,6 +11,7 @@ The progress is then rolled up once for the whole component.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import uuid
 from collections.abc import Mapping, Sequence
@@ -278,12 +279,17 @@ def parse_import(data: bytes, ctx: ComponentContext, plan: _Plan) -> None:
         plan.errors.append(_error(1, None, "empty", "the file has no result"))
 
 
+def _parse_and_check(data: bytes, ctx: ComponentContext, plan: _Plan) -> None:
+    parse_import(data, ctx, plan)
+    plan.check_tree()
+
+
 async def import_results(session: AsyncSession, ctx: ComponentContext, data: bytes) -> ImportRead:
     repo = ResultRepository(session, ctx.commune_id)
     statuses = await StatusRepository(session, ctx.commune_id).all_of_component(ctx.component_id)
     plan = _Plan(ctx, await repo.all_of_component(ctx.component_id), statuses)
-    parse_import(data, ctx, plan)
-    plan.check_tree()
+    # Parsing and checking the rows is CPU (no database): a worker thread, the loop keeps serving.
+    await asyncio.to_thread(_parse_and_check, data, ctx, plan)
     if plan.errors:
         raise InvalidInput(
             f"{len(plan.errors)} problem(s) in the file; nothing was imported",

@@ -167,11 +167,14 @@ class UrnRepository(CommuneScopedRepository[Ballot]):
         async for partition in (await self.session.stream(stmt)).partitions(PARTITION):
             yield partition
 
-    async def insert_all(self, ballots: Sequence[dict[str, Any]], items: Sequence[dict[str, Any]]) -> None:
-        """Insert many ballots and items (dicts of column values, ``commune_id`` added here)."""
+    async def insert_all(
+        self, ballots: Sequence[dict[str, Any]], items: Sequence[dict[str, Any]], *, chunk: int = CHUNK
+    ) -> None:
+        """Insert many ballots and items (dicts of column values, ``commune_id`` added here), ``chunk``
+        rows a statement (binding a statement's rows holds the event loop: smaller keeps it short)."""
         for rows, table in ((ballots, _BALLOTS), (items, _ITEMS)):
-            for start in range(0, len(rows), CHUNK):
-                batch = [{**row, "commune_id": self.commune_id} for row in rows[start : start + CHUNK]]
+            for start in range(0, len(rows), chunk):
+                batch = [{**row, "commune_id": self.commune_id} for row in rows[start : start + chunk]]
                 await self.session.execute(insert(table), batch)
 
     async def delete_of_budget(self, budget_id: uuid.UUID, statuses: Sequence[str]) -> None:

@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.dependencies import CallerDep
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
-from civicapi.core.deps import DatabaseDep, SessionDep
+from civicapi.core.deps import DatabaseDep, SessionDep, SettingsDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
 from civicapi.core.routing import GuardedRouter
+from civicapi.core.uploads import IMPORT_BODY_EXTRA, read_upload
 from civicapi.modules.budgets import service, service_close, service_pabulib, service_read
 from civicapi.modules.budgets.dependencies import (
     BUDGET,
@@ -171,7 +172,8 @@ async def close_vote(
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(401, 403, 404, 413, 422),
     openapi_extra={
-        "requestBody": {"required": True, "content": {PB_MEDIA_TYPE: {"schema": {"type": "string"}}}}
+        "requestBody": {"required": True, "content": {PB_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+        **IMPORT_BODY_EXTRA,
     },
 )
 async def import_pabulib(
@@ -180,20 +182,27 @@ async def import_pabulib(
     ctx: CurrentContext,
     session: SessionDep,
     response: Response,
+    settings: SettingsDep,
     title: Annotated[str | None, Query(max_length=200, description="Title (default: the file's)")] = None,
 ) -> PabulibImportRead:
-    """The body is the `.pb` file as UTF-8 text (CRLF or LF line endings)."""
-    raw = await request.body()
+    """The body is the `.pb` file as UTF-8 text (CRLF or LF line endings), up to
+    `CIVICAPI_MAX_IMPORT_BYTES` (32 MiB by default), possibly gzip-compressed (`Content-Encoding: gzip`,
+    or a gzip body as such). What the format allows but a budget cannot hold as it is (a `choose-1` or
+    `ordinal` vote read as approval, a project approved twice on a ballot) is normalised and listed in
+    `warnings`."""
+    raw = await read_upload(request, max_bytes=settings.max_import_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = ""
-    budget, election = await service_pabulib.import_pabulib(session, ctx, text, title=title)
+    budget, election, warnings = await service_pabulib.import_pabulib(session, ctx, text, title=title)
     response.headers["Location"] = budget_url(ctx, budget.id)
     assert budget.ballots_sha256 is not None
     return PabulibImportRead(
-        budget_id=budget.id,
+        id=budget.id,
+        title=budget.title,
         projects=len(election.projects),
         ballots=len(election.ballots),
         ballots_sha256=budget.ballots_sha256,
+        warnings=warnings,
     )

@@ -3,11 +3,12 @@ and the anonymised ballots as a Pabulib file (public once the vote is closed, wi
 
 from __future__ import annotations
 
-from fastapi import BackgroundTasks, Response, status
+from fastapi import BackgroundTasks, Request, Response, status
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import NotFound, problem_responses
+from civicapi.core.pagination import NEWEST_FIRST, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.budgets import service_count, service_pabulib, service_read
 from civicapi.modules.budgets.dependencies import (
@@ -78,9 +79,17 @@ async def start_count(
     responses=problem_responses(401, 403, 404),
 )
 async def list_runs(
-    caller: CountBudgets, budget: CurrentBudget, ctx: CurrentContext, session: SessionDep
-) -> list[CountRunRead]:
-    return [service_count.run_read(r) for r in await service_count.list_runs(session, budget)]
+    caller: CountBudgets,
+    budget: CurrentBudget,
+    ctx: CurrentContext,
+    session: SessionDep,
+    page: PageParamsDep,
+    request: Request,
+    response: Response,
+) -> Page[CountRunRead]:
+    """Newest first (`sort=-created_at`)."""
+    rows = [service_count.run_read(r) for r in await service_count.list_runs(session, budget)]
+    return memory_page(request, response, rows, page, NEWEST_FIRST)
 
 
 @router.get(

@@ -191,10 +191,18 @@ class ResultsRead(BaseModel):
 
 
 class PabulibImportRead(BaseModel):
-    budget_id: uuid.UUID
+    """The budget created from a Pabulib file (its address in `Location`)."""
+
+    id: uuid.UUID
+    title: dict[str, str]
     projects: int
     ballots: int
     ballots_sha256: str
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What was normalised to read the file (e.g. `vote_type choose-1 read as approval`, a "
+        "project approved twice on a ballot counted once); empty when the file was read as it is.",
+    )
 
 
 class VoteRemindersRead(BaseModel):

@@ -160,9 +160,11 @@ def _text(value: str | None, limit: int) -> str | None:
     return value[:limit] if value else None
 
 
-def parse(text: str) -> Election:
+def parse(text: str, warnings: list[str] | None = None) -> Election:
+    """The file's election (a 422 when it is not one); with ``warnings``, normalised where the format
+    allows (:func:`parse_pabulib`)."""
     try:
-        return parse_pabulib(text)
+        return parse_pabulib(text, warnings=warnings)
     except PabulibError as exc:
         raise InvalidInput(
             f"not a valid Pabulib file: {exc}",
@@ -170,11 +172,49 @@ def parse(text: str) -> Election:
         ) from exc
 
 
+def _read(text: str) -> tuple[Election, list[str]]:
+    warnings: list[str] = []
+    return parse(text, warnings), warnings
+
+
+def _ballot_rows(
+    election: Election, budget_id: uuid.UUID, ids: dict[str, uuid.UUID]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of the file's ballots and of their choices (pure: computed in a worker thread)."""
+    ballots: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    for i, b in enumerate(election.ballots):
+        ballot_id = uuid.uuid4()
+        picks = dict(election.weights(b))
+        ballots.append(
+            {
+                "id": ballot_id,
+                "budget_id": budget_id,
+                "status": SEALED,
+                "channel": PAPER
+                if b.fields.get("voting_method", "").strip().lower() == "paper"
+                else "online",
+                "total_cost": sum(election.project(pid).cost for pid in picks),
+                "points_total": sum(picks.values()),
+                "projects_count": len(picks),
+                "position": i,
+                "voter_ref": b.voter_id[:64],
+                "extra": dict(b.fields),
+            }
+        )
+        items.extend(
+            {"ballot_id": ballot_id, "project_id": ids[pid], "points": w} for pid, w in picks.items()
+        )
+    return ballots, items
+
+
 async def import_pabulib(
     session: AsyncSession, ctx: ComponentContext, text: str, *, title: str | None
-) -> tuple[Budget, Election]:
-    """Create a closed budget holding the file's projects and ballots, and publish its export."""
-    election = parse(text)
+) -> tuple[Budget, Election, list[str]]:
+    """Create a closed budget holding the file's projects and ballots, and publish its export; also what
+    was normalised to read the file. Parsing and building the rows run in a worker thread (a large file
+    takes seconds the event loop keeps serving requests in); the database work stays here."""
+    election, warnings = await asyncio.to_thread(_read, text)
     long_ids = [p.id for p in election.projects if len(p.id) > 60]
     if long_ids:
         raise InvalidInput(f"project ids longer than 60 characters: {long_ids[:3]}")
@@ -229,31 +269,8 @@ async def import_pabulib(
             project.longitude = None
         ids[p.id] = project.id = uuid.uuid4()
     await session.flush()
-    ballots: list[dict[str, Any]] = []
-    items: list[dict[str, Any]] = []
-    for i, b in enumerate(election.ballots):
-        ballot_id = uuid.uuid4()
-        picks = dict(election.weights(b))
-        ballots.append(
-            {
-                "id": ballot_id,
-                "budget_id": budget.id,
-                "status": SEALED,
-                "channel": PAPER
-                if b.fields.get("voting_method", "").strip().lower() == "paper"
-                else "online",
-                "total_cost": sum(election.project(pid).cost for pid in picks),
-                "points_total": sum(picks.values()),
-                "projects_count": len(picks),
-                "position": i,
-                "voter_ref": b.voter_id[:64],
-                "extra": dict(b.fields),
-            }
-        )
-        items.extend(
-            {"ballot_id": ballot_id, "project_id": ids[pid], "points": w} for pid, w in picks.items()
-        )
-    await UrnRepository(session, ctx.commune_id).insert_all(ballots, items)
+    ballots, items = await asyncio.to_thread(_ballot_rows, election, budget.id, ids)
+    await UrnRepository(session, ctx.commune_id).insert_all(ballots, items, chunk=1000)
     export = await publish_export(session, ctx, budget)
     audit.record(
         session,
@@ -267,4 +284,4 @@ async def import_pabulib(
             "sha256": export.sha256,
         },
     )
-    return budget, election
+    return budget, election, warnings

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Response, status
+from fastapi import Depends, Request, Response, status
 
 from civicapi.communes.dependencies import Caller, require
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import etag_for
+from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals import permissions, service_answers, service_read
 from civicapi.modules.proposals.dependencies import (
@@ -45,8 +46,13 @@ STATES = COMPONENT + "/states"
     summary="States a proposal of this component can be answered with (built-in and custom)",
     responses=problem_responses(404),
 )
-async def list_states(ctx: CurrentContext, session: SessionDep) -> list[StateRead]:
-    return await service_answers.list_states(session, ctx)
+async def list_states(
+    ctx: CurrentContext, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+) -> Page[StateRead]:
+    rows = await service_answers.list_states(session, ctx)
+    return memory_page(
+        request, response, rows, page, Order("position", lambda s: (s.position, s.token), (int, str))
+    )
 
 
 @router.post(

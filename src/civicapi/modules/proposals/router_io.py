@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -9,7 +11,9 @@ from fastapi import Depends, Request, Response
 from civicapi.communes.dependencies import Caller, require
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
+from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
+from civicapi.core.uploads import IMPORT_BODY_EXTRA
 from civicapi.identity.verification.errors import UnsupportedMediaType
 from civicapi.modules.proposals import permissions, service_io, service_read
 from civicapi.modules.proposals.dependencies import COMPONENT, CurrentContext, ViewerDep
@@ -26,7 +30,8 @@ IMPORT_BODY = {
         "`body_<locale>`, `category`, `district`, `address`, `latitude`, `longitude`, `author_name` (all "
         "optional). Rows without `author_name` become official proposals.",
         "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-    }
+    },
+    **IMPORT_BODY_EXTRA,
 }
 
 
@@ -54,8 +59,25 @@ async def export_csv(ctx: CurrentContext, viewer: ViewerDep, session: SessionDep
     summary="Open data: the component's published proposals as JSON",
     responses=problem_responses(404),
 )
-async def export_json(ctx: CurrentContext, viewer: ViewerDep, session: SessionDep) -> list[ProposalExport]:
-    return await service_io.export_rows(session, ctx, counts_visible=service_read.counts_visible(ctx, viewer))
+async def export_json(
+    ctx: CurrentContext,
+    viewer: ViewerDep,
+    session: SessionDep,
+    page: PageParamsDep,
+    request: Request,
+    response: Response,
+) -> Page[ProposalExport]:
+    rows = await service_io.export_rows(session, ctx, counts_visible=service_read.counts_visible(ctx, viewer))
+    return memory_page(
+        request,
+        response,
+        rows,
+        page,
+        Order("published_at", lambda p: (p.published_at or _NEVER, p.id), (datetime, uuid.UUID)),
+    )
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @router.post(

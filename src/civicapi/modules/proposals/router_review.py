@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Response, status
@@ -9,7 +11,7 @@ from fastapi import Depends, Request, Response, status
 from civicapi.communes.dependencies import Caller, CallerDep, require
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import BY_POSITION, Order, Page, PageParamsDep, memory_page, set_link_header
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals import permissions, service_review
 from civicapi.modules.proposals.dependencies import (
@@ -60,9 +62,15 @@ ReviewReader = Annotated[Caller, Depends(review_reader)]
     responses=problem_responses(401, 403, 404),
 )
 async def list_criteria(
-    _caller: ReviewReader, ctx: CurrentContext, session: SessionDep
-) -> list[CriterionRead]:
-    return [CriterionRead.model_validate(c) for c in await service_review.list_criteria(session, ctx)]
+    _caller: ReviewReader,
+    ctx: CurrentContext,
+    session: SessionDep,
+    page: PageParamsDep,
+    request: Request,
+    response: Response,
+) -> Page[CriterionRead]:
+    rows = [CriterionRead.model_validate(c) for c in await service_review.list_criteria(session, ctx)]
+    return memory_page(request, response, rows, page, BY_POSITION)
 
 
 @router.post(
@@ -114,9 +122,22 @@ async def delete_criterion(
     responses=problem_responses(401, 403, 404),
 )
 async def list_valuators(
-    _caller: Assigner, proposal: CurrentProposal, ctx: CurrentContext, session: SessionDep
-) -> list[AssignmentRead]:
-    return await service_review.list_assignments(session, ctx, proposal)
+    _caller: Assigner,
+    proposal: CurrentProposal,
+    ctx: CurrentContext,
+    session: SessionDep,
+    page: PageParamsDep,
+    request: Request,
+    response: Response,
+) -> Page[AssignmentRead]:
+    rows = await service_review.list_assignments(session, ctx, proposal)
+    return memory_page(
+        request,
+        response,
+        rows,
+        page,
+        Order("assigned_at", lambda a: (a.assigned_at, a.user_id), (datetime, uuid.UUID)),
+    )
 
 
 @router.post(

@@ -8,6 +8,7 @@ file without any problem creates proposals, published at once, official unless a
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import random
@@ -238,7 +239,8 @@ def parse_import(data: bytes, ctx: ComponentContext) -> tuple[list[_ImportedRow]
 
 
 async def import_proposals(session: AsyncSession, ctx: ComponentContext, data: bytes) -> ImportRead:
-    rows, errors = parse_import(data, ctx)
+    # Parsing and checking a file of thousands of rows is CPU: a worker thread, the loop keeps serving.
+    rows, errors = await asyncio.to_thread(parse_import, data, ctx)
     if errors:
         raise InvalidInput(
             f"{len(errors)} problem(s) in the file; nothing was imported",

@@ -94,8 +94,17 @@ def _table(rows: list[list[str]], section: str, required: Iterable[str]) -> tupl
     return header, body
 
 
-def parse_pabulib(text: str) -> Election:
-    """Parse Pabulib text into an :class:`Election` (raises :class:`PabulibError`)."""
+# Ballot kinds that read as approval ballots: one project chosen, or a ranking (whose order is dropped).
+_READ_AS_APPROVAL = {"choose-1": "one project per ballot", "ordinal": "the rankings' order is not kept"}
+
+
+def parse_pabulib(text: str, *, warnings: list[str] | None = None) -> Election:
+    """Parse Pabulib text into an :class:`Election` (raises :class:`PabulibError`).
+
+    Strict by default. With a ``warnings`` list, what the format allows but the model does not hold is
+    normalised instead of refused, and said there: a ``choose-1`` or ``ordinal`` election reads as approval
+    (META keeps the file's ``vote_type`` as ``original_vote_type``), a project approved twice on a ballot
+    counts once (as pabutools reads it)."""
     sections = _sections(text)
     meta: dict[str, str] = {}
     for row in sections["META"]:
@@ -106,6 +115,10 @@ def parse_pabulib(text: str) -> Election:
         raise PabulibError("META has no budget")
     budget = _whole(meta["budget"], "budget")
     vote_type = meta.get("vote_type", "approval").strip()
+    if warnings is not None and vote_type in _READ_AS_APPROVAL:
+        warnings.append(f"vote_type {vote_type} read as approval ({_READ_AS_APPROVAL[vote_type]})")
+        meta["original_vote_type"] = vote_type
+        meta["vote_type"] = vote_type = "approval"
     try:
         kind = BallotKind(vote_type)
     except ValueError:
@@ -131,6 +144,7 @@ def parse_pabulib(text: str) -> Election:
     if kind is BallotKind.CUMULATIVE and "points" not in header:
         raise PabulibError("cumulative VOTES lack a points column")
     ballots = []
+    twice: list[str] = []
     for row in body:
         values = dict(zip(header, row, strict=True))
         voter = values["voter_id"].strip()
@@ -138,13 +152,18 @@ def parse_pabulib(text: str) -> Election:
         fields = {k: v for k, v in values.items() if k not in _VOTER_CORE}
         if kind is BallotKind.APPROVAL:
             if len(set(ids)) != len(ids):
-                raise PabulibError(f"voter {voter} approves a project twice")
+                if warnings is None:
+                    raise PabulibError(f"voter {voter} approves a project twice")
+                twice.append(voter)
             ballots.append(Ballot(voter_id=voter, approvals=frozenset(ids), fields=fields))
             continue
         points = [_whole(p, f"points of voter {voter}") for p in _split_ids(values["points"])]
         if len(points) != len(ids) or len(set(ids)) != len(ids):
             raise PabulibError(f"voter {voter}: vote and points do not match")
         ballots.append(Ballot(voter_id=voter, points=dict(zip(ids, points, strict=True)), fields=fields))
+    if twice and warnings is not None:
+        shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")
+        warnings.append(f"{len(twice)} ballot(s) approve a project twice, counted once (voters {shown})")
     try:
         return Election(budget=budget, projects=tuple(projects), ballots=tuple(ballots), kind=kind, meta=meta)
     except ElectionError as exc:
