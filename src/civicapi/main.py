@@ -35,7 +35,13 @@ from civicapi.core.audit import AUDIT_TABLE
 from civicapi.core.cache import ResponseCacheMiddleware
 from civicapi.core.db.session import Database, create_engine
 from civicapi.core.deps import DatabaseDep
-from civicapi.core.errors import PROBLEM_TYPES, NotFound, ServiceUnavailable, install_error_handlers
+from civicapi.core.errors import (
+    PROBLEM_TYPES,
+    NotFound,
+    ServiceUnavailable,
+    install_error_handlers,
+    problem_responses,
+)
 from civicapi.core.events import Event, Handler
 from civicapi.core.http import BodySizeLimitMiddleware, RequestContextMiddleware, configure_logging
 from civicapi.core.lanes import LaneMiddleware
@@ -110,6 +116,8 @@ def _mount_modules(app: FastAPI, registry: ModuleRegistry) -> None:
             prefix=f"/v1/communes/{{commune}}/{module.key}",
             tags=[module.key],
             dependencies=[Depends(module_enabled(module.key))],
+            # What that dependency answers, declared on every route of the module (a module need not).
+            responses=problem_responses(404),
         )
 
 
