@@ -1,10 +1,12 @@
 """Role matrix: every write operation of the app, called by every kind of caller, answers as its rule says.
 
-The route table drives the test. ``EXPECTED`` classifies every non-GET operation of the app's OpenAPI paths
-(the platform's and the installed modules', the ``example`` test plugin included) by operationId with a
-:class:`Rule` saying who may call it; ``test_every_write_operation_is_classified`` fails, listing them,
-when the app has an operation that is not in the table (or the table names one the app no longer has), so
-a new route must be classified before the build is green again.
+The route tables drive the test. The platform's own operations (identity, communes, verification, spaces)
+are classified here in ``PLATFORM``; each module's are in its own route table (``route_table.py`` beside its
+tests, registered with :mod:`civicapi.testing`), which this test gathers from every ``route_table.py`` under
+``tests/`` (the example plugin's included). Every non-GET operation of the app's OpenAPI paths must have a
+:class:`~civicapi.testing.Rule` saying who may call it: ``test_every_write_operation_is_classified`` fails,
+naming the table to complete, when the app has an operation no table classifies (or a table names one the
+app no longer has), so a new route must be classified before the build is green again.
 
 Each operation is then called, on a fresh world, by every caller of ``CALLERS`` (the brief's eight, plus
 the platform administrator so that ``PlatformAdmin`` routes have someone who passes):
@@ -14,13 +16,13 @@ the platform administrator so that ``PlatformAdmin`` routes have someone who pas
   (proposals: author, verification requirements, valuator assignment; budgets: vote requirements), the
   module's own 403 type, which the rule names (``problem=``);
 * a caller the rule admits gets neither 401 nor 403 (nor a 5xx): a 2xx, 404, 409 or 422 depending on the
-  body, which is "valid enough" (``REQUESTS``; ``{}`` by default), is fine.
+  body, which is "valid enough" (the tables' ``requests``; ``{}`` by default), is fine;
+* every error answer is a problem document whose status the operation declares in OpenAPI.
 
-Path ids come from resources created in alpha (``FACTORIES``): the process, phase and component are
-published and the phase pinned active; the component belongs to the operation's module (example for the
-platform's routes); the proposal was created and published by the resident, who supports it, and the
-valuator is assigned to it; the budget's project is in the resident's ballot in progress. A path parameter
-without a factory fails the test until one is registered.
+Path ids come from resources created in alpha (the tables' ``factories``, and the spaces' from the kit):
+the process, phase and component are published and the phase pinned active; the component belongs to the
+operation's module (example for the platform's routes), with the settings its table asks for. A path
+parameter without a factory fails the test until one is registered.
 
 The admin of another commune (``beta_admin``) calling commune alpha holds no role there. Every rule below
 answers it **403, not 404**: the permission dependencies run before the path resources are looked up, the
@@ -34,10 +36,9 @@ a revocation) does not change what the refused callers see; each operation start
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -45,169 +46,42 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicapi.communes import service as communes
-from civicapi.communes.permissions import PermissionPolicy
 from civicapi.communes.schemas import CommuneCreate, MembershipCreate
-from civicapi.config import Environment, Settings
+from civicapi.config import Settings
 from civicapi.core.db.session import Database
 from civicapi.core.ratelimit import RateLimiter
 from civicapi.identity import service as identity
-from civicapi.main import create_app
-from civicapi.registry import Role, load_modules
+from civicapi.registry import Role
+from civicapi.testing import (
+    CALLERS,
+    Authenticated,
+    Ctx,
+    Factory,
+    Owner,
+    Perm,
+    PlatformAdmin,
+    Public,
+    RequestFactory,
+    RouteTable,
+    Rule,
+    forget_previous_world,
+    gather,
+    json_body,
+    merged,
+    no_body,
+    operations,
+    role_matrix,
+    shared_app,
+)
 from tests.fixtures.factories import ROLES_IN_ALPHA, World, enable
 from tests.identity.verification_helpers import ANNE, BRUNO, CSV, census_csv, upload_census, verify
 
-# --- callers ----------------------------------------------------------------------------------------------
+TABLES: dict[str, RouteTable] = gather(Path(__file__).parent)
+"""Every module's route table (each ``route_table.py`` under tests/ registers one)."""
 
-CALLERS: dict[str, frozenset[str]] = {
-    "anonymous": frozenset(),
-    "participant": frozenset({Role.participant.value}),
-    "resident": frozenset({Role.participant.value}),  # a participant verified against alpha's census
-    **{name: frozenset({ROLES_IN_ALPHA[name].value}) for name in ("staff", "moderator", "valuator", "admin")},
-    "beta_admin": frozenset(),  # admin of beta: no role in alpha
-    "platform": frozenset(),  # platform administrator: no membership, above communes
-}
-"""Who calls, and the roles they hold in alpha (the commune every commune-scoped call goes to)."""
+# --- the platform's own rules -----------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Expect:
-    """The answer a caller should get: let through (``status`` None), or refused with a problem type."""
-
-    status: int | None
-    problem: str | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.status is None
-
-
-ALLOWED = Expect(None)
-
-
-@dataclass(frozen=True)
-class Who:
-    name: str
-    roles: frozenset[str]
-
-    @property
-    def anonymous(self) -> bool:
-        return self.name == "anonymous"
-
-    @property
-    def platform_admin(self) -> bool:
-        return self.name == "platform"
-
-
-# --- rules ------------------------------------------------------------------------------------------------
-
-
-MODULE_FORBIDDEN = "proposals-action-forbidden"
-"""The proposals module's 403 (a ``Forbidden`` with a ``reason``) for checks that are not role permissions:
-``not_an_author``, ``requirements_not_met``, ``not_assigned``."""
-VOTE_FORBIDDEN = "budgets-vote-forbidden"
-"""The budgets module's 403 for voters: ``requirements_not_met`` (the component's vote requirements)."""
-
-
-@dataclass(frozen=True)
-class Rule:
-    outsider: int = field(default=403, kw_only=True)
-    """What beta_admin, who holds no role in alpha, gets when refused (404 for a rule hiding existence)."""
-
-    def expect(self, who: Who, policy: PermissionPolicy) -> Expect:
-        raise NotImplementedError
-
-    def refused(self, who: Who, problem: str = "forbidden") -> Expect:
-        if who.anonymous:
-            return Expect(401, "unauthorized")
-        if who.name == "beta_admin" and self.outsider == 404:
-            return Expect(404, "not-found")
-        return Expect(403, problem)
-
-
-@dataclass(frozen=True)
-class Public(Rule):
-    """Anyone, anonymous included (login, registration, password reset...)."""
-
-    def expect(self, who: Who, policy: PermissionPolicy) -> Expect:
-        return ALLOWED
-
-
-@dataclass(frozen=True)
-class Authenticated(Rule):
-    """Any logged-in person, whatever their roles (the admin of another commune included)."""
-
-    def expect(self, who: Who, policy: PermissionPolicy) -> Expect:
-        return self.refused(who) if who.anonymous else ALLOWED
-
-
-@dataclass(frozen=True)
-class PlatformAdmin(Rule):
-    """Platform administrators only: commune roles, even admin, do not count."""
-
-    def expect(self, who: Who, policy: PermissionPolicy) -> Expect:
-        return ALLOWED if who.platform_admin else self.refused(who)
-
-
-@dataclass(frozen=True)
-class Perm(Rule):
-    """Holders of ``permission`` in the commune, resolved through the app's ``PermissionPolicy`` (and the
-    platform administrator, who holds every permission)."""
-
-    permission: str
-
-    def holds(self, who: Who, policy: PermissionPolicy) -> bool:
-        assert self.permission in policy.declared, f"{self.permission!r} is not a declared permission"
-        return who.platform_admin or (not who.anonymous and policy.allows(who.roles, self.permission))
-
-    def expect(self, who: Who, policy: PermissionPolicy) -> Expect:
-        return ALLOWED if self.holds(who, policy) else self.refused(who)
-
-
-@dataclass(frozen=True)
-class Owner(Rule):
-    """The resource's owner (the caller named ``owner``), or a holder of ``override`` when there is one;
-    others get 403 of type ``problem``."""
-
-    override: str | None
-    owner: str = "resident"
-    problem: str = "forbidden"
-
-    def expect(self, who: Who, policy: PermissionPolicy) -> Expect:
-        if who.anonymous:
-            return self.refused(who)
-        if who.name == self.owner or (self.override and Perm(self.override).holds(who, policy)):
-            return ALLOWED
-        return self.refused(who, self.problem)
-
-
-@dataclass(frozen=True)
-class Verified(Rule):
-    """Logged-in people who meet the component's verification requirements: the resident (census-verified
-    in alpha). Not a role permission: admins and the platform administrator are refused too."""
-
-    verified: tuple[str, ...] = ("resident",)
-    problem: str = MODULE_FORBIDDEN
-
-    def expect(self, who: Who, policy: PermissionPolicy) -> Expect:
-        return ALLOWED if who.name in self.verified else self.refused(who, self.problem)
-
-
-@dataclass(frozen=True)
-class Assigned(Rule):
-    """Holders of ``permission`` (else the usual 403) who are also assigned to the resource (the others
-    get 403 of type ``problem``)."""
-
-    permission: str
-    assigned: tuple[str, ...] = ("valuator",)
-    problem: str = MODULE_FORBIDDEN
-
-    def expect(self, who: Who, policy: PermissionPolicy) -> Expect:
-        if not Perm(self.permission).holds(who, policy):
-            return self.refused(who)
-        return ALLOWED if who.name in self.assigned else self.refused(who, self.problem)
-
-
-EXPECTED: dict[str, Rule] = {
+PLATFORM: dict[str, Rule] = {
     # identity: accounts and sessions
     "identity_register": Public(),
     "identity_confirm_email": Public(),
@@ -255,221 +129,29 @@ EXPECTED: dict[str, Rule] = {
     "spaces_components_delete": Perm("spaces.manage"),
     "spaces_components_publish": Perm("spaces.manage"),
     "spaces_components_unpublish": Perm("spaces.manage"),
-    # the example test plugin (tests/fixtures/example_plugin)
-    "example_echo": Perm("example.echo"),
-    "example_notes_create": Perm("example.note"),
-    "example_notes_withdraw": Perm("example.note"),  # the path's note is staff's; admins also moderate
-    # proposals (the path's proposal is published, by the resident; the valuator is assigned to it)
-    "proposals_create": Verified(),  # component's create_requirements: census
-    "proposals_update": Owner(None, problem=MODULE_FORBIDDEN),  # its authors only (not official)
-    "proposals_delete": Owner(None, problem=MODULE_FORBIDDEN),
-    "proposals_publish": Owner(None, problem=MODULE_FORBIDDEN),
-    "proposals_withdraw": Owner(None, problem=MODULE_FORBIDDEN),
-    "proposals_authors_add": Owner(None, problem=MODULE_FORBIDDEN),
-    "proposals_authors_remove": Owner(None, problem=MODULE_FORBIDDEN),
-    "proposals_supports_create": Verified(),  # component's support_requirements: census
-    # Taking one's support back needs no verification (the resident gave one; the others get 404).
-    "proposals_supports_delete": Authenticated(),
-    "proposals_states_create": Perm("proposals.manage"),
-    "proposals_states_update": Perm("proposals.manage"),
-    "proposals_states_delete": Perm("proposals.manage"),
-    "proposals_criteria_create": Perm("proposals.manage"),
-    "proposals_criteria_update": Perm("proposals.manage"),
-    "proposals_criteria_delete": Perm("proposals.manage"),
-    "proposals_answer": Perm("proposals.answer"),
-    "proposals_answers_publish": Perm("proposals.answer"),
-    "proposals_valuators_assign": Perm("proposals.assign_valuators"),
-    "proposals_valuators_unassign": Perm("proposals.assign_valuators"),
-    # proposals.review (admin, valuator), and assigned to the proposal: only the valuator is.
-    "proposals_review_save": Assigned("proposals.review"),
-    "proposals_import": Perm("proposals.import"),
-    # budgets (the path's budget has a project, in the resident's ballot in progress)
-    "budgets_create": Perm("budgets.manage"),
-    "budgets_update": Perm("budgets.manage"),
-    "budgets_delete": Perm("budgets.manage"),
-    "budgets_close": Perm("budgets.manage"),
-    "budgets_remind": Perm("budgets.manage"),
-    "budgets_import_pabulib": Perm("budgets.manage"),
-    "budgets_projects_create": Perm("budgets.manage"),
-    "budgets_projects_update": Perm("budgets.manage"),
-    "budgets_projects_delete": Perm("budgets.manage"),
-    "budgets_import_proposals": Perm("budgets.manage"),
-    # Voting: the component's vote_requirements (census); not a role permission.
-    "budgets_ballot_submit": Verified(problem=VOTE_FORBIDDEN),
-    "budgets_ballot_replace": Verified(problem=VOTE_FORBIDDEN),
-    "budgets_ballot_add": Verified(problem=VOTE_FORBIDDEN),
-    "budgets_ballot_checkout": Verified(problem=VOTE_FORBIDDEN),
-    # One's own ballot: withdrawing it or taking a project out needs no verification (404/409 without one).
-    "budgets_ballot_withdraw": Authenticated(),
-    "budgets_ballot_remove": Authenticated(),
-    "budgets_paper_ballots_create": Perm("budgets.paper_ballots"),
-    "budgets_count": Perm("budgets.count"),
-    "budgets_count_runs_publish": Perm("budgets.count"),
-    # accountability
-    "accountability_results_create": Perm("accountability.manage"),
-    "accountability_results_update": Perm("accountability.manage"),
-    "accountability_results_delete": Perm("accountability.manage"),
-    "accountability_statuses_create": Perm("accountability.manage"),
-    "accountability_statuses_update": Perm("accountability.manage"),
-    "accountability_statuses_delete": Perm("accountability.manage"),
-    "accountability_import_budget_projects": Perm("accountability.manage"),
-    "accountability_results_progress": Perm("accountability.progress"),  # admin, staff
-    "accountability_milestones_create": Perm("accountability.progress"),
-    "accountability_milestones_update": Perm("accountability.progress"),
-    "accountability_milestones_delete": Perm("accountability.progress"),
-    "accountability_import": Perm("accountability.import"),
 }
-"""operationId -> who may call it. Every non-GET operation of the app must be here."""
+"""operationId -> who may call it, for the platform's operations (no module's)."""
 
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
-"""(operationId, caller) -> why the app disagrees with ``EXPECTED``: run alone, as xfail(strict=True)."""
+"""(operationId, caller) -> why the app disagrees with ``PLATFORM``: run alone, as xfail(strict=True)."""
+
+EXPECTED: dict[str, Rule] = merged([PLATFORM, *(t.rules for t in TABLES.values())], "operation")
+"""operationId -> who may call it. Every non-GET operation of the app must be here."""
+ALL_KNOWN_BUGS = merged([KNOWN_BUGS, *(t.known_bugs for t in TABLES.values())], "known bug")
 
 
 @pytest.fixture(scope="module")
 def app(database_url: str, engine: AsyncEngine) -> Any:
-    """The conftest ``app``, built once for this module: FastAPI prepares an app's routes on its first request
-    (more than a second), which one app per operation would pay again and again. The database still starts
-    empty for every test: the ``world`` fixture depends on ``db``, which empties the tables afterwards."""
-    settings = Settings(
-        env=Environment.test,
-        database_url=database_url,
-        secret_key="test-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
-        modules=None,
-        max_body_bytes=65_536,
-    )
-    return create_app(settings, registry=load_modules(None), database=Database(engine))
+    """The conftest ``app``, built once for this module (see :func:`civicapi.testing.shared_app`). The
+    database still starts empty for every test: the ``world`` fixture depends on ``db``, which empties the
+    tables afterwards."""
+    return shared_app(database_url, engine)
 
 
 # --- the world each operation is called in ----------------------------------------------------------------
 
 
-@dataclass
-class Ctx:
-    client: httpx.AsyncClient
-    world: World
-    module: str
-    """The module whose component the path's ``component_id`` is: the operation's module, else example."""
-    ids: dict[str, str] = field(default_factory=dict)
-
-    def headers(self, who: str = "admin") -> dict[str, str]:
-        return self.world.headers(who)
-
-    def user_id(self, who: str) -> str:
-        return str(self.world.users[who].id)
-
-    async def call(
-        self, method: str, url: str, body: Any = None, *, who: str = "admin", ok: int = 200
-    ) -> Any:
-        r = await self.client.request(
-            method, "/v1/communes/alpha" + url, json=body, headers=self.headers(who)
-        )
-        assert r.status_code == ok, f"{method} {url}: {r.status_code} {r.text}"
-        return r.json() if r.content else None
-
-
-async def _process(ctx: Ctx) -> str:
-    body = {"slug": "bp-2026", "title": {"fr": "Budget participatif"}}
-    return str((await ctx.call("POST", "/processes", body, ok=201))["id"])
-
-
-async def _phase(ctx: Ctx) -> str:
-    body = {"title": {"fr": "Dépôt et soutiens"}, "start_date": "2026-01-01", "end_date": "2026-12-31"}
-    return str((await ctx.call("POST", f"/processes/{ctx.ids['process_id']}/phases", body, ok=201))["id"])
-
-
-STEP_SETTINGS = {
-    "proposals": {"creation_enabled": True, "supports_enabled": True},
-    "budgets": {"votes": "enabled"},
-}
-COMPONENT_SETTINGS = {
-    "proposals": {
-        "create_requirements": [{"handler": "census"}],
-        "support_requirements": [{"handler": "census"}],
-    },
-    "budgets": {"vote_requirements": [{"handler": "census"}]},
-}
-
-
-async def _component(ctx: Ctx) -> str:
-    """A published component of ``ctx.module`` in a published process, whose pinned phase opens it."""
-    process, phase = ctx.ids["process_id"], ctx.ids["phase_id"]
-    body = {
-        "module_key": ctx.module,
-        "name": {"fr": "Composant"},
-        "settings": COMPONENT_SETTINGS.get(ctx.module, {}),
-        "step_settings": {phase: STEP_SETTINGS.get(ctx.module, {})},
-    }
-    component = str((await ctx.call("POST", f"/processes/{process}/components", body, ok=201))["id"])
-    await ctx.call("PUT", f"/processes/{process}/active-phase", {"phase_id": phase})
-    await ctx.call("POST", f"/processes/{process}/publish")
-    await ctx.call("POST", f"/processes/{process}/components/{component}/publish")
-    return component
-
-
-PROPOSALS = "/proposals/components/{component_id}"
-
-
-async def _proposal(ctx: Ctx) -> str:
-    """A proposal the resident created, published and supports; the valuator is assigned to review it."""
-    base = PROPOSALS.format(**ctx.ids) + "/proposals"
-    body = {"title": {"fr": "Un potager collectif"}, "body": {"fr": "Des bacs de culture sur la place."}}
-    proposal = str((await ctx.call("POST", base, body, who="resident", ok=201))["id"])
-    await ctx.call("POST", f"{base}/{proposal}/publish", who="resident")
-    await ctx.call("POST", f"{base}/{proposal}/supports", who="resident", ok=201)
-    await ctx.call("POST", f"{base}/{proposal}/valuators", {"user_id": ctx.user_id("valuator")}, ok=201)
-    return proposal
-
-
-async def _criterion(ctx: Ctx) -> str:
-    body = {"label": {"fr": "Relève de la compétence communale"}}
-    return str((await ctx.call("POST", PROPOSALS.format(**ctx.ids) + "/criteria", body, ok=201))["id"])
-
-
-async def _state(ctx: Ctx) -> str:
-    body = {"token": "feasible", "name": {"fr": "Faisable"}}
-    return str((await ctx.call("POST", PROPOSALS.format(**ctx.ids) + "/states", body, ok=201))["token"])
-
-
-BUDGETS = "/budgets/components/{component_id}/budgets"
-
-
-async def _budget(ctx: Ctx) -> str:
-    """A budget with one project (``project_id``), which the resident put in their ballot in progress."""
-    base = BUDGETS.format(**ctx.ids)
-    body = {"title": {"fr": "Budget participatif"}, "total_amount": 100_000}
-    budget = str((await ctx.call("POST", base, body, ok=201))["id"])
-    body = {"title": {"fr": "Un potager collectif"}, "cost": 10_000}
-    ctx.ids["project_id"] = str((await ctx.call("POST", f"{base}/{budget}/projects", body, ok=201))["id"])
-    body = {"project_id": ctx.ids["project_id"]}
-    await ctx.call("POST", f"{base}/{budget}/ballot/projects", body, who="resident")
-    return budget
-
-
-async def _count_run(ctx: Ctx) -> str:
-    """A finished, unpublished count run of the budget, whose vote is closed for it."""
-    base = BUDGETS.format(**ctx.ids) + f"/{ctx.ids['budget_id']}"
-    await ctx.call("POST", f"{base}/close")
-    body = {"publish": False, "background": False}
-    return str((await ctx.call("POST", f"{base}/count-runs", body, ok=201))["id"])
-
-
-RESULTS = "/accountability/components/{component_id}"
-
-
-async def _status(ctx: Ctx) -> str:
-    body = {"key": "works", "name": {"fr": "Travaux en cours"}, "progress": 50}
-    return str((await ctx.call("POST", RESULTS.format(**ctx.ids) + "/statuses", body, ok=201))["id"])
-
-
-async def _result(ctx: Ctx) -> str:
-    body = {"title": {"fr": "Un potager collectif"}}
-    return str((await ctx.call("POST", RESULTS.format(**ctx.ids) + "/results", body, ok=201))["id"])
-
-
-async def _milestone(ctx: Ctx) -> str:
-    url = RESULTS.format(**ctx.ids) + f"/results/{ctx.ids['result_id']}/milestones"
-    body = {"entry_date": "2026-04-15", "title": {"fr": "Début des travaux"}}
-    return str((await ctx.call("POST", url, body, ok=201))["id"])
+# --- the world each operation is called in ----------------------------------------------------------------
 
 
 async def _membership(ctx: Ctx) -> str:
@@ -487,65 +169,28 @@ async def _invitation(ctx: Ctx) -> str:
     return str((await ctx.call("POST", "/invitations", body, ok=201))["id"])
 
 
-async def _valuator(ctx: Ctx) -> str:
-    """``user_id`` paths (a valuator to unassign, a co-author to remove): the valuator."""
-    return ctx.user_id("valuator")
-
-
-async def _note(ctx: Ctx) -> str:
-    body = {"title": "Travaux", "body": "La rue est fermée lundi."}
-    return str((await ctx.call("POST", "/example/notes", body, who="staff", ok=201))["id"])
-
-
 async def _event(ctx: Ctx) -> str:
     """An outbox event's id; none waits in a new world, so those admitted get a 404."""
     return str(uuid.uuid4())
 
 
-Factory = Callable[[Ctx], Awaitable[str]]
-# Path parameter -> (parameters it needs first, how to create such a resource in alpha).
-FACTORIES: dict[str, tuple[tuple[str, ...], Factory]] = {
-    "process_id": ((), _process),
-    "phase_id": (("process_id",), _phase),
-    "component_id": (("process_id", "phase_id"), _component),
-    "proposal_id": (("component_id",), _proposal),
-    "criterion_id": (("component_id",), _criterion),
-    "token": (("component_id",), _state),
-    "budget_id": (("component_id",), _budget),
-    "project_id": (("budget_id",), _budget),  # made with the budget
-    "run_id": (("budget_id",), _count_run),
-    "status_id": (("component_id",), _status),
-    "result_id": (("component_id",), _result),
-    "milestone_id": (("result_id",), _milestone),
-    "user_id": ((), _valuator),
+PLATFORM_FACTORIES: dict[str, tuple[tuple[str, ...], Factory]] = {
     "membership_id": ((), _membership),
     "api_key_id": ((), _api_key),
-    "invitation_id": ((), _invitation),
     "event_id": ((), _event),
-    "note_id": ((), _note),
+    "invitation_id": ((), _invitation),
 }
+"""The platform's path parameters (the spaces' come with the kit; the modules' with their tables)."""
+FACTORIES = merged([PLATFORM_FACTORIES, *(t.factories for t in TABLES.values())], "path parameter")
 # Path parameters that are not created per route: "verification_id" is the resident's own verification.
 FIXED_PARAMS = {"commune": "alpha", "key": "example"}
-
-
-async def _resolve(ctx: Ctx, name: str) -> str:
-    if name not in ctx.ids:
-        assert name in FACTORIES, f"register a factory for path parameter {name!r} in {__name__}"
-        needs, factory = FACTORIES[name]
-        for dependency in needs:
-            await _resolve(ctx, dependency)
-        ctx.ids[name] = await factory(ctx)
-    return ctx.ids[name]
 
 
 @pytest.fixture
 async def world(db: Database, app: Any) -> World:
     """The conftest ``world`` (alpha, beta and their people) plus the resident, a participant of alpha, built
     in one unit of work: one commit per person, over a new world per operation, would add up to seconds."""
-    # The module's app outlives each test's tables: what it kept from the last world (rows, answers) is
-    # another database's now.
-    app.state.db.row_memo.clear()
-    app.state.db.generation += 1
+    forget_previous_world(app)
     async with db.unit_of_work() as session:
         alpha, beta = [
             await communes.create_commune(
@@ -585,182 +230,116 @@ async def _build(client: httpx.AsyncClient, world: World, db: Database, app: Any
     assert r.status_code == 200, r.text
     r = await verify(client, world.headers("resident"), ANNE)
     assert r.status_code == 201, r.text
-    return Ctx(client, world, module, ids={"verification_id": str(r.json()["id"])})
+    table = TABLES.get(module)
+    return Ctx(
+        client,
+        world,
+        module,
+        ids={"verification_id": str(r.json()["id"])},
+        component_settings=table.component_settings if table else {},
+        step_settings=table.step_settings if table else {},
+    )
 
 
 # --- requests ---------------------------------------------------------------------------------------------
 
-RequestFactory = Callable[[Ctx], dict[str, Any]]
-
-
-def _json(body: dict[str, Any]) -> RequestFactory:
-    return lambda ctx: {"json": body}
-
-
-def _no_body(ctx: Ctx) -> dict[str, Any]:
-    return {}
-
-
-def _csv(text: str) -> RequestFactory:
-    return lambda ctx: {"content": text.encode(), "headers": {"Content-Type": CSV}}
-
-
-REQUESTS: dict[str, RequestFactory] = {
-    "communes_create": _json({"slug": "gamma", "name": "Gamma", "locales": ["fr"], "default_locale": "fr"}),
-    "communes_update": _json({"name": "Alpha"}),
-    "communes_members_add": _json({"email": "nobody@test.org", "role": "valuator"}),
-    "api_keys_create": _json({"name": "Portal", "scopes": ["read"]}),
-    "invitations_create": _json({"email": "invitee@example.org", "role": "staff"}),
-    "invitations_accept": _json({"code": "unknown", "display_name": "Rita", "password": "a long passphrase"}),
-    "registrations_desk_create": _json({"email": "resident@example.org", "display_name": "Rita"}),
+PLATFORM_REQUESTS: dict[str, RequestFactory] = {
+    "communes_create": json_body(
+        {"slug": "gamma", "name": "Gamma", "locales": ["fr"], "default_locale": "fr"}
+    ),
+    "communes_update": json_body({"name": "Alpha"}),
+    "communes_members_add": json_body({"email": "nobody@test.org", "role": "valuator"}),
+    "api_keys_create": json_body({"name": "Portal", "scopes": ["read"]}),
+    "invitations_create": json_body({"email": "invitee@example.org", "role": "staff"}),
+    "invitations_accept": json_body(
+        {"code": "unknown", "display_name": "Rita", "password": "a long passphrase"}
+    ),
+    "registrations_desk_create": json_body({"email": "resident@example.org", "display_name": "Rita"}),
     "verification_census_replace": lambda ctx: {"content": census_csv(), "headers": {"Content-Type": CSV}},
-    "verification_census_verify": _json({"identifier": BRUNO[0], "birth_date": BRUNO[1]}),
-    "verification_desk_verify": _json({"email": "participant@alpha.test.org", "identifier": "EM 1234567"}),
-    "spaces_processes_create": _json({"slug": "bp-2027", "title": {"fr": "Budget 2027"}}),
-    "spaces_processes_update": _json({"title": {"fr": "Budget participatif"}}),
-    "spaces_processes_active_phase_set": _json({"phase_id": None}),
-    "spaces_phases_create": _json(
+    "verification_census_verify": json_body({"identifier": BRUNO[0], "birth_date": BRUNO[1]}),
+    "verification_desk_verify": json_body(
+        {"email": "participant@alpha.test.org", "identifier": "EM 1234567"}
+    ),
+    "spaces_processes_create": json_body({"slug": "bp-2027", "title": {"fr": "Budget 2027"}}),
+    "spaces_processes_update": json_body({"title": {"fr": "Budget participatif"}}),
+    "spaces_processes_active_phase_set": json_body({"phase_id": None}),
+    "spaces_phases_create": json_body(
         {"title": {"fr": "Vote"}, "start_date": "2027-01-01", "end_date": "2027-03-31"}
     ),
-    "spaces_phases_update": _json({"title": {"fr": "Vote"}}),
-    "spaces_components_create": _json({"module_key": "example", "name": {"fr": "Autre"}}),
-    "spaces_components_update": _json({"name": {"fr": "Exemple"}}),
-    "example_echo": _json({"text": "bonjour"}),
-    "example_notes_create": _json({"title": "Travaux", "body": "La rue est fermée lundi."}),
-    "proposals_create": _json(
-        {"title": {"fr": "Des bancs au parc"}, "body": {"fr": "Trois bancs près de l'aire de jeux."}}
-    ),
-    "proposals_update": _json({"title": {"fr": "Un potager partagé"}}),
-    "proposals_authors_add": lambda ctx: {"json": {"user_id": ctx.user_id("participant")}},
-    "proposals_states_create": _json({"token": "unfeasible", "name": {"fr": "Infaisable"}}),
-    "proposals_states_update": _json({"name": {"fr": "Réalisable"}}),
-    "proposals_criteria_create": _json({"label": {"fr": "Sert l'intérêt général"}}),
-    "proposals_criteria_update": _json({"label": {"fr": "Relève de la commune"}}),
-    "proposals_answer": _json({"state": "accepted", "answer": {"fr": "Le collège la retient."}}),
-    "proposals_answers_publish": _json({"proposal_ids": None}),
-    "proposals_valuators_assign": lambda ctx: {"json": {"user_id": ctx.user_id("valuator")}},
-    "proposals_review_save": _json({"notes": "Vu sur place."}),
-    "budgets_create": _json({"title": {"fr": "Budget 2027"}, "total_amount": 50_000}),
-    "budgets_update": _json({"title": {"fr": "Budget du quartier"}}),
-    "budgets_projects_create": _json({"title": {"fr": "Des bancs"}, "cost": 5_000}),
-    "budgets_projects_update": _json({"cost": 12_000}),
-    "budgets_ballot_submit": lambda ctx: {"json": {"projects": [ctx.ids["project_id"]]}},
-    "budgets_ballot_replace": lambda ctx: {"json": {"projects": [ctx.ids["project_id"]]}},
-    "budgets_ballot_add": lambda ctx: {"json": {"project_id": ctx.ids["project_id"]}},
-    "budgets_paper_ballots_create": lambda ctx: {
-        "json": {"identifier": BRUNO[0], "projects": [ctx.ids["project_id"]]}
-    },
-    "budgets_count": _json({"publish": False, "background": False}),
-    "accountability_results_create": _json({"title": {"fr": "Des bancs au parc"}}),
-    "accountability_results_update": _json({"title": {"fr": "Un potager partagé"}}),
-    "accountability_results_progress": _json({"progress": 65}),
-    "accountability_statuses_create": _json({"key": "done", "name": {"fr": "Terminé"}, "progress": 100}),
-    "accountability_statuses_update": _json({"name": {"fr": "Chantier"}}),
-    "accountability_milestones_create": _json({"entry_date": "2026-05-01", "title": {"fr": "Livraison"}}),
-    "accountability_milestones_update": _json({"title": {"fr": "Bacs livrés"}}),
-    "accountability_import": _csv("external_id,title_fr\nR-1,Un banc devant l'école\n"),
-    "proposals_import": _csv("title_fr,body_fr\nUn banc,Un banc public devant l'école communale.\n"),
+    "spaces_phases_update": json_body({"title": {"fr": "Vote"}}),
+    "spaces_components_create": json_body({"module_key": "example", "name": {"fr": "Autre"}}),
+    "spaces_components_update": json_body({"name": {"fr": "Exemple"}}),
 }
-"""operationId -> a valid-enough request (httpx keyword arguments); by default ``{}`` as the JSON body, and
-no body for DELETE."""
+"""operationId -> a valid-enough request (httpx keyword arguments) for the platform's operations; by default
+``{}`` as the JSON body, and no body for DELETE."""
+REQUESTS = merged([PLATFORM_REQUESTS, *(t.requests for t in TABLES.values())], "request of")
 
 # --- the route table --------------------------------------------------------------------------------------
-
-WRITE_METHODS = ("post", "put", "patch", "delete")
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    operation_id: str
-
-
-def write_operations(app: Any) -> dict[str, Operation]:
-    """Every non-GET operation in the app's OpenAPI paths, by operationId (``METHOD path`` when it has none)."""
-    ops: dict[str, Operation] = {}
-    for path, item in app.openapi()["paths"].items():
-        for method, op in item.items():
-            if method in WRITE_METHODS:
-                key = op.get("operationId") or f"{method.upper()} {path}"
-                ops[key] = Operation(method.upper(), path, key)
-    return ops
 
 
 def _cases() -> Iterable[Any]:
     for operation_id in sorted(EXPECTED):
         yield pytest.param(operation_id, None, id=operation_id)
-    for (operation_id, who), reason in sorted(KNOWN_BUGS.items()):
+    for (operation_id, who), reason in sorted(ALL_KNOWN_BUGS.items()):
         mark = pytest.mark.xfail(strict=True, reason=reason)
         yield pytest.param(operation_id, who, id=f"{operation_id}-{who}", marks=mark)
 
 
+def _table_of(path: str) -> RouteTable | None:
+    return next((t for t in TABLES.values() if t.owns(path)), None)
+
+
 def test_every_write_operation_is_classified(app: Any) -> None:
-    ops = write_operations(app)
-    missing = sorted(
-        f"{o.operation_id} ({o.method} {o.path})" for o in ops.values() if o.operation_id not in EXPECTED
-    )
-    assert not missing, "classify these operations in EXPECTED of tests/test_role_matrix.py:\n" + "\n".join(
-        missing
-    )
+    ops = operations(app)
+    unclassified = [o for o in ops.values() if o.operation_id not in EXPECTED]
+    missing = []
+    for o in sorted(unclassified, key=lambda o: o.operation_id):
+        table = _table_of(o.path)
+        where = (
+            table.origin if table else "PLATFORM of tests/test_role_matrix.py (or the module's route table)"
+        )
+        missing.append(f"{o.operation_id} ({o.method} {o.path}): classify it in {where}")
+    assert not missing, "classify these operations:\n" + "\n".join(missing)
     stale = sorted(set(EXPECTED) - set(ops))
-    assert not stale, f"EXPECTED names operations the app does not have: {stale}"
-    assert not set(KNOWN_BUGS) - {(o, w) for o in EXPECTED for w in CALLERS}
-
-
-def _check(who: Who, expected: Expect, r: httpx.Response) -> str | None:
-    """What is wrong with the answer to ``who``, or None."""
-    status = r.status_code
-    if expected.allowed:
-        if status in (401, 403) or status >= 500:
-            return f"{who.name}: expected to be let through, got {status} {r.text}"
-        return None
-    if status != expected.status:
-        return f"{who.name}: expected {expected.status}, got {status} {r.text}"
-    if r.headers.get("content-type") != "application/problem+json":
-        return f"{who.name}: {status} is not a problem document"
-    if r.json().get("type") != f"/problems/{expected.problem}":
-        return f"{who.name}: {status} of type {r.json().get('type')!r}, expected /problems/{expected.problem}"
-    return None
+    assert not stale, f"the route tables name operations the app does not have: {stale}"
+    misplaced = sorted(o for o in PLATFORM if _table_of(ops[o].path) is not None)
+    assert not misplaced, f"these belong in their module's route table, not in PLATFORM: {misplaced}"
+    for table in TABLES.values():
+        strays = sorted(o for o in table.rules if not table.owns(ops[o].path))
+        assert not strays, f"{table.origin} classifies operations outside its module: {strays}"
+    assert not set(ALL_KNOWN_BUGS) - {(o, w) for o in EXPECTED for w in CALLERS}
 
 
 def _module_of(app: Any, path: str) -> str:
-    match = re.match(r"^/v1/communes/\{commune\}/([a-z0-9_]+)/", path)
-    return match.group(1) if match and match.group(1) in app.state.registry.keys else "example"
+    table = _table_of(path)
+    return table.key if table and table.key in app.state.registry.keys else "example"
 
 
 @pytest.mark.parametrize(("operation_id", "only"), list(_cases()))
 async def test_role_matrix(
     operation_id: str, only: str | None, client: httpx.AsyncClient, world: World, db: Database, app: Any
 ) -> None:
-    op = write_operations(app).get(operation_id)
+    op = operations(app).get(operation_id)
     if op is None:
-        pytest.fail(f"the app has no operation {operation_id!r}: remove it from EXPECTED")
+        pytest.fail(f"the app has no operation {operation_id!r}: remove it from its route table")
     rule = EXPECTED[operation_id]
-    policy: PermissionPolicy = app.state.policy
     settings: Settings = app.state.settings
     # The app is shared by the module's tests; its rate-limit counters are not.
     app.state.limiter = RateLimiter(settings.rate_limit_storage, enabled=settings.rate_limits_enabled)
     ctx = await _build(client, world, db, app, _module_of(app, op.path))
-    path = op.path
-    for name in re.findall(r"{(\w+)}", op.path):
-        value = FIXED_PARAMS.get(name) or await _resolve(ctx, name)
-        path = path.replace("{" + name + "}", value)
-
-    callers = [Who(name, roles) for name, roles in CALLERS.items()]
     if only is None:
-        callers = [w for w in callers if (operation_id, w.name) not in KNOWN_BUGS]
+        callers = [name for name in CALLERS if (operation_id, name) not in ALL_KNOWN_BUGS]
     else:
-        callers = [w for w in callers if w.name == only]
-    expected = {w.name: rule.expect(w, policy) for w in callers}
-    # Refused callers first: what the admitted ones do (delete, revoke...) must not change their answer.
-    callers.sort(key=lambda w: expected[w.name].allowed)
-
-    problems: list[str] = []
-    for who in callers:
-        kwargs = REQUESTS.get(operation_id, _no_body if op.method == "DELETE" else _json({}))(ctx)
-        headers = {**kwargs.pop("headers", {}), **world.headers(who.name)}
-        r = await client.request(op.method, path, headers=headers, **kwargs)
-        if (problem := _check(who, expected[who.name], r)) is not None:
-            problems.append(problem)
+        callers = [only]
+    default = no_body if op.method == "DELETE" else json_body({})
+    problems = await role_matrix(
+        ctx,
+        app,
+        op,
+        rule,
+        factories=FACTORIES,
+        request=REQUESTS.get(operation_id, default),
+        callers=callers,
+        fixed=FIXED_PARAMS,
+    )
     assert not problems, f"{op.method} {op.path} ({operation_id}, {rule}):\n" + "\n".join(problems)

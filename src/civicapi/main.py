@@ -121,6 +121,8 @@ def _mount_modules(app: FastAPI, registry: ModuleRegistry) -> None:
             prefix=f"/v1/communes/{{commune}}/{module.key}",
             tags=[module.key],
             dependencies=[Depends(module_enabled(module.key))],
+            # What that dependency answers, declared on every route of the module (a module need not).
+            responses=problem_responses(404),
         )
 
 
