@@ -56,11 +56,15 @@ def _option(args: list[str], name: str, default: str) -> str:
     return value
 
 
-def banner(args: list[str]) -> str:
+def address(args: list[str]) -> str:
     """Where the server will answer, from the arguments given to ``civicapi serve``."""
     host = _option(args, "--host", "127.0.0.1")
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - only printed
-    url = f"http://{shown}:{_option(args, '--port', '8000')}"
+    return f"http://{shown}:{_option(args, '--port', '8000')}"
+
+
+def banner(args: list[str]) -> str:
+    url = address(args)
     return f"\ncivicapi on {url}  (API docs: {url}/docs)\n"
 
 
@@ -70,6 +74,8 @@ def serve(args: list[str]) -> None:
     sh(civicapi, "migrate", "upgrade")
     sh(civicapi, "seed-demo")
     print(banner(args), flush=True)
+    # The links in the demo's mails (a confirmation, a reset) point at this server unless told otherwise.
+    os.environ.setdefault("CIVICAPI_PUBLIC_URL", address(args))
     os.execv(str(civicapi), [str(civicapi), "serve", *args])
 
 

@@ -65,7 +65,7 @@ async def test_an_admin_invites_and_the_invitee_joins_with_the_role(
     assert joined.headers["location"] == "/v1/me"
     token = await client.post("/v1/auth/token", json={"email": NEWCOMER, "password": "a long passphrase"})
     assert token.status_code == 200
-    members = (await client.get("/v1/communes/alpha/members", headers=admin)).json()
+    members = (await client.get("/v1/communes/alpha/members", headers=admin)).json()["items"]
     assert {"user_id": joined.json()["id"], "role": "staff"} in [
         {"user_id": m["user_id"], "role": m["role"]} for m in members
     ]

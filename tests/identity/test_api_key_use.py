@@ -50,7 +50,7 @@ async def test_a_read_with_a_key_writes_nothing_and_its_use_is_recorded_after(
     assert in_reads == [], "the reads' read-only units of work wrote"
     key_writes = [s for _, s in seen if "identity_api_key" in s]
     assert len(key_writes) == 1, key_writes
-    listed = (await client.get("/v1/communes/alpha/api-keys", headers=admin)).json()
+    listed = (await client.get("/v1/communes/alpha/api-keys", headers=admin)).json()["items"]
     assert listed[0]["last_used_at"] is not None
 
 
@@ -78,7 +78,7 @@ async def test_reads_with_a_key_answer_while_another_process_writes(
         writer.execute("ROLLBACK")
         writer.close()
     await key_uses(db).settled()
-    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()
+    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()["items"]
     assert listed[0]["last_used_at"] is not None
 
 
@@ -98,5 +98,5 @@ async def test_uses_noted_when_the_process_stops_are_written(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             assert (await c.get("/v1/communes/alpha/processes", headers=key)).status_code == 200
-    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()
+    listed = (await client.get("/v1/communes/alpha/api-keys", headers=world.headers("admin"))).json()["items"]
     assert listed[0]["last_used_at"] is not None

@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import iter_route_contexts
 
+from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, FieldError, Problem
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -44,6 +47,24 @@ TIMEOUT = {
 }
 
 
+def _calls(dependant: Dependant) -> Any:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def public_operations(app: FastAPI) -> set[str]:
+    """Operations that serve anonymous callers the same public answer (``PUBLIC_WHEN_ANONYMOUS``)."""
+    marker = PUBLIC_WHEN_ANONYMOUS.dependency
+    found = set()
+    for context in iter_route_contexts(app.routes):
+        route = getattr(context, "_effective_route", None) or context.route
+        dependant = getattr(route, "dependant", None)
+        if dependant is not None and marker in set(_calls(dependant)):
+            found.add(str(getattr(route, "operation_id", None) or getattr(route, "unique_id", "")))
+    return found
+
+
 def build_openapi(app: FastAPI, *, description: str) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title,
@@ -59,8 +80,12 @@ def build_openapi(app: FastAPI, *, description: str) -> dict[str, Any]:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         model_schema.pop("$defs", None)
         components[model.__name__] = model_schema
+    public = public_operations(app)
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
+            if operation.get("operationId") in public and {} not in operation.get("security", [{}]):
+                # Credentials are optional here: an empty requirement says anonymous callers are served.
+                operation["security"] = [{}, *operation["security"]]
             responses = operation.get("responses", {})
             if "422" in responses:
                 responses["422"] = {

@@ -69,6 +69,11 @@ def _json_type_error(annotation: Any, value: Any) -> str | None:
     return None
 
 
+FROM_TEXT = "from_text"
+"""Validation context key (``model_validate(row, context={FROM_TEXT: True})``) for data read from text, such
+as a CSV import's rows: a request model then converts ``"100"`` to 100 as pydantic's lax mode does."""
+
+
 class RequestModel(BaseModel):
     """Base of every request body: numbers must be JSON numbers and booleans JSON booleans (pydantic's lax
     mode would take ``"100"`` for 100 and ``false`` for 0), while ids, dates and times stay JSON strings.
@@ -78,6 +83,8 @@ class RequestModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _json_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(info.context, dict) and info.context.get(FROM_TEXT):
+            return value  # a row of a CSV file: every cell is text, converted as pydantic does
         field = cls.model_fields.get(info.field_name or "")
         expected = None if field is None else _json_type_error(field.annotation, value)
         if expected is not None:

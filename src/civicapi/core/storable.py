@@ -84,6 +84,10 @@ def _body_problem(scope: Scope, body: bytes) -> list[str | int] | None:
     if body.startswith(GZIP_MAGIC):
         return None
     if b"\x00" in body:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # not UTF-8 text at all (UTF-16, say): the route says so, which helps more
         return ["body"]
     if content_type.startswith("application/x-www-form-urlencoded") and b"%00" in body:
         return ["body"]

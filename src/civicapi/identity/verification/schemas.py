@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from civicapi.core.schemas import RequestModel, exactly_one_of
+from civicapi.identity.verification.models import VerificationStatus
 
 Identifier = Field(min_length=1, max_length=64, description="National number or document number.")
 
@@ -62,7 +63,7 @@ class VerificationRead(BaseModel):
     id: uuid.UUID
     user_id: uuid.UUID | None
     handler: str
-    status: str = Field(description="`granted` or `revoked`.")
+    status: VerificationStatus = Field(description="`granted` or `revoked`.")
     expired: bool = Field(description="Granted, but past `expires_at`: requirements answer `expired`.")
     metadata: dict[str, Any] = Field(description="Coarse facts: district, postal_code, birth_year.")
     granted_at: datetime

@@ -8,7 +8,7 @@ from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import BY_POSITION, Page, PageParamsDep, memory_page
+from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import service_statuses
 from civicapi.modules.accountability.dependencies import (
@@ -31,6 +31,10 @@ def _read(obj: Status, response: Response) -> StatusRead:
     return StatusRead.model_validate(obj)
 
 
+BY_POSITION_THEN_KEY = Order("position", lambda s: (s.position, s.key), (int, str))
+"""Statuses as the component orders them, ties by their key (unique in the component)."""
+
+
 @router.get(
     STATUSES,
     operation_id="accountability_statuses_list",
@@ -42,7 +46,7 @@ async def list_statuses(
     ctx: CurrentContext, session: SessionDep, page: PageParamsDep, request: Request, response: Response
 ) -> Page[StatusRead]:
     rows = [StatusRead.model_validate(s) for s in await service_statuses.list_statuses(session, ctx)]
-    return memory_page(request, response, rows, page, BY_POSITION)
+    return memory_page(request, response, rows, page, BY_POSITION_THEN_KEY)
 
 
 @router.post(

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core import tabular
 from civicapi.core.audit import diff
 from civicapi.core.errors import InvalidInput
+from civicapi.core.schemas import FROM_TEXT
 from civicapi.modules.accountability import audit_helpers as trail
 from civicapi.modules.accountability import service_events as events
 from civicapi.modules.accountability.models import Result, Status
@@ -134,7 +135,7 @@ class _Plan:
             target = self.by_id[self.by_external[data["external_id"]]]
         try:
             model = ResultUpdate if target is not None else ResultCreate
-            parsed = model.model_validate(data)
+            parsed = model.model_validate(data, context={FROM_TEXT: True})
         except ValidationError as exc:
             self.errors.extend(_pydantic_errors(line, exc))
             return

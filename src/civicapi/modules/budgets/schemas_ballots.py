@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civicapi.core.schemas import RequestModel, trimmed
+from civicapi.identity.verification.requirements import RequirementStatus
+from civicapi.modules.budgets.settings import CountingRule, Workflow
 
 MAX_LINES = 500
 
@@ -52,13 +54,20 @@ class ViolationRead(BaseModel):
     detail: str
 
 
+BallotStatus = Literal["draft", "checked_out", "sealed"]
+Channel = Literal["online", "paper"]
+CountRunStatus = Literal["queued", "running", "done", "failed"]
+
+
 class BallotRead(BaseModel):
     """The person's own ballot in one budget, with what is left and what checkout would say now."""
 
     id: uuid.UUID
     budget_id: uuid.UUID
-    status: str = Field(description="`draft` (being built) or `checked_out` (cast).")
-    channel: str
+    status: BallotStatus = Field(
+        description="`draft` (being built), `checked_out` (cast), `sealed` (closed)."
+    )
+    channel: Channel
     projects: list[BallotLineRead]
     total_cost: int
     remaining: int = Field(description="Budget left (may be negative only for uncapped rules).")
@@ -100,7 +109,7 @@ class PaperBallotRead(BaseModel):
 
     budget_id: uuid.UUID
     voter_id: uuid.UUID = Field(description="The register entry.")
-    channel: str
+    channel: Channel
     voted_at: datetime
     projects_count: int
     total_cost: int
@@ -110,15 +119,17 @@ class BudgetEligibility(BaseModel):
     budget_id: uuid.UUID
     may_vote: bool
     reason: str | None = Field(description="Why not: a `budgets-vote-forbidden` or conflict reason.")
-    ballot_status: str | None = Field(description="`draft` or `checked_out` when the person has a ballot.")
+    ballot_status: BallotStatus | None = Field(
+        description="`draft` or `checked_out` when the person has a ballot."
+    )
 
 
 class EligibilityRead(BaseModel):
     """Where the caller may vote in this component, and where they already do."""
 
     voting_open: bool
-    workflow: str
-    requirements_status: str
+    workflow: Workflow
+    requirements_status: RequirementStatus
     district: str | None
     budgets: list[BudgetEligibility]
 
@@ -126,11 +137,7 @@ class EligibilityRead(BaseModel):
 class CountCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"publish": True}})
 
-    rule: str | None = Field(
-        default=None,
-        pattern=r"^(greedy|greedy_stop|mes|mes_add1)$",
-        description="Default: the component's `counting_rule`.",
-    )
+    rule: CountingRule | None = Field(default=None, description="Default: the component's `counting_rule`.")
     compare_with_greedy: bool | None = None
     publish: bool = Field(default=True, description="Publish the results when the count is done.")
     background: bool | None = Field(
@@ -141,12 +148,12 @@ class CountCreate(RequestModel):
 class CountRunRead(BaseModel):
     id: uuid.UUID
     budget_id: uuid.UUID
-    status: str = Field(
+    status: CountRunStatus = Field(
         description="`queued`, `running`, `done` or `failed`. A run queued, or running without a heartbeat, "
         "for two minutes was abandoned by the process counting it (a restart, a crash): it is `failed`, "
         "with the reason in `error`; start another count."
     )
-    rule: str
+    rule: CountingRule
     compare_with_greedy: bool
     publish: bool
     ballots_sha256: str

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core import tabular
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput
+from civicapi.core.schemas import FROM_TEXT
 from civicapi.modules.proposals import audit_helpers as trail
 from civicapi.modules.proposals import service_events as events
 from civicapi.modules.proposals.models import PUBLISHED, WITHDRAWN, Authorship, Proposal
@@ -178,7 +179,7 @@ def _row(line: int, values: Mapping[str, str], ctx: ComponentContext) -> _Import
     if author is not None and len(author) > AUTHOR_NAME_MAX:
         errors.append(_error(line, "author_name", "string_too_long", f"at most {AUTHOR_NAME_MAX} characters"))
     try:
-        proposal = ProposalCreate.model_validate(data)
+        proposal = ProposalCreate.model_validate(data, context={FROM_TEXT: True})
     except ValidationError as exc:
         for err in exc.errors():
             loc = [p for p in err["loc"] if isinstance(p, str)]
