@@ -1,4 +1,4 @@
-"""Every list answers the same way (DESIGN.md section 7): ``{"items": [...], "next_cursor": ...}``, a bounded
+"""Every list answers the same way (docs/internals/api-conventions.md): ``{"items": [...], "next_cursor": ...}``, a bounded
 ``limit``, an opaque ``cursor`` and a ``Link: <...>; rel="next"`` header; never a bare JSON array."""
 
 from __future__ import annotations
