@@ -1,6 +1,6 @@
 """Multilingual text: a JSON object of locale -> text, limited to the commune's locales.
 
-Rule for clients (also in docs/architecture.md): multilingual fields are always returned whole, as
+Rule for clients (also in docs/internals/api-conventions.md): multilingual fields are always returned whole, as
 ``{"fr": "...", "nl": "..."}``; the front-end picks the language. Where the server itself must render one
 string (CSV exports, sorting by title), it uses :func:`translate`: the requested locale (``?locale=`` or
 the first ``Accept-Language`` tag the commune offers), then the commune's default locale, then the first

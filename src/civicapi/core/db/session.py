@@ -171,7 +171,7 @@ async def forget_freed_pages(db: Database) -> None:
     was deleted (zeroed by ``secure_delete``) leaves no older copy of its page in the WAL. It waits (busy
     timeout) for readers of older snapshots; if one still holds it, it logs a warning and the next
     automatic checkpoint overwrites the frames. PostgreSQL keeps dead tuples until VACUUM (see
-    docs/architecture.md, "Erasure")."""
+    docs/internals/erasure.md)."""
     if db.engine.dialect.name != "sqlite":
         return
     async with db.engine.connect() as conn:
