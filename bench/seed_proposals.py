@@ -28,9 +28,9 @@ from civicapi.core.db.session import Database, create_engine
 from civicapi.demo import DEMO_SLUG
 from civicapi.identity import service as identity
 from civicapi.identity.dependencies import build_token_service
+from civicapi.modules.proposals.common.rules import RANDOM_KEY_MODULUS, format_reference, search_text
 from civicapi.modules.proposals.models import PUBLISHED, Authorship, Proposal
 from civicapi.modules.proposals.repository import ReferenceCounterRepository
-from civicapi.modules.proposals.service import RANDOM_KEY_MODULUS, format_reference, search_text
 from civicapi.registry import load_modules
 from civicapi.spaces import service as spaces
 from civicapi.spaces import service_components as spaces_components

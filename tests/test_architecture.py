@@ -1,4 +1,5 @@
-"""House rules enforced by tests: import layers (import-linter), file sizes, one commit point."""
+"""House rules enforced by tests: import layers (import-linter), file sizes, one commit point, SQL in
+repositories."""
 
 from __future__ import annotations
 
@@ -40,6 +41,55 @@ def test_commit_happens_only_in_the_unit_of_work() -> None:
         if re.search(r"\.commit\(\)", p.read_text()) and p.name != "session.py"
     ]
     assert offenders == []
+
+
+SQL_CALL = re.compile(
+    r"(?<![\w.])(select|insert|update|delete|text)\("  # building a statement (not session.delete(obj))
+    r"|\.(execute|scalars|scalar|stream|stream_scalars)\("  # running one
+)
+SQL_ALLOWED = {
+    # Each of these files IS the data layer of one mechanism of the core or of the composition:
+    "core/audit.py": "the audit trail: writes its entries in one statement, scrubs a person on erasure",
+    "core/event_store.py": "the event outbox: claims, delivers, retries and sweeps its own two tables",
+    "core/links.py": "the resource links: their table and its three queries, nothing else",
+    "core/pagination.py": "runs the statement a repository built, adding only the keyset WHERE/ORDER/LIMIT",
+    "migrate.py": "the migration runner: the advisory lock and the legacy version table, before any model",
+    "identity/verification/models.py": "a partial unique index's predicate (text(...)): DDL, not a query",
+    # Until the integrator removes it: another helper is reshaping modules/budgets right now (issue 21,
+    # item 6), and moves its SQL into its repositories there.
+    "modules/budgets/": "EXCLUDED while budgets is being reshaped; remove this entry when it is done",
+}
+
+
+def _holds_sql_by_rule(rel: Path) -> bool:
+    """Repositories (``repository*.py``, or a ``repository`` module or package of a sub-package), the db
+    kit (``core/db/``) and migrations (Alembic revisions are SQL by nature)."""
+    return (
+        rel.name.startswith("repository")
+        or "repository" in rel.parts[:-1]
+        or rel.parts[:2] == ("core", "db")
+        or "migrations" in rel.parts
+        or any(str(rel).startswith(prefix) for prefix in SQL_ALLOWED)
+    )
+
+
+def test_sql_lives_in_repositories() -> None:
+    """Statements are built and run in repositories only: services, routers, handlers and hooks call a
+    repository (as ``.commit()`` lives only in the unit of work)."""
+    offenders = {}
+    for p in sorted(SRC.rglob("*.py")):
+        rel = p.relative_to(SRC)
+        if _holds_sql_by_rule(rel):
+            continue
+        lines = [n for n, line in enumerate(p.read_text().splitlines(), 1) if SQL_CALL.search(line)]
+        if lines:
+            offenders[str(rel)] = lines
+    assert not offenders, f"move these statements into the layer's repository: {offenders}"
+
+
+def test_the_sql_allow_list_is_current() -> None:
+    """Every entry of :data:`SQL_ALLOWED` still names a file or folder (a stale entry hides nothing)."""
+    assert [entry for entry in SQL_ALLOWED if not (SRC / entry).exists()] == []
 
 
 def test_modules_raise_typed_errors_not_http_exceptions() -> None:

@@ -38,13 +38,13 @@ from civicapi.modules.accountability.settings import (
 from civicapi.modules.accountability.settings import ComponentContext as ResultsContext
 from civicapi.modules.budgets.models import Budget
 from civicapi.modules.budgets.repository import PROPOSAL_LINK, ProjectRepository
-from civicapi.modules.proposals import service as proposals
-from civicapi.modules.proposals import service_answers as answers
-from civicapi.modules.proposals import service_supports as supports
+from civicapi.modules.proposals.answers import service as answers
+from civicapi.modules.proposals.lifecycle import service as proposals
 from civicapi.modules.proposals.models import Proposal
 from civicapi.modules.proposals.schemas import AnswerCreate, ProposalCreate
 from civicapi.modules.proposals.settings import ComponentContext as ProposalsContext
 from civicapi.modules.proposals.settings import ProposalsComponentSettings, ProposalsStepSettings
+from civicapi.modules.proposals.supports import service as supports
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces import service as spaces
 from civicapi.spaces import service_components as components

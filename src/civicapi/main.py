@@ -16,7 +16,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi import __version__
@@ -148,8 +147,7 @@ def _ops_router() -> APIRouter:
     )
     async def ready(db: DatabaseDep) -> dict[str, str]:
         try:
-            async with db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await db.ping()
         except Exception as exc:
             raise ServiceUnavailable("the database does not answer") from exc
         return {"status": "ok", "database": "ok"}

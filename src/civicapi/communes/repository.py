@@ -10,7 +10,7 @@ from civicapi.communes.models import Commune, CommuneModule, Invitation, Members
 from civicapi.core.db.base import id_param, utcnow
 from civicapi.core.db.repository import CommuneScopedRepository, Repository
 from civicapi.identity.models import User
-from civicapi.identity.tokens import TOKEN_USER
+from civicapi.identity.repository_tokens import TOKEN_USER
 
 
 class CommuneRepository(Repository[Commune]):

@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.audit_repository import AuditFilters, AuditRepository
@@ -117,7 +116,7 @@ async def update_commune(session: AsyncSession, commune: Commune, data: CommuneU
 async def list_communes(session: AsyncSession, params: PageParams) -> tuple[list[Commune], str | None]:
     return await keyset_page(
         session,
-        select(Commune),
+        CommuneRepository(session).base_statement(),
         params=params,
         sorts={"slug": Commune.slug, "created_at": Commune.created_at, "name": Commune.name},
         default_sort="slug",

@@ -14,7 +14,6 @@ import uuid
 import weakref
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
@@ -22,6 +21,7 @@ from civicapi.core.db.memo import DB_KEY
 from civicapi.core.db.session import Database
 from civicapi.core.errors import InvalidInput, NotFound, Unauthorized
 from civicapi.identity.models import ApiKey
+from civicapi.identity.repository import ApiKeyRepository
 from civicapi.identity.tokens import hash_token
 
 KEY_PREFIX = "civ_"
@@ -90,9 +90,7 @@ async def create_api_key(
 
 
 async def authenticate_key(session: AsyncSession, plaintext: str) -> ApiKey:
-    key = (
-        await session.execute(select(ApiKey).where(ApiKey.key_hash == hash_token(plaintext)))
-    ).scalar_one_or_none()
+    key = await ApiKeyRepository(session).by_hash(hash_token(plaintext))
     if key is None or key.revoked_at is not None:
         raise Unauthorized("unknown or revoked API key")
     now = utcnow()
@@ -136,15 +134,9 @@ class KeyUses:
             batch, self.pending = self.pending, {}
             try:
                 async with self.db.unit_of_work() as session:
+                    keys = ApiKeyRepository(session)
                     for key_id, when in batch.items():
-                        await session.execute(
-                            update(ApiKey)
-                            .where(
-                                ApiKey.id == key_id,
-                                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < when),
-                            )
-                            .values(last_used_at=when)
-                        )
+                        await keys.record_use(key_id, when)
             except Exception:
                 log.warning("could not record the last use of %d API key(s)", len(batch), exc_info=True)
 
@@ -171,14 +163,11 @@ def key_uses(db: Database) -> KeyUses:
 
 
 async def list_api_keys(session: AsyncSession, commune_id: uuid.UUID) -> list[ApiKey]:
-    stmt = select(ApiKey).where(ApiKey.commune_id == commune_id).order_by(ApiKey.created_at, ApiKey.id)
-    return list((await session.execute(stmt)).scalars())
+    return await ApiKeyRepository(session).of_commune(commune_id)
 
 
 async def revoke_api_key(session: AsyncSession, commune_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
-    key = (
-        await session.execute(select(ApiKey).where(ApiKey.id == key_id, ApiKey.commune_id == commune_id))
-    ).scalar_one_or_none()
+    key = await ApiKeyRepository(session).in_commune(commune_id, key_id)
     if key is None:
         raise NotFound(f"API key {key_id} not found")
     key.revoked_at = key.revoked_at or utcnow()

@@ -18,6 +18,7 @@ from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.security import TokenClaims, TokenService
 from civicapi.identity import api_keys, tokens
 from civicapi.identity.models import ApiKey, User
+from civicapi.identity.repository_tokens import TOKEN_USER
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from `POST /v1/auth/token`.")
 _api_key_header = APIKeyHeader(
@@ -81,7 +82,7 @@ async def user_of_claims(
     session: AsyncSession,
     claims: TokenClaims | None,
     *,
-    statement: Select[*tuple[Any, ...]] = tokens.TOKEN_USER,
+    statement: Select[*tuple[Any, ...]] = TOKEN_USER,
     params: Mapping[str, Any] | None = None,
 ) -> tuple[User | None, tuple[Any, ...]]:
     """The active account a verified token speaks for (None without a token); 401 if it is gone or the
@@ -109,7 +110,7 @@ async def user_of_credentials(
     access: TokenService,
     credentials: HTTPAuthorizationCredentials | None,
     *,
-    statement: Select[*tuple[Any, ...]] = tokens.TOKEN_USER,
+    statement: Select[*tuple[Any, ...]] = TOKEN_USER,
     params: Mapping[str, Any] | None = None,
 ) -> tuple[User | None, tuple[Any, ...]]:
     """:func:`user_of_claims` of a bearer token as sent (401 if it does not verify)."""

@@ -5,27 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core import event_store
-from civicapi.identity.models import ApiKey, RefreshToken, User
+from civicapi.identity.models import User
+from civicapi.identity.repository import ApiKeyRepository
+from civicapi.identity.repository_tokens import RefreshTokenRepository
 from civicapi.identity.service import MAIL_EVENT
-from civicapi.identity.verification.models import Verification
+from civicapi.identity.verification.repository import detach_verifications, verifications_of_person
 
 
 async def export_identity(session: AsyncSession, user: User) -> dict[str, Any]:
-    verifications = (
-        (await session.execute(select(Verification).where(Verification.user_id == user.id))).scalars().all()
-    )
-    sessions = (
-        await session.execute(
-            select(RefreshToken.created_at, RefreshToken.expires_at, RefreshToken.revoked_at).where(
-                RefreshToken.user_id == user.id
-            )
-        )
-    ).all()
-    keys = (await session.execute(select(ApiKey).where(ApiKey.created_by_user_id == user.id))).scalars().all()
+    verifications = await verifications_of_person(session, user.id)
+    sessions = await RefreshTokenRepository(session).sessions_of(user.id)
+    keys = await ApiKeyRepository(session).created_by(user.id)
     return {
         "account": {
             "id": str(user.id),
@@ -67,12 +60,7 @@ async def erase_identity(session: AsyncSession, user_id: uuid.UUID) -> None:
     """Delete the account. Verifications are detached, not deleted: their identity key (a keyed hash, not
     the identifier) keeps blocking a second account of the same resident, so erasing an account cannot be
     used to vote twice; the metadata (district, age...) goes. A commune admin can free the identity."""
-    await session.execute(
-        update(Verification)
-        .where(Verification.user_id == user_id)
-        .values(user_id=None, meta={})
-        .execution_options(synchronize_session=False)
-    )
+    await detach_verifications(session, user_id)
     user = await session.get(User, user_id)
     if user is not None:
         # Mail to the account still waiting in the event outbox (its mailer failed) is not sent any more.

@@ -10,12 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, select, update
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.core.db.base import id_param, utcnow
+from civicapi.core.db.base import utcnow
 from civicapi.core.security import TokenClaims
 from civicapi.identity.models import OneTimeToken, RefreshToken, RevokedAccessToken, User
+
+# Moved to the repository; budgets (being reshaped elsewhere) still imports it from here.
+from civicapi.identity.repository_tokens import TOKEN_ACCOUNT as TOKEN_ACCOUNT
+from civicapi.identity.repository_tokens import TOKEN_USER, RefreshTokenRepository, token_user_row
+from civicapi.identity.repository_tokens import consume_one_time_token as consume_one_time_token_row
 
 REFRESH_PREFIX = "rt_"
 
@@ -58,9 +63,8 @@ async def rotate_refresh_token(session: AsyncSession, token: str, *, ttl: timede
     """Exchange ``token`` for a new one of the same family. Race-free: the old token is consumed by a
     conditional UPDATE, so two concurrent uses of one token cannot both succeed; the loser (or any later
     use of a consumed token) revokes the whole family."""
-    row = (
-        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)))
-    ).scalar_one_or_none()
+    tokens = RefreshTokenRepository(session)
+    row = await tokens.by_hash(hash_token(token))
     if row is None:
         return Rotation(failure="unknown refresh token")
     now = utcnow()
@@ -68,13 +72,7 @@ async def rotate_refresh_token(session: AsyncSession, token: str, *, ttl: timede
         return Rotation(failure="refresh token revoked")
     if row.expires_at <= now:
         return Rotation(failure="refresh token expired")
-    consumed = await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+    if not await tokens.consume(row.id, now=now):
         await revoke_family(session, row.family_id)
         return Rotation(
             failure="refresh token reused: every session of this login is revoked", reuse_detected=True
@@ -87,31 +85,19 @@ async def rotate_refresh_token(session: AsyncSession, token: str, *, ttl: timede
 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    await RefreshTokenRepository(session).revoke_family(family_id, now=utcnow())
 
 
 async def revoke_refresh_token(session: AsyncSession, token: str, *, user_id: uuid.UUID) -> None:
     """Logout: revoke the family of ``token`` if it belongs to ``user_id`` (unknown tokens are ignored)."""
-    row = (
-        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)))
-    ).scalar_one_or_none()
+    row = await RefreshTokenRepository(session).by_hash(hash_token(token))
     if row is not None and row.user_id == user_id:
         await revoke_family(session, row.family_id)
 
 
 async def revoke_all_sessions(session: AsyncSession, user: User) -> None:
     """Password change or reset, erasure: every refresh token and every access token issued so far."""
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    await RefreshTokenRepository(session).revoke_of_user(user.id, now=utcnow())
     user.sessions_revoked_at = utcnow()
 
 
@@ -119,13 +105,6 @@ async def revoke_access_token(session: AsyncSession, claims: TokenClaims) -> Non
     if await session.get(RevokedAccessToken, claims.jti) is None:
         session.add(RevokedAccessToken(jti=claims.jti, expires_at=claims.exp))
         await session.flush()
-
-
-TOKEN_USER = select(User, exists().where(RevokedAccessToken.jti == bindparam("jti"))).where(
-    User.id == id_param("user_id")
-)
-"""Built once: every authenticated request runs it. Layers above may add columns to it (the caller's roles
-in a commune) to read them in the same round trip: see :func:`token_user`."""
 
 
 async def token_user(
@@ -140,7 +119,7 @@ async def token_user(
     logout, or every session closed since it was issued), in one round trip. ``statement``:
     :data:`TOKEN_USER` with more columns, whose values come back third (``params`` are theirs)."""
     values = {"user_id": user_id, "jti": claims.jti, **(params or {})}
-    row = (await session.execute(statement, values)).one_or_none()
+    row = await token_user_row(session, statement, values)
     if row is None:
         return None, False, ()
     user, is_revoked, *extra = row
@@ -153,16 +132,6 @@ def is_revoked_token(claims: TokenClaims, listed: bool, sessions_revoked_at: dat
     return listed or (
         sessions_revoked_at is not None and claims.iat < sessions_revoked_at.replace(microsecond=0)
     )
-
-
-TOKEN_ACCOUNT = select(
-    User.is_active,
-    User.sessions_revoked_at,
-    exists().where(RevokedAccessToken.jti == bindparam("jti")),
-    User.email_confirmed_at.is_not(None),
-).where(User.id == id_param("user_id"))
-""":data:`TOKEN_USER`'s checks without loading the account, as plain columns: (active, sessions revoked
-at, token listed as revoked, email confirmed); for a statement run outside the ORM (:mod:`civicapi.core.db.raw`)."""
 
 
 async def issue_one_time_token(session: AsyncSession, user: User, *, purpose: str, ttl: timedelta) -> str:
@@ -178,17 +147,4 @@ async def issue_one_time_token(session: AsyncSession, user: User, *, purpose: st
 
 async def consume_one_time_token(session: AsyncSession, token: str, *, purpose: str) -> uuid.UUID | None:
     """The user id of a valid, unused, unexpired token of ``purpose``, consumed atomically; else None."""
-    now: datetime = utcnow()
-    result = await session.execute(
-        update(OneTimeToken)
-        .where(
-            OneTimeToken.token_hash == hash_token(token),
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.used_at.is_(None),
-            OneTimeToken.expires_at > now,
-        )
-        .values(used_at=now)
-        .returning(OneTimeToken.user_id)
-        .execution_options(synchronize_session=False)
-    )
-    return result.scalar_one_or_none()
+    return await consume_one_time_token_row(session, hash_token(token), purpose=purpose, now=utcnow())

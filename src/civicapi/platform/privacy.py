@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.communes.models import Commune, Membership
 from civicapi.communes.repository import forget_invitations_to, invitations_to
 from civicapi.core import audit
 from civicapi.core.db.session import after_commit, forget_freed_pages
 from civicapi.core.links import ResourceRef
 from civicapi.identity import privacy as identity_privacy
 from civicapi.identity.models import User
+from civicapi.platform.repository import activity_of, memberships_of
 from civicapi.registry import ModuleRegistry
 
 EXPORT_FORMAT_VERSION = 1
@@ -26,26 +25,8 @@ EXPORT_FORMAT_VERSION = 1
 
 async def export_personal_data(session: AsyncSession, registry: ModuleRegistry, user: User) -> dict[str, Any]:
     data = await identity_privacy.export_identity(session, user)
-    memberships = (
-        await session.execute(
-            select(Commune.slug, Membership.role, Membership.created_at)
-            .join(Commune, Commune.id == Membership.commune_id)
-            .where(Membership.user_id == user.id)
-            .order_by(Commune.slug, Membership.role)
-        )
-    ).all()
-    activity = (
-        (
-            await session.execute(
-                select(audit.AuditEntry)
-                .where(audit.AuditEntry.actor_id == user.id)
-                .order_by(audit.AuditEntry.created_at)
-                .limit(10_000)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    memberships = await memberships_of(session, user.id)
+    activity = await activity_of(session, user.id, limit=10_000)
     invited = await invitations_to(session, user.email)
     modules: dict[str, Any] = {}
     for module in registry:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Set
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -237,6 +237,11 @@ class Database:
         """Record a commit that wrote ``tables``: the generation moves unless they are all quiet."""
         if tables and not tables <= self.quiet_tables:
             self.generation += 1
+
+    async def ping(self) -> None:
+        """One round trip to the database (the readiness probe); raises when it does not answer."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         self.row_memo.cancel()

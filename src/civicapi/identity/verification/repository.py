@@ -6,7 +6,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import id_param
 from civicapi.core.db.raw import table_columns
@@ -72,3 +73,20 @@ class CensusRepository(CommuneScopedRepository[CensusEntry]):
         for start in range(0, len(rows), batch_size):
             batch = [{**row, "commune_id": self.commune_id} for row in rows[start : start + batch_size]]
             await self.session.execute(insert(CensusEntry), batch)
+
+
+async def verifications_of_person(session: AsyncSession, user_id: uuid.UUID) -> list[Verification]:
+    """Every verification of a person, in every commune (the personal-data export)."""
+    return list(
+        (await session.execute(select(Verification).where(Verification.user_id == user_id))).scalars()
+    )
+
+
+async def detach_verifications(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Unlink a person's verifications from their account and drop their metadata (an erasure)."""
+    await session.execute(
+        update(Verification)
+        .where(Verification.user_id == user_id)
+        .values(user_id=None, meta={})
+        .execution_options(synchronize_session=False)
+    )

@@ -13,9 +13,8 @@ from civicapi.communes.dependencies import Caller, CallerDep
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Unauthorized
 from civicapi.modules.proposals import permissions
-from civicapi.modules.proposals.models import Criterion, Proposal
-from civicapi.modules.proposals.service_read import Viewer, get_proposal
-from civicapi.modules.proposals.service_review import get_criterion
+from civicapi.modules.proposals.common.reading import Viewer, get_proposal
+from civicapi.modules.proposals.models import Proposal
 from civicapi.modules.proposals.settings import (
     ComponentContext,
     ProposalsComponentSettings,
@@ -27,7 +26,6 @@ from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
 KEY = "proposals"
 
 ProposalId = Annotated[uuid.UUID, Path(description="The proposal's id.")]
-CriterionId = Annotated[uuid.UUID, Path(description="The criterion's id.")]
 UserId = Annotated[uuid.UUID, Path(description="The person's account id.")]
 StateTokenPath = Annotated[str, Path(description="The state's token, e.g. `feasible`.", max_length=40)]
 
@@ -82,12 +80,6 @@ async def valid_proposal(
 
 CurrentProposal = Annotated[Proposal, Depends(valid_proposal)]
 
-
-async def valid_criterion(criterion_id: CriterionId, ctx: CurrentContext, session: SessionDep) -> Criterion:
-    return await get_criterion(session, ctx, criterion_id)
-
-
-CurrentCriterion = Annotated[Criterion, Depends(valid_criterion)]
 
 # Paths under the module's mount point, /v1/communes/{commune}/proposals.
 COMPONENT = "/components/{component_id}"

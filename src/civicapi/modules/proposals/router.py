@@ -1,17 +1,15 @@
 """The module's router, mounted at ``/v1/communes/{commune}/proposals`` (404 when the commune has not
-enabled the module). Routes are grouped by use case in ``router_*.py``; they do HTTP only."""
+enabled the module). Each use case has its sub-package with its own ``router.py``; routers do HTTP only."""
 
 from __future__ import annotations
 
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.proposals import (
-    router_answers,
-    router_io,
-    router_proposals,
-    router_review,
-    router_supports,
-)
+from civicapi.modules.proposals.answers import router as answers
+from civicapi.modules.proposals.io import router as io
+from civicapi.modules.proposals.lifecycle import router as lifecycle
+from civicapi.modules.proposals.review import router as review
+from civicapi.modules.proposals.supports import router as supports
 
 router = GuardedRouter()
-for part in (router_proposals, router_supports, router_answers, router_review, router_io):
+for part in (lifecycle, supports, answers, review, io):
     router.include_router(part.router)

@@ -13,16 +13,17 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.pagination import BY_POSITION, Order, Page, PageParamsDep, memory_page, set_link_header
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.proposals import permissions, service_review
+from civicapi.modules.proposals import permissions
 from civicapi.modules.proposals.dependencies import (
     COMPONENT,
     PROPOSAL,
     CurrentContext,
-    CurrentCriterion,
     CurrentProposal,
     UserId,
 )
-from civicapi.modules.proposals.schemas_review import (
+from civicapi.modules.proposals.review import service
+from civicapi.modules.proposals.review.dependencies import CurrentCriterion
+from civicapi.modules.proposals.review.schemas import (
     AssignmentCreate,
     AssignmentRead,
     CriterionCreate,
@@ -69,7 +70,7 @@ async def list_criteria(
     request: Request,
     response: Response,
 ) -> Page[CriterionRead]:
-    rows = [CriterionRead.model_validate(c) for c in await service_review.list_criteria(session, ctx)]
+    rows = [CriterionRead.model_validate(c) for c in await service.list_criteria(session, ctx)]
     return memory_page(request, response, rows, page, BY_POSITION)
 
 
@@ -83,7 +84,7 @@ async def list_criteria(
 async def create_criterion(
     body: CriterionCreate, _caller: Manager, ctx: CurrentContext, session: SessionDep
 ) -> CriterionRead:
-    return CriterionRead.model_validate(await service_review.create_criterion(session, ctx, body))
+    return CriterionRead.model_validate(await service.create_criterion(session, ctx, body))
 
 
 @router.patch(
@@ -99,7 +100,7 @@ async def update_criterion(
     ctx: CurrentContext,
     session: SessionDep,
 ) -> CriterionRead:
-    return CriterionRead.model_validate(await service_review.update_criterion(session, ctx, criterion, body))
+    return CriterionRead.model_validate(await service.update_criterion(session, ctx, criterion, body))
 
 
 @router.delete(
@@ -112,7 +113,7 @@ async def update_criterion(
 async def delete_criterion(
     _caller: Manager, criterion: CurrentCriterion, ctx: CurrentContext, session: SessionDep
 ) -> None:
-    await service_review.delete_criterion(session, ctx, criterion)
+    await service.delete_criterion(session, ctx, criterion)
 
 
 @router.get(
@@ -130,7 +131,7 @@ async def list_valuators(
     request: Request,
     response: Response,
 ) -> Page[AssignmentRead]:
-    rows = await service_review.list_assignments(session, ctx, proposal)
+    rows = await service.list_assignments(session, ctx, proposal)
     return memory_page(
         request,
         response,
@@ -154,7 +155,7 @@ async def assign_valuator(
     ctx: CurrentContext,
     session: SessionDep,
 ) -> AssignmentRead:
-    return await service_review.assign_valuator(session, ctx, proposal, body)
+    return await service.assign_valuator(session, ctx, proposal, body)
 
 
 @router.delete(
@@ -167,7 +168,7 @@ async def assign_valuator(
 async def unassign_valuator(
     user_id: UserId, _caller: Assigner, proposal: CurrentProposal, ctx: CurrentContext, session: SessionDep
 ) -> None:
-    await service_review.unassign_valuator(session, ctx, proposal, user_id)
+    await service.unassign_valuator(session, ctx, proposal, user_id)
 
 
 @router.put(
@@ -179,7 +180,7 @@ async def unassign_valuator(
 async def save_review(
     body: ReviewUpdate, caller: Reviewer, proposal: CurrentProposal, ctx: CurrentContext, session: SessionDep
 ) -> ReviewRead:
-    return await service_review.save_review(session, ctx, proposal, body, user=caller.user)
+    return await service.save_review(session, ctx, proposal, body, user=caller.user)
 
 
 @router.get(
@@ -191,9 +192,7 @@ async def save_review(
 async def proposal_reviews(
     caller: ReviewReader, proposal: CurrentProposal, ctx: CurrentContext, session: SessionDep
 ) -> ProposalReviewRead:
-    return await service_review.proposal_review(
-        session, ctx, proposal, user=caller.user, sees_all=_sees_all(caller)
-    )
+    return await service.proposal_review(session, ctx, proposal, user=caller.user, sees_all=_sees_all(caller))
 
 
 @router.get(
@@ -210,7 +209,7 @@ async def review_queue(
     session: SessionDep,
     page: PageParamsDep,
 ) -> Page[ProposalReviewRead]:
-    items, cursor = await service_review.review_queue(
+    items, cursor = await service.review_queue(
         session, ctx, user=caller.user, sees_all=_sees_all(caller), limit=page.limit, cursor=page.cursor
     )
     set_link_header(request, response, cursor)

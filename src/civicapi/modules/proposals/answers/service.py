@@ -13,8 +13,7 @@ from civicapi.core.audit import diff, snapshot
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput, NotFound
 from civicapi.core.i18n import check_locales
-from civicapi.modules.proposals import audit_helpers as trail
-from civicapi.modules.proposals import service_events as events
+from civicapi.modules.proposals.common import events, trail
 from civicapi.modules.proposals.exceptions import ProposalActionForbidden, ProposalConflict
 from civicapi.modules.proposals.models import PUBLISHED, WITHDRAWN, CustomState, Proposal
 from civicapi.modules.proposals.repository import ProposalRepository

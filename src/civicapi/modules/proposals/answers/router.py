@@ -13,7 +13,9 @@ from civicapi.core.errors import problem_responses
 from civicapi.core.etag import etag_for
 from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.proposals import permissions, service_answers, service_read
+from civicapi.modules.proposals import permissions
+from civicapi.modules.proposals.answers import service
+from civicapi.modules.proposals.common import reading
 from civicapi.modules.proposals.dependencies import (
     COMPONENT,
     PROPOSAL,
@@ -49,7 +51,7 @@ STATES = COMPONENT + "/states"
 async def list_states(
     ctx: CurrentContext, session: SessionDep, page: PageParamsDep, request: Request, response: Response
 ) -> Page[StateRead]:
-    rows = await service_answers.list_states(session, ctx)
+    rows = await service.list_states(session, ctx)
     return memory_page(
         request, response, rows, page, Order("position", lambda s: (s.position, s.token), (int, str))
     )
@@ -65,7 +67,7 @@ async def list_states(
 async def create_state(
     body: StateCreate, _caller: Manager, ctx: CurrentContext, session: SessionDep
 ) -> StateRead:
-    return await service_answers.create_state(session, ctx, body)
+    return await service.create_state(session, ctx, body)
 
 
 @router.patch(
@@ -77,7 +79,7 @@ async def create_state(
 async def update_state(
     token: StateTokenPath, body: StateUpdate, _caller: Manager, ctx: CurrentContext, session: SessionDep
 ) -> StateRead:
-    return await service_answers.update_state(session, ctx, token, body)
+    return await service.update_state(session, ctx, token, body)
 
 
 @router.delete(
@@ -90,7 +92,7 @@ async def update_state(
 async def delete_state(
     token: StateTokenPath, _caller: Manager, ctx: CurrentContext, session: SessionDep
 ) -> None:
-    await service_answers.delete_state(session, ctx, token)
+    await service.delete_state(session, ctx, token)
 
 
 @router.put(
@@ -108,9 +110,9 @@ async def answer_proposal(
     session: SessionDep,
     response: Response,
 ) -> ProposalRead:
-    proposal = await service_answers.answer_proposal(session, ctx, proposal, body)
+    proposal = await service.answer_proposal(session, ctx, proposal, body)
     response.headers["ETag"] = etag_for(proposal.id, proposal.updated_at)
-    return await service_read.read_one(session, ctx, proposal, viewer=viewer)
+    return await reading.read_one(session, ctx, proposal, viewer=viewer)
 
 
 @router.post(
@@ -122,6 +124,4 @@ async def answer_proposal(
 async def publish_answers(
     body: AnswersPublish, _caller: Answerer, ctx: CurrentContext, session: SessionDep
 ) -> AnswersPublishRead:
-    return AnswersPublishRead(
-        published=await service_answers.publish_answers(session, ctx, body.proposal_ids)
-    )
+    return AnswersPublishRead(published=await service.publish_answers(session, ctx, body.proposal_ids))

@@ -14,7 +14,8 @@ from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.proposals import service, service_authors, service_read
+from civicapi.modules.proposals.common import reading
+from civicapi.modules.proposals.common.reading import ListQuery, Viewer
 from civicapi.modules.proposals.dependencies import (
     PROPOSAL,
     PROPOSALS,
@@ -24,6 +25,7 @@ from civicapi.modules.proposals.dependencies import (
     UserId,
     ViewerDep,
 )
+from civicapi.modules.proposals.lifecycle import service
 from civicapi.modules.proposals.models import Proposal
 from civicapi.modules.proposals.repository import ProposalFilters
 from civicapi.modules.proposals.schemas import (
@@ -34,7 +36,6 @@ from civicapi.modules.proposals.schemas import (
     ProposalStatus,
     ProposalUpdate,
 )
-from civicapi.modules.proposals.service_read import ListQuery, Viewer
 from civicapi.modules.proposals.settings import ComponentContext
 
 router = GuardedRouter()
@@ -46,7 +47,7 @@ async def _read(
     session: AsyncSession, ctx: ComponentContext, proposal: Proposal, viewer: Viewer, response: Response
 ) -> ProposalRead:
     response.headers["ETag"] = etag_for(proposal.id, proposal.updated_at)
-    return await service_read.read_one(session, ctx, proposal, viewer=viewer)
+    return await reading.read_one(session, ctx, proposal, viewer=viewer)
 
 
 @router.get(
@@ -94,12 +95,12 @@ async def list_proposals(
     hidden), `supports_count`, `created_at`, `random` (a stable shuffle: paging never repeats items)."""
     filters = ProposalFilters(
         status=status_.value,
-        states=service_read.parse_states(state),
+        states=reading.parse_states(state),
         author_id=author,
         category=category,
         district=district,
-        words=service_read.search_words(q),
-        bbox=service_read.parse_bbox(bbox),
+        words=reading.search_words(q),
+        bbox=reading.parse_bbox(bbox),
         official=official,
     )
     query = ListQuery(
@@ -111,7 +112,7 @@ async def list_proposals(
         limit=page.limit,
         cursor=page.cursor,
     )
-    items, cursor = await service_read.list_proposals(session, ctx, query, viewer=viewer)
+    items, cursor = await reading.list_proposals(session, ctx, query, viewer=viewer)
     set_link_header(request, response, cursor)
     return Page(items=items, next_cursor=cursor)
 
@@ -245,7 +246,7 @@ async def add_coauthor(
     ctx: CurrentContext,
     session: SessionDep,
 ) -> AuthorRead:
-    authorship = await service_authors.add_coauthor(session, ctx, proposal, body, user=caller.user)
+    authorship = await service.add_coauthor(session, ctx, proposal, body, user=caller.user)
     return AuthorRead(user_id=authorship.user_id, name=authorship.display_name)
 
 
@@ -263,4 +264,4 @@ async def remove_author(
     ctx: CurrentContext,
     session: SessionDep,
 ) -> None:
-    await service_authors.remove_author(session, ctx, proposal, user_id, user=caller.user)
+    await service.remove_author(session, ctx, proposal, user_id, user=caller.user)

@@ -16,6 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput, NotFound, Unauthorized
 from civicapi.core.pagination import daily_seed, decode_cursor, encode_cursor, python_type
+from civicapi.modules.proposals.common.events import DELETED_PARTICIPANT
+from civicapi.modules.proposals.common.rules import (
+    RANDOM_KEY_MODULUS,
+    edit_deadline,
+    edit_refusal,
+    fold,
+    is_author,
+)
 from civicapi.modules.proposals.models import DRAFT, Proposal
 from civicapi.modules.proposals.repository import (
     ProposalFilters,
@@ -31,14 +39,6 @@ from civicapi.modules.proposals.schemas import (
     StateRef,
     SupportStatus,
 )
-from civicapi.modules.proposals.service import (
-    RANDOM_KEY_MODULUS,
-    edit_deadline,
-    edit_refusal,
-    fold,
-    is_author,
-)
-from civicapi.modules.proposals.service_events import DELETED_PARTICIPANT
 from civicapi.modules.proposals.settings import ComponentContext
 from civicapi.modules.proposals.states import StateInfo, catalogue
 

@@ -7,7 +7,7 @@ from fastapi import Response, status
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.proposals import service_read, service_supports
+from civicapi.modules.proposals.common import reading
 from civicapi.modules.proposals.dependencies import (
     COMPONENT,
     PROPOSAL,
@@ -17,6 +17,7 @@ from civicapi.modules.proposals.dependencies import (
     ViewerDep,
 )
 from civicapi.modules.proposals.schemas import ParticipationRead, SupportRead
+from civicapi.modules.proposals.supports import service
 
 router = GuardedRouter()
 
@@ -43,8 +44,8 @@ async def support_proposal(
     supports; `participation.remaining` says how many more are needed. Refusals carry a `reason`:
     `supports_disabled`, `supports_blocked`, `requirements_not_met` (403), `support_limit_reached`,
     `threshold_reached`, `state_not_supportable`, `not_published`, `withdrawn` (409)."""
-    support, created = await service_supports.support_proposal(
-        session, ctx, proposal, user=caller.user, counts_hidden=not service_read.counts_visible(ctx, viewer)
+    support, created = await service.support_proposal(
+        session, ctx, proposal, user=caller.user, counts_hidden=not reading.counts_visible(ctx, viewer)
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -61,7 +62,7 @@ async def support_proposal(
 async def withdraw_support(
     caller: AuthenticatedCaller, proposal: CurrentProposal, ctx: CurrentContext, session: SessionDep
 ) -> None:
-    await service_supports.withdraw_support(session, ctx, proposal, user=caller.user)
+    await service.withdraw_support(session, ctx, proposal, user=caller.user)
 
 
 @router.get(
@@ -73,4 +74,4 @@ async def withdraw_support(
 async def my_participation(
     caller: AuthenticatedCaller, ctx: CurrentContext, session: SessionDep
 ) -> ParticipationRead:
-    return await service_supports.my_participation(session, ctx, user=caller.user)
+    return await service.my_participation(session, ctx, user=caller.user)

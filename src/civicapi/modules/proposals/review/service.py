@@ -19,7 +19,9 @@ from civicapi.core.errors import InvalidInput, NotFound
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import decode_cursor, encode_cursor, python_type
 from civicapi.identity.models import User
-from civicapi.modules.proposals import audit_helpers as trail
+from civicapi.modules.proposals.common import trail
+from civicapi.modules.proposals.common.events import DELETED_PARTICIPANT
+from civicapi.modules.proposals.common.rules import require_user
 from civicapi.modules.proposals.exceptions import ProposalActionForbidden, ProposalConflict
 from civicapi.modules.proposals.models import (
     DRAFT,
@@ -35,7 +37,7 @@ from civicapi.modules.proposals.repository_review import (
     CriterionRepository,
     ReviewRepository,
 )
-from civicapi.modules.proposals.schemas_review import (
+from civicapi.modules.proposals.review.schemas import (
     AssignmentCreate,
     AssignmentRead,
     CriterionCreate,
@@ -48,8 +50,6 @@ from civicapi.modules.proposals.schemas_review import (
     ReviewUpdate,
     Verdict,
 )
-from civicapi.modules.proposals.service import require_user
-from civicapi.modules.proposals.service_events import DELETED_PARTICIPANT
 from civicapi.modules.proposals.settings import ComponentContext
 
 VALUATOR_ROLE = "valuator"

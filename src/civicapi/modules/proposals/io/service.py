@@ -22,17 +22,16 @@ from civicapi.core import tabular
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput
 from civicapi.core.schemas import FROM_TEXT
-from civicapi.modules.proposals import audit_helpers as trail
-from civicapi.modules.proposals import service_events as events
-from civicapi.modules.proposals.models import PUBLISHED, WITHDRAWN, Authorship, Proposal
-from civicapi.modules.proposals.repository import ProposalRepository
-from civicapi.modules.proposals.schemas import ImportRead, ProposalCreate, ProposalExport, ProposalStatus
-from civicapi.modules.proposals.service import (
+from civicapi.modules.proposals.common import events, trail
+from civicapi.modules.proposals.common.rules import (
     AUDIT_FIELDS,
     RANDOM_KEY_MODULUS,
     assign_references,
     content_errors,
 )
+from civicapi.modules.proposals.models import PUBLISHED, WITHDRAWN, Authorship, Proposal
+from civicapi.modules.proposals.repository import ProposalRepository
+from civicapi.modules.proposals.schemas import ImportRead, ProposalCreate, ProposalExport, ProposalStatus
 from civicapi.modules.proposals.settings import ComponentContext
 from civicapi.modules.proposals.states import catalogue
 

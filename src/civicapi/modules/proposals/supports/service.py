@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import NotFound
 from civicapi.identity.models import User
-from civicapi.modules.proposals import audit_helpers as trail
+from civicapi.modules.proposals.common import trail
+from civicapi.modules.proposals.common.rules import check_action_requirements, require_user
 from civicapi.modules.proposals.exceptions import ProposalActionForbidden, ProposalConflict
 from civicapi.modules.proposals.models import PUBLISHED, WITHDRAWN, Proposal
 from civicapi.modules.proposals.repository import (
@@ -27,7 +28,6 @@ from civicapi.modules.proposals.repository import (
     SupportRepository,
 )
 from civicapi.modules.proposals.schemas import ParticipationRead, SupportRead, SupportStatus
-from civicapi.modules.proposals.service import check_action_requirements, require_user
 from civicapi.modules.proposals.settings import ComponentContext
 from civicapi.modules.proposals.states import catalogue
 

@@ -15,8 +15,10 @@ from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.core.uploads import IMPORT_BODY_EXTRA
 from civicapi.identity.verification.errors import UnsupportedMediaType
-from civicapi.modules.proposals import permissions, service_io, service_read
+from civicapi.modules.proposals import permissions
+from civicapi.modules.proposals.common import reading
 from civicapi.modules.proposals.dependencies import COMPONENT, CurrentContext, ViewerDep
+from civicapi.modules.proposals.io import service
 from civicapi.modules.proposals.schemas import ImportRead, ProposalExport
 
 router = GuardedRouter()
@@ -45,9 +47,9 @@ IMPORT_BODY = {
 async def export_csv(ctx: CurrentContext, viewer: ViewerDep, session: SessionDep) -> Response:
     """One column per commune locale for multilingual fields (`title_fr`, `title_nl`...); only published
     answers; support counts empty while the phase hides them; authors by public name only."""
-    rows = await service_io.export_rows(session, ctx, counts_visible=service_read.counts_visible(ctx, viewer))
+    rows = await service.export_rows(session, ctx, counts_visible=reading.counts_visible(ctx, viewer))
     return Response(
-        service_io.export_csv(rows, ctx.commune.locales),
+        service.export_csv(rows, ctx.commune.locales),
         media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="proposals-{ctx.component_id}.csv"'},
     )
@@ -67,7 +69,7 @@ async def export_json(
     request: Request,
     response: Response,
 ) -> Page[ProposalExport]:
-    rows = await service_io.export_rows(session, ctx, counts_visible=service_read.counts_visible(ctx, viewer))
+    rows = await service.export_rows(session, ctx, counts_visible=reading.counts_visible(ctx, viewer))
     return memory_page(
         request,
         response,
@@ -93,4 +95,4 @@ async def import_proposals(
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != CSV_MEDIA_TYPE:
         raise UnsupportedMediaType("send the proposals as text/csv", accepted=[CSV_MEDIA_TYPE])
-    return await service_io.import_proposals(session, ctx, await request.body())
+    return await service.import_proposals(session, ctx, await request.body())

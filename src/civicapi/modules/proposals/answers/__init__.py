@@ -1,0 +1,1 @@
+"""Answers: custom states and the commune's official answers (held or published)."""

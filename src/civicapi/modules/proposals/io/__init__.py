@@ -1,0 +1,1 @@
+"""Import and export: proposals from and to CSV."""

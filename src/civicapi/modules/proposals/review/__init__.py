@@ -1,0 +1,1 @@
+"""Eligibility review: criteria, valuators assigned to proposals, their reviews and the review queue."""

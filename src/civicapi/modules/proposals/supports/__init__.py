@@ -1,0 +1,1 @@
+"""Supports: residents support proposals, within the limits and thresholds of the component."""
