@@ -275,7 +275,7 @@ class ProposalCandidate(IdMixin, CommuneScopedMixin, Base):
 
 class VoteReminder(IdMixin, CommuneScopedMixin, Base):
     """The reminders sent to an account whose ballot in a component is not finished (at most one a day
-    and :data:`~civicapi.modules.budgets.service_reminders.REMINDER_AGES` in all). It names neither the
+    and :data:`~civicapi.modules.budgets.reminders.service.REMINDER_AGES` in all). It names neither the
     budget nor the ballot; erasing the account deletes it."""
 
     __tablename__ = "budgets_vote_reminder"

@@ -10,7 +10,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.verification.dependencies import IdentityHasherDep
-from civicapi.modules.budgets import service_ballots, service_cast, service_reminders
+from civicapi.modules.budgets import service_ballots, service_cast
 from civicapi.modules.budgets.dependencies import (
     BALLOT,
     BUDGET,
@@ -24,6 +24,7 @@ from civicapi.modules.budgets.dependencies import (
     Voting,
 )
 from civicapi.modules.budgets.idempotency import REPLAYED_HEADER, Answer, IdempotentRequest
+from civicapi.modules.budgets.reminders import service as service_reminders
 from civicapi.modules.budgets.schemas_ballots import (
     BallotProjectAdd,
     BallotRead,
