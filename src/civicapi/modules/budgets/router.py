@@ -4,7 +4,8 @@ the module). Routes are grouped by use case in ``router_*.py``; they do HTTP onl
 from __future__ import annotations
 
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.budgets import router_ballots, router_budgets, router_projects, router_results
+from civicapi.modules.budgets import router_ballots, router_budgets, router_projects
+from civicapi.modules.budgets.results import router as router_results
 
 router = GuardedRouter()
 for part in (router_budgets, router_projects, router_ballots, router_results):

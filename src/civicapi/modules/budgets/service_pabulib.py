@@ -27,7 +27,7 @@ from civicapi.modules.budgets.counting import (
 from civicapi.modules.budgets.counting import Project as PbProject
 from civicapi.modules.budgets.models import PAPER, SEALED, BallotExport, Budget, Project
 from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
-from civicapi.modules.budgets.repository_urn import ExportRepository, UrnRepository
+from civicapi.modules.budgets.results.repository import ExportRepository, UrnRepository
 from civicapi.modules.budgets.settings import BallotKind, ComponentContext, CountingRule
 
 PABULIB_RULES = {

@@ -29,8 +29,8 @@ from civicapi.core.events import Event, EventBus
 from civicapi.modules.budgets import audit_helpers as audit
 from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import SEALED, BallotExport, Budget, CountRun
-from civicapi.modules.budgets.outcomes import count_export
 from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
+from civicapi.modules.budgets.results.outcomes import count_export
 from civicapi.modules.budgets.schemas_ballots import (
     CountCreate,
     CountRunRead,

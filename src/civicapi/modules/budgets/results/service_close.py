@@ -7,7 +7,7 @@ budget then reads ``closed_at`` set and ``ballots_sha256`` null until it is seal
    Rows of accounts erased while the vote was open get a random key instead of the identity's.
 3. Every cast ballot is re-issued under a new random id, in a random order (``secrets``), and the old rows
    are deleted: ids a voter saw and the insertion order no longer lead to a ballot. The database copies
-   the ballots and items, written in their new order (:mod:`.repository_urn`).
+   the ballots and items, written in their new order (:mod:`.results.repository`).
 4. ``Idempotency-Key`` records of the budget (a person's answers, with their choices) are deleted.
 5. The anonymised ballots are written as a Pabulib file whose SHA-256 is published on the budget.
 """
@@ -32,7 +32,7 @@ from civicapi.modules.budgets.repository_ballots import (
     VoterRepository,
     scramble_voter_keys,
 )
-from civicapi.modules.budgets.repository_urn import UrnRepository
+from civicapi.modules.budgets.results.repository import UrnRepository
 from civicapi.modules.budgets.service_pabulib import publish_export
 from civicapi.modules.budgets.settings import ComponentContext
 
