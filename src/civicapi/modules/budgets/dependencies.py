@@ -17,7 +17,8 @@ from civicapi.communes.models import Commune
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Unauthorized
 from civicapi.identity.models import User
-from civicapi.modules.budgets import permissions, service
+from civicapi.modules.budgets import permissions
+from civicapi.modules.budgets.catalog import service
 from civicapi.modules.budgets.exceptions import VoteForbidden
 from civicapi.modules.budgets.models import Budget, CountRun, Project
 from civicapi.modules.budgets.results import service as service_count

@@ -39,11 +39,11 @@ from civicapi.core.security import TokenService
 from civicapi.identity.tokens import is_revoked_token
 from civicapi.identity.verification.models import Verification
 from civicapi.identity.verification.repository import ATTRIBUTES
+from civicapi.modules.budgets.catalog.service import kept_budget
 from civicapi.modules.budgets.dependencies import KEY, make_context
 from civicapi.modules.budgets.models import Ballot, BallotItem, IdempotencyRecord, Voter
 from civicapi.modules.budgets.repository_cast import LANE_READ, cast_accepted, cast_at_once, lane_facts
 from civicapi.modules.budgets.schemas_ballots import BallotSubmit
-from civicapi.modules.budgets.service import kept_budget
 from civicapi.modules.budgets.service_cast import checked_lines, first_cast, submission
 from civicapi.modules.budgets.service_voters import check_district, ensure_open, identity_of
 from civicapi.registry import ModuleRegistry

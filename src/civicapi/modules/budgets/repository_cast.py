@@ -225,7 +225,7 @@ LANE_READ = (
     .select_from(_ACCOUNT.outerjoin(_VERIFICATIONS, true()))
     .order_by(_VERIFICATIONS.c.granted_at.desc(), _VERIFICATIONS.c.id)
 )
-""":data:`TOKEN_ACCOUNT`, :data:`OF_USER_ROWS` and :data:`civicapi.modules.budgets.repository.HOLD_WITH_COSTS`
+""":data:`TOKEN_ACCOUNT`, :data:`OF_USER_ROWS` and :data:`civicapi.modules.budgets.catalog.repository.HOLD_WITH_COSTS`
 (without the lock: the lane's write takes it) in one round trip; :func:`lane_facts` reads its rows."""
 
 

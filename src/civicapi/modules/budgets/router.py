@@ -4,7 +4,9 @@ the module). Routes are grouped by use case in ``router_*.py``; they do HTTP onl
 from __future__ import annotations
 
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.budgets import router_ballots, router_budgets, router_projects
+from civicapi.modules.budgets import router_ballots
+from civicapi.modules.budgets.catalog import router as router_budgets
+from civicapi.modules.budgets.catalog import router_projects
 from civicapi.modules.budgets.results import router as router_results
 
 router = GuardedRouter()

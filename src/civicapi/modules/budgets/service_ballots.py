@@ -12,9 +12,9 @@ from civicapi.core.db.base import utcnow
 from civicapi.core.errors import NotFound
 from civicapi.modules.budgets import audit_helpers as audit
 from civicapi.modules.budgets import rules
+from civicapi.modules.budgets.catalog.repository import ProjectRepository
 from civicapi.modules.budgets.exceptions import BallotConflict, BallotInvalid
 from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, VOTED, Ballot, Budget, Voter
-from civicapi.modules.budgets.repository import ProjectRepository
 from civicapi.modules.budgets.repository_ballots import BallotRepository, Caps, VoterRepository
 from civicapi.modules.budgets.schemas_ballots import BallotLineRead, BallotRead, ViolationRead
 from civicapi.modules.budgets.service_voters import Identity, choose_slot, ensure_open, hold_open

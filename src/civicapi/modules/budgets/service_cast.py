@@ -16,6 +16,7 @@ from civicapi.core.audit import Actor
 from civicapi.core.db.base import utcnow
 from civicapi.modules.budgets import audit_helpers as audit
 from civicapi.modules.budgets import rules
+from civicapi.modules.budgets.catalog.repository import BallotBox
 from civicapi.modules.budgets.exceptions import BallotConflict
 from civicapi.modules.budgets.idempotency import Answer, IdempotentRequest
 from civicapi.modules.budgets.models import (
@@ -27,7 +28,6 @@ from civicapi.modules.budgets.models import (
     IdempotencyRecord,
     Voter,
 )
-from civicapi.modules.budgets.repository import BallotBox
 from civicapi.modules.budgets.repository_ballots import BallotRepository, VoterRepository
 from civicapi.modules.budgets.schemas_ballots import BallotSubmit, PaperBallotRead
 from civicapi.modules.budgets.service_ballots import (

@@ -18,10 +18,10 @@ from typing import Any
 from civicapi.communes.repository import CommuneRepository
 from civicapi.core.db.session import Database
 from civicapi.core.errors import ProblemError
+from civicapi.modules.budgets.catalog.repository import unsealed
 from civicapi.modules.budgets.dependencies import KEY, make_context
 from civicapi.modules.budgets.reminders import service as service_reminders
 from civicapi.modules.budgets.reminders.repository import components_with_unfinished
-from civicapi.modules.budgets.repository import unsealed
 from civicapi.modules.budgets.results import service_close
 from civicapi.modules.budgets.settings import ComponentContext, VotesState
 from civicapi.registry import ModuleRegistry

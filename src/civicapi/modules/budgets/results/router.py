@@ -10,7 +10,7 @@ from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import NotFound, problem_responses
 from civicapi.core.pagination import NEWEST_FIRST, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.budgets import service_pabulib, service_read
+from civicapi.modules.budgets.catalog import service_pabulib, service_read
 from civicapi.modules.budgets.dependencies import (
     BUDGET,
     RUN,

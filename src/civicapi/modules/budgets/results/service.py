@@ -27,9 +27,9 @@ from civicapi.core.db.session import Database
 from civicapi.core.errors import NotFound
 from civicapi.core.events import Event, EventBus
 from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.catalog.repository import BudgetRepository, ProjectRepository
 from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import SEALED, BallotExport, Budget, CountRun
-from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
 from civicapi.modules.budgets.results.outcomes import count_export
 from civicapi.modules.budgets.schemas_ballots import (
     CountCreate,

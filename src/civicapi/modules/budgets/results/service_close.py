@@ -24,16 +24,16 @@ from civicapi.core.db.base import utcnow
 from civicapi.core.db.session import Database
 from civicapi.core.events import Event, EventBus
 from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.catalog.repository import BudgetRepository
+from civicapi.modules.budgets.catalog.service_pabulib import publish_export
 from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, Budget
-from civicapi.modules.budgets.repository import BudgetRepository
 from civicapi.modules.budgets.repository_ballots import (
     IdempotencyRepository,
     VoterRepository,
     scramble_voter_keys,
 )
 from civicapi.modules.budgets.results.repository import UrnRepository
-from civicapi.modules.budgets.service_pabulib import publish_export
 from civicapi.modules.budgets.settings import ComponentContext
 
 log = logging.getLogger(__name__)
