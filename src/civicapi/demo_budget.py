@@ -33,8 +33,8 @@ from civicapi.modules.budgets.catalog import service_pabulib
 from civicapi.modules.budgets.catalog.schemas import BudgetCreate, ProjectCreate
 from civicapi.modules.budgets.dependencies import make_context
 from civicapi.modules.budgets.results import service as service_count
-from civicapi.modules.budgets.schemas_ballots import CountCreate
 from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.voting.schemas import CountCreate
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces import service as spaces
 from civicapi.spaces.repository import ProcessRepository

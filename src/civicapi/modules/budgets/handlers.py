@@ -27,8 +27,8 @@ from civicapi.modules.budgets.models import (
     Voter,
     VoteReminder,
 )
-from civicapi.modules.budgets.repository_ballots import scramble_voter_keys
-from civicapi.modules.budgets.service_voters import account_key
+from civicapi.modules.budgets.voting.repository import scramble_voter_keys
+from civicapi.modules.budgets.voting.service_voters import account_key
 
 log = logging.getLogger(__name__)
 

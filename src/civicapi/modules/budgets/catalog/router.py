@@ -31,8 +31,8 @@ from civicapi.modules.budgets.dependencies import (
 )
 from civicapi.modules.budgets.models import Budget
 from civicapi.modules.budgets.results import service_close
-from civicapi.modules.budgets.schemas_ballots import EligibilityRead, PabulibImportRead
 from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.voting.schemas import EligibilityRead, PabulibImportRead
 
 router = GuardedRouter()
 

@@ -36,7 +36,7 @@ from sqlalchemy.sql import Executable
 
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.modules.budgets.models import SEALED, Ballot, BallotExport, BallotItem
-from civicapi.modules.budgets.repository_ballots import NO_SYNC
+from civicapi.modules.budgets.voting.repository import NO_SYNC
 
 CHUNK = 5000
 """Ballots per statement where the mapping of a re-issue is sent as values (SQLite): 3 bound values each,

@@ -23,7 +23,7 @@ from civicapi.modules.budgets.dependencies import (
     budget_url,
 )
 from civicapi.modules.budgets.results import service as service_count
-from civicapi.modules.budgets.schemas_ballots import CountCreate, CountRunRead, ParticipationRead, ResultsRead
+from civicapi.modules.budgets.voting.schemas import CountCreate, CountRunRead, ParticipationRead, ResultsRead
 
 router = GuardedRouter()
 

@@ -31,13 +31,13 @@ from civicapi.modules.budgets.catalog.repository import BudgetRepository, Projec
 from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import SEALED, BallotExport, Budget, CountRun
 from civicapi.modules.budgets.results.outcomes import count_export
-from civicapi.modules.budgets.schemas_ballots import (
+from civicapi.modules.budgets.settings import ComponentContext, CountingRule
+from civicapi.modules.budgets.voting.schemas import (
     CountCreate,
     CountRunRead,
     ProjectResultRead,
     ResultsRead,
 )
-from civicapi.modules.budgets.settings import ComponentContext, CountingRule
 
 log = logging.getLogger(__name__)
 

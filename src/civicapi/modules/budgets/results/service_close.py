@@ -28,13 +28,13 @@ from civicapi.modules.budgets.catalog.repository import BudgetRepository
 from civicapi.modules.budgets.catalog.service_pabulib import publish_export
 from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, Budget
-from civicapi.modules.budgets.repository_ballots import (
+from civicapi.modules.budgets.results.repository import UrnRepository
+from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.voting.repository import (
     IdempotencyRepository,
     VoterRepository,
     scramble_voter_keys,
 )
-from civicapi.modules.budgets.results.repository import UrnRepository
-from civicapi.modules.budgets.settings import ComponentContext
 
 log = logging.getLogger(__name__)
 
