@@ -240,7 +240,7 @@ class CountRun(IdMixin, CommuneScopedMixin, Base):
     started_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     """Last sign of life of the process counting a background run (a run without one for a while was
-    abandoned: see ``service_count.abandoned``)."""
+    abandoned: see ``results.service.abandoned``)."""
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None]
