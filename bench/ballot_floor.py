@@ -38,7 +38,8 @@ from fastapi.responses import JSONResponse
 
 from civicapi.core.db.raw import RawStatement, driver_connection
 from civicapi.core.db.session import create_engine
-from civicapi.modules.budgets.repository_cast import _CAST_AT_ONCE, LANE_READ, cast_accepted, lane_facts
+from civicapi.modules.budgets.voting.lane.repository import LANE_READ, lane_facts
+from civicapi.modules.budgets.voting.repository_cast import _CAST_AT_ONCE, cast_accepted
 
 CONFIG_ENV = "CIVICAPI_BENCH_FLOOR"
 ANSWER_BYTES = 1500

@@ -93,9 +93,9 @@ async def close(seeded: dict[str, Any]) -> dict[str, float]:
     from civicapi.communes.repository import CommuneRepository
     from civicapi.config import get_settings
     from civicapi.core.db.session import Database, create_engine
-    from civicapi.modules.budgets import service_close
     from civicapi.modules.budgets.dependencies import make_context
     from civicapi.modules.budgets.models import Budget
+    from civicapi.modules.budgets.results import service_close
     from civicapi.registry import load_modules
     from civicapi.spaces import service_components
     from civicapi.spaces.service import current_phase

@@ -55,9 +55,6 @@ SQL_ALLOWED = {
     "core/pagination.py": "runs the statement a repository built, adding only the keyset WHERE/ORDER/LIMIT",
     "migrate.py": "the migration runner: the advisory lock and the legacy version table, before any model",
     "identity/verification/models.py": "a partial unique index's predicate (text(...)): DDL, not a query",
-    # Until the integrator removes it: another helper is reshaping modules/budgets right now (issue 21,
-    # item 6), and moves its SQL into its repositories there.
-    "modules/budgets/": "EXCLUDED while budgets is being reshaped; remove this entry when it is done",
 }
 
 

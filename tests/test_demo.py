@@ -17,7 +17,7 @@ from civicapi.core.db.session import Database
 from civicapi.demo import DEMO_PEOPLE, create_platform_admin, seed_demo
 from civicapi.main import create_app
 from civicapi.modules.budgets.cli import _download
-from civicapi.modules.budgets.recount import recount_as_published
+from civicapi.modules.budgets.results.recount import recount_as_published
 
 
 async def test_seed_is_idempotent_and_people_can_log_in(

@@ -28,12 +28,13 @@ from civicapi.demo_last_year import (
     link_projects_to_proposals,
     seed_call_for_proposals,
 )
-from civicapi.modules.budgets import service as budgets
-from civicapi.modules.budgets import service_count, service_pabulib
+from civicapi.modules.budgets.catalog import service as budgets
+from civicapi.modules.budgets.catalog import service_pabulib
+from civicapi.modules.budgets.catalog.schemas import BudgetCreate, ProjectCreate
 from civicapi.modules.budgets.dependencies import make_context
-from civicapi.modules.budgets.schemas import BudgetCreate, ProjectCreate
-from civicapi.modules.budgets.schemas_ballots import CountCreate
+from civicapi.modules.budgets.results import service as service_count
 from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.voting.schemas import CountCreate
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces import service as spaces
 from civicapi.spaces.repository import ProcessRepository

@@ -36,8 +36,8 @@ from civicapi.modules.accountability.settings import (
     AccountabilityStepSettings,
 )
 from civicapi.modules.accountability.settings import ComponentContext as ResultsContext
+from civicapi.modules.budgets.catalog.repository import PROPOSAL_LINK, ProjectRepository
 from civicapi.modules.budgets.models import Budget
-from civicapi.modules.budgets.repository import PROPOSAL_LINK, ProjectRepository
 from civicapi.modules.proposals.answers import service as answers
 from civicapi.modules.proposals.lifecycle import service as proposals
 from civicapi.modules.proposals.models import Proposal

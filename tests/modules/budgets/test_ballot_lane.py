@@ -1,4 +1,4 @@
-"""The ballot lane (``civicapi.modules.budgets.lane``): a first whole ballot on PostgreSQL served outside
+"""The ballot lane (``civicapi.modules.budgets.voting.lane.lane``): a first whole ballot on PostgreSQL served outside
 FastAPI and the ORM. It must give the route's answer and write the route's rows, or leave the request to
 the route (errors, retries, second ballots, memo misses), which then answers as if the lane did not
 exist. Each test warms the row memo first (the lane only serves what it holds) and counts what the lane

@@ -15,9 +15,9 @@ from sqlalchemy import select, text
 
 from civicapi.core.audit import AuditEntry
 from civicapi.core.db.session import Database
-from civicapi.modules.budgets import repository_urn
 from civicapi.modules.budgets.counting import greedy, parse_pabulib
 from civicapi.modules.budgets.models import Ballot, IdempotencyRecord, Voter
+from civicapi.modules.budgets.results import repository as repository_urn
 from tests.fixtures.factories import World
 from tests.identity.verification_helpers import upload_census
 from tests.modules.budgets.helpers import (

@@ -13,8 +13,10 @@ from sqlalchemy import select, text
 from civicapi.core.db.session import Database
 from civicapi.main import create_app
 from civicapi.modules.budgets import module as budgets_module
-from civicapi.modules.budgets import repository_urn, service_close, startup
+from civicapi.modules.budgets import startup
 from civicapi.modules.budgets.models import Voter
+from civicapi.modules.budgets.results import repository as repository_urn
+from civicapi.modules.budgets.results import service_close
 from civicapi.modules.budgets.startup import keep_sealing, resume_sealings
 from civicapi.registry import load_modules
 from tests.fixtures.factories import World

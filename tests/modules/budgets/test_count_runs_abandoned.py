@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from civicapi.core.db.base import utcnow
 from civicapi.core.db.session import Database
-from civicapi.modules.budgets import service_count
 from civicapi.modules.budgets.models import CountRun
+from civicapi.modules.budgets.results import service as service_count
 from tests.fixtures.factories import World
 from tests.modules.budgets.test_close_and_count import _voted
 

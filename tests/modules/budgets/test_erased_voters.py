@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from civicapi.core.db.session import Database
 from civicapi.modules.budgets.models import Voter
-from civicapi.modules.budgets.service_voters import account_key
+from civicapi.modules.budgets.voting.service_voters import account_key
 from tests.fixtures.factories import World, bearer, make_user
 from tests.modules.budgets.helpers import hasher, make_budget, make_component, make_projects, resident
 

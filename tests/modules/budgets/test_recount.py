@@ -14,7 +14,7 @@ import pytest
 from civicapi.cli import main
 from civicapi.config import Settings
 from civicapi.modules.budgets.cli import _download
-from civicapi.modules.budgets.recount import recount_as_published
+from civicapi.modules.budgets.results.recount import recount_as_published
 from tests.fixtures.factories import World
 from tests.modules.budgets.helpers import make_component
 from tests.modules.budgets.pabulib_data import large_body_settings, load, published, read_bytes

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from civicapi.modules.budgets.cli import register as register_cli
 from civicapi.modules.budgets.handlers import SUBSCRIPTIONS, erase_personal_data, export_personal_data
-from civicapi.modules.budgets.lane import BallotLane
 from civicapi.modules.budgets.models import MODELS
 from civicapi.modules.budgets.permissions import PERMISSIONS
 from civicapi.modules.budgets.router import router
 from civicapi.modules.budgets.settings import BudgetsComponentSettings, BudgetsStepSettings
 from civicapi.modules.budgets.startup import keep_sealing
+from civicapi.modules.budgets.voting.lane.lane import BallotLane
 from civicapi.registry import CivicModule
 
 module = CivicModule(

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from civicapi.modules.budgets.recount import recount, recount_as_published
+from civicapi.modules.budgets.results.recount import recount, recount_as_published
 from civicapi.modules.budgets.settings import CountingRule
 
 

@@ -17,9 +17,11 @@ from civicapi.communes.models import Commune
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import Unauthorized
 from civicapi.identity.models import User
-from civicapi.modules.budgets import permissions, service, service_count
+from civicapi.modules.budgets import permissions
+from civicapi.modules.budgets.catalog import service
 from civicapi.modules.budgets.exceptions import VoteForbidden
 from civicapi.modules.budgets.models import Budget, CountRun, Project
+from civicapi.modules.budgets.results import service as service_count
 from civicapi.modules.budgets.settings import BudgetsComponentSettings, BudgetsStepSettings, ComponentContext
 from civicapi.spaces import kit
 from civicapi.spaces.dependencies import (

@@ -13,22 +13,14 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.events import Event
-from civicapi.modules.budgets.models import (
-    DRAFT,
-    Ballot,
-    BallotItem,
-    Budget,
-    IdempotencyRecord,
-    ProposalCandidate,
-    Voter,
-    VoteReminder,
-)
-from civicapi.modules.budgets.repository_ballots import scramble_voter_keys
-from civicapi.modules.budgets.service_voters import account_key
+from civicapi.modules.budgets.catalog.repository import CandidateRepository
+from civicapi.modules.budgets.models import ProposalCandidate
+from civicapi.modules.budgets.repository import AccountRepository
+from civicapi.modules.budgets.voting.repository import scramble_voter_keys
+from civicapi.modules.budgets.voting.service_voters import account_key
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +58,10 @@ async def _upsert(event: Event, session: AsyncSession, **changes: Any) -> None:
     except ValidationError:
         log.warning("ignoring %s event with an unexpected payload", event.name)
         return
-    stmt = select(ProposalCandidate).where(
-        ProposalCandidate.commune_id == event.commune_id, ProposalCandidate.proposal_id == data.proposal_id
-    )
-    row = (await session.execute(stmt)).scalar_one_or_none()
+    candidates = CandidateRepository(session, event.commune_id)
+    row = await candidates.by_proposal(data.proposal_id)
     if row is None:
-        row = ProposalCandidate(commune_id=event.commune_id, proposal_id=data.proposal_id)
-        session.add(row)
+        row = candidates.add(ProposalCandidate(commune_id=event.commune_id, proposal_id=data.proposal_id))
     row.source_component_id = data.component_id
     row.process_id = data.process_id
     row.reference = (data.reference or "")[:40] or None
@@ -109,19 +98,13 @@ SUBSCRIPTIONS = {PUBLISHED: on_published, ANSWERED: on_answered, WITHDRAWN: on_w
 
 async def export_personal_data(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
     """Where the person takes part; while a vote is open, their own ballot's choices too."""
-    rows = (
-        await session.execute(select(Voter).where(Voter.user_id == user_id).order_by(Voter.created_at))
-    ).scalars()
+    account = AccountRepository(session, user_id)
     out = []
-    for voter in rows:
+    for voter in await account.register_entries():
         choices = None
         if voter.ballot_id is not None:
-            items = await session.execute(
-                select(BallotItem.project_id, BallotItem.points).where(
-                    BallotItem.ballot_id == voter.ballot_id
-                )
-            )
-            choices = [{"project_id": str(pid), "points": points} for pid, points in items.all()]
+            items = await account.choices(voter.ballot_id)
+            choices = [{"project_id": str(pid), "points": points} for pid, points in items]
         out.append(
             {
                 "commune_id": str(voter.commune_id),
@@ -132,11 +115,7 @@ async def export_personal_data(session: AsyncSession, user_id: uuid.UUID) -> dic
                 "choices": choices,
             }
         )
-    reminders = (
-        await session.execute(
-            select(VoteReminder).where(VoteReminder.user_id == user_id).order_by(VoteReminder.last_sent_at)
-        )
-    ).scalars()
+    reminders = await account.reminders()
     return {
         "votes": out,
         "vote_reminders": [
@@ -152,30 +131,17 @@ async def export_personal_data(session: AsyncSession, user_id: uuid.UUID) -> dic
 
 
 async def erase_personal_data(session: AsyncSession, user_id: uuid.UUID) -> None:
-    drafts = select(Voter.ballot_id).where(Voter.user_id == user_id, Voter.status == DRAFT)
-    draft_ids = [row[0] for row in (await session.execute(drafts)).all() if row[0] is not None]
-    await session.execute(delete(Voter).where(Voter.user_id == user_id, Voter.status == DRAFT))
-    if draft_ids:
-        await session.execute(delete(Ballot).where(Ballot.id.in_(draft_ids)))
+    account = AccountRepository(session, user_id)
+    await account.delete_drafts()
     # What stays of their votes names no one: a register key derived from the account (a component asking
     # for no verification) would to whoever knows the id, and once a vote is closed no one needs the
     # identity key (while it is open, it keeps the resident from voting again from another account).
-    kept = await session.execute(
-        select(Voter.id, Voter.commune_id, Voter.voter_key, Budget.closed_at)
-        .join(Budget, Budget.id == Voter.budget_id)
-        .where(Voter.user_id == user_id)
-    )
     await scramble_voter_keys(
         session,
         [
             voter_id
-            for voter_id, commune_id, key, closed_at in kept.all()
+            for voter_id, commune_id, key, closed_at in await account.entries_with_closing()
             if closed_at is not None or key == account_key(commune_id, user_id)
         ],
     )
-    await session.execute(update(Voter).where(Voter.user_id == user_id).values(user_id=None))
-    await session.execute(
-        update(Voter).where(Voter.entered_by_user_id == user_id).values(entered_by_user_id=None)
-    )
-    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.owner == f"user:{user_id}"))
-    await session.execute(delete(VoteReminder).where(VoteReminder.user_id == user_id))
+    await account.forget()

@@ -240,7 +240,7 @@ class CountRun(IdMixin, CommuneScopedMixin, Base):
     started_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     """Last sign of life of the process counting a background run (a run without one for a while was
-    abandoned: see ``service_count.abandoned``)."""
+    abandoned: see ``results.service.abandoned``)."""
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None]
@@ -275,7 +275,7 @@ class ProposalCandidate(IdMixin, CommuneScopedMixin, Base):
 
 class VoteReminder(IdMixin, CommuneScopedMixin, Base):
     """The reminders sent to an account whose ballot in a component is not finished (at most one a day
-    and :data:`~civicapi.modules.budgets.service_reminders.REMINDER_AGES` in all). It names neither the
+    and :data:`~civicapi.modules.budgets.reminders.service.REMINDER_AGES` in all). It names neither the
     budget nor the ballot; erasing the account deletes it."""
 
     __tablename__ = "budgets_vote_reminder"

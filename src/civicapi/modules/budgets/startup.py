@@ -6,7 +6,7 @@ again every :data:`SWEEP_SECONDS` while it runs:
   vote's ballots are still linked to the register: it should not wait for an admin to close it again. A
   budget another process is sealing (its row is held) is left to that process;
 * the reminders that are due, in the published components whose ``vote_reminders`` setting is on and
-  whose vote is open (:mod:`.service_reminders`; every process sweeps, and a reminder is claimed once)."""
+  whose vote is open (:mod:`.reminders.service`; every process sweeps, and a reminder is claimed once)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ from typing import Any
 from civicapi.communes.repository import CommuneRepository
 from civicapi.core.db.session import Database
 from civicapi.core.errors import ProblemError
-from civicapi.modules.budgets import service_close, service_reminders
+from civicapi.modules.budgets.catalog.repository import unsealed
 from civicapi.modules.budgets.dependencies import KEY, make_context
-from civicapi.modules.budgets.repository import unsealed
-from civicapi.modules.budgets.repository_reminders import components_with_unfinished
+from civicapi.modules.budgets.reminders import service as service_reminders
+from civicapi.modules.budgets.reminders.repository import components_with_unfinished
+from civicapi.modules.budgets.results import service_close
 from civicapi.modules.budgets.settings import ComponentContext, VotesState
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces.service import current_phase

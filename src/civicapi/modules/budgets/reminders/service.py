@@ -28,9 +28,9 @@ from civicapi.core.i18n import translate
 from civicapi.identity.service import queue_mail
 from civicapi.modules.budgets import audit_helpers as audit
 from civicapi.modules.budgets.exceptions import BudgetConflict
-from civicapi.modules.budgets.repository_reminders import ReminderRepository, Unfinished
-from civicapi.modules.budgets.schemas_ballots import VoteRemindersRead
+from civicapi.modules.budgets.reminders.repository import ReminderRepository, Unfinished
 from civicapi.modules.budgets.settings import ComponentContext, VotesState
+from civicapi.modules.budgets.voting.schemas import VoteRemindersRead
 from civicapi.spaces.service import current_phase
 
 REMINDER_AGES = (timedelta(hours=2), timedelta(days=7), timedelta(days=14))

@@ -10,7 +10,6 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.verification.dependencies import IdentityHasherDep
-from civicapi.modules.budgets import service_ballots, service_cast, service_reminders
 from civicapi.modules.budgets.dependencies import (
     BALLOT,
     BUDGET,
@@ -23,8 +22,11 @@ from civicapi.modules.budgets.dependencies import (
     ProjectId,
     Voting,
 )
-from civicapi.modules.budgets.idempotency import REPLAYED_HEADER, Answer, IdempotentRequest
-from civicapi.modules.budgets.schemas_ballots import (
+from civicapi.modules.budgets.reminders import service as service_reminders
+from civicapi.modules.budgets.voting import service as service_ballots
+from civicapi.modules.budgets.voting import service_cast
+from civicapi.modules.budgets.voting.idempotency import REPLAYED_HEADER, Answer, IdempotentRequest
+from civicapi.modules.budgets.voting.schemas import (
     BallotProjectAdd,
     BallotRead,
     BallotSubmit,
@@ -32,7 +34,7 @@ from civicapi.modules.budgets.schemas_ballots import (
     PaperBallotRead,
     VoteRemindersRead,
 )
-from civicapi.modules.budgets.service_voters import desk_identity, online_identity
+from civicapi.modules.budgets.voting.service_voters import desk_identity, online_identity
 
 router = GuardedRouter()
 

@@ -11,14 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import NotFound
 from civicapi.modules.budgets import audit_helpers as audit
-from civicapi.modules.budgets import rules
+from civicapi.modules.budgets.catalog.repository import ProjectRepository
 from civicapi.modules.budgets.exceptions import BallotConflict, BallotInvalid
 from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, VOTED, Ballot, Budget, Voter
-from civicapi.modules.budgets.repository import ProjectRepository
-from civicapi.modules.budgets.repository_ballots import BallotRepository, Caps, VoterRepository
-from civicapi.modules.budgets.schemas_ballots import BallotLineRead, BallotRead, ViolationRead
-from civicapi.modules.budgets.service_voters import Identity, choose_slot, ensure_open, hold_open
 from civicapi.modules.budgets.settings import BallotKind, ComponentContext
+from civicapi.modules.budgets.voting import rules
+from civicapi.modules.budgets.voting.repository import BallotRepository, Caps, VoterRepository
+from civicapi.modules.budgets.voting.schemas import BallotLineRead, BallotRead, ViolationRead
+from civicapi.modules.budgets.voting.service_voters import Identity, choose_slot, ensure_open, hold_open
 
 
 class _Refused(Exception):

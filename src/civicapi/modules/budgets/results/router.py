@@ -10,7 +10,7 @@ from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import NotFound, problem_responses
 from civicapi.core.pagination import NEWEST_FIRST, Page, PageParamsDep, memory_page
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.budgets import service_count, service_pabulib, service_read
+from civicapi.modules.budgets.catalog import service_pabulib, service_read
 from civicapi.modules.budgets.dependencies import (
     BUDGET,
     RUN,
@@ -22,7 +22,8 @@ from civicapi.modules.budgets.dependencies import (
     ManageBudgets,
     budget_url,
 )
-from civicapi.modules.budgets.schemas_ballots import CountCreate, CountRunRead, ParticipationRead, ResultsRead
+from civicapi.modules.budgets.results import service as service_count
+from civicapi.modules.budgets.voting.schemas import CountCreate, CountRunRead, ParticipationRead, ResultsRead
 
 router = GuardedRouter()
 

@@ -15,6 +15,7 @@ from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput
 from civicapi.core.i18n import translate
 from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.catalog.repository import BudgetRepository, ProjectRepository
 from civicapi.modules.budgets.counting import Ballot as PbBallot
 from civicapi.modules.budgets.counting import BallotKind as PbKind
 from civicapi.modules.budgets.counting import (
@@ -26,8 +27,7 @@ from civicapi.modules.budgets.counting import (
 )
 from civicapi.modules.budgets.counting import Project as PbProject
 from civicapi.modules.budgets.models import PAPER, SEALED, BallotExport, Budget, Project
-from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
-from civicapi.modules.budgets.repository_urn import ExportRepository, UrnRepository
+from civicapi.modules.budgets.results.repository import ExportRepository, UrnRepository
 from civicapi.modules.budgets.settings import BallotKind, ComponentContext, CountingRule
 
 PABULIB_RULES = {

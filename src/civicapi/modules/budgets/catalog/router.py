@@ -16,7 +16,8 @@ from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
 from civicapi.core.routing import GuardedRouter
 from civicapi.core.uploads import IMPORT_BODY_EXTRA, read_upload
-from civicapi.modules.budgets import service, service_close, service_pabulib, service_read
+from civicapi.modules.budgets.catalog import service, service_pabulib, service_read
+from civicapi.modules.budgets.catalog.schemas import BudgetCreate, BudgetRead, BudgetUpdate
 from civicapi.modules.budgets.dependencies import (
     BUDGET,
     BUDGETS,
@@ -29,9 +30,9 @@ from civicapi.modules.budgets.dependencies import (
     budget_url,
 )
 from civicapi.modules.budgets.models import Budget
-from civicapi.modules.budgets.schemas import BudgetCreate, BudgetRead, BudgetUpdate
-from civicapi.modules.budgets.schemas_ballots import EligibilityRead, PabulibImportRead
+from civicapi.modules.budgets.results import service_close
 from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.voting.schemas import EligibilityRead, PabulibImportRead
 
 router = GuardedRouter()
 

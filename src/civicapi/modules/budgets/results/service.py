@@ -19,7 +19,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
@@ -27,17 +26,18 @@ from civicapi.core.db.session import Database
 from civicapi.core.errors import NotFound
 from civicapi.core.events import Event, EventBus
 from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.catalog.repository import BudgetRepository, ProjectRepository
 from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import SEALED, BallotExport, Budget, CountRun
-from civicapi.modules.budgets.outcomes import count_export
-from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
-from civicapi.modules.budgets.schemas_ballots import (
+from civicapi.modules.budgets.results.outcomes import count_export
+from civicapi.modules.budgets.results.repository import CountRunRepository, ExportRepository
+from civicapi.modules.budgets.settings import ComponentContext, CountingRule
+from civicapi.modules.budgets.voting.schemas import (
     CountCreate,
     CountRunRead,
     ProjectResultRead,
     ResultsRead,
 )
-from civicapi.modules.budgets.settings import ComponentContext, CountingRule
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +54,14 @@ RESULTS_PUBLISHED = "budgets.results_published"
 
 
 async def get_run(session: AsyncSession, budget: Budget, run_id: uuid.UUID) -> CountRun:
-    stmt = select(CountRun).where(
-        CountRun.commune_id == budget.commune_id, CountRun.budget_id == budget.id, CountRun.id == run_id
-    )
-    run = (await session.execute(stmt)).scalar_one_or_none()
+    run = await CountRunRepository(session, budget.commune_id).of_budget(budget.id, run_id)
     if run is None:
         raise NotFound(f"count run {run_id} not found")
     return run
 
 
 async def list_runs(session: AsyncSession, budget: Budget) -> list[CountRun]:
-    stmt = (
-        select(CountRun)
-        .where(CountRun.commune_id == budget.commune_id, CountRun.budget_id == budget.id)
-        .order_by(CountRun.created_at.desc(), CountRun.id)
-        .limit(100)
-    )
-    return list((await session.execute(stmt)).scalars())
+    return await CountRunRepository(session, budget.commune_id).latest(budget.id, limit=100)
 
 
 def abandoned(run: CountRun, now: datetime) -> bool:
@@ -94,26 +85,13 @@ def run_read(run: CountRun) -> CountRunRead:
 
 async def _record_abandoned(session: AsyncSession, budget: Budget) -> None:
     """Mark the budget's abandoned runs ``failed`` (one statement)."""
-    cutoff = utcnow() - ABANDONED_AFTER
-    last_sign = func.coalesce(CountRun.heartbeat_at, CountRun.started_at, CountRun.created_at)
-    await session.execute(
-        update(CountRun)
-        .where(
-            CountRun.commune_id == budget.commune_id,
-            CountRun.budget_id == budget.id,
-            or_(
-                and_(CountRun.status == "queued", CountRun.created_at < cutoff),
-                and_(CountRun.status == "running", last_sign < cutoff),
-            ),
-        )
-        .values(status="failed", finished_at=utcnow(), error=ABANDONED),
-        execution_options={"synchronize_session": False},
+    await CountRunRepository(session, budget.commune_id).fail_abandoned(
+        budget.id, utcnow() - ABANDONED_AFTER, ABANDONED
     )
 
 
 async def _export(session: AsyncSession, budget: Budget) -> BallotExport:
-    stmt = select(BallotExport).where(BallotExport.budget_id == budget.id)
-    export = (await session.execute(stmt)).scalar_one_or_none()
+    export = await ExportRepository(session, budget.commune_id).of_budget(budget.id)
     if budget.closed_at is None:
         raise BudgetConflict("close the vote before counting it", reason="vote_not_closed")
     if export is None:
@@ -228,14 +206,7 @@ async def _heartbeat(db: Database, commune_id: uuid.UUID, run_id: uuid.UUID) -> 
         await asyncio.sleep(HEARTBEAT_SECONDS)
         try:
             async with db.unit_of_work() as session:
-                await session.execute(
-                    update(CountRun)
-                    .where(
-                        CountRun.commune_id == commune_id, CountRun.id == run_id, CountRun.status == "running"
-                    )
-                    .values(heartbeat_at=utcnow()),
-                    execution_options={"synchronize_session": False},
-                )
+                await CountRunRepository(session, commune_id).beat(run_id)
         except Exception:  # a missed beat is not fatal: the next one may pass
             log.warning("count run %s: heartbeat not recorded", run_id, exc_info=True)
 

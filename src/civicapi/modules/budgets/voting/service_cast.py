@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core.audit import Actor
 from civicapi.core.db.base import utcnow
 from civicapi.modules.budgets import audit_helpers as audit
-from civicapi.modules.budgets import rules
+from civicapi.modules.budgets.catalog.repository import BallotBox
 from civicapi.modules.budgets.exceptions import BallotConflict
-from civicapi.modules.budgets.idempotency import Answer, IdempotentRequest
 from civicapi.modules.budgets.models import (
     CHECKED_OUT,
     DRAFT,
@@ -27,10 +26,12 @@ from civicapi.modules.budgets.models import (
     IdempotencyRecord,
     Voter,
 )
-from civicapi.modules.budgets.repository import BallotBox
-from civicapi.modules.budgets.repository_ballots import BallotRepository, VoterRepository
-from civicapi.modules.budgets.schemas_ballots import BallotSubmit, PaperBallotRead
-from civicapi.modules.budgets.service_ballots import (
+from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.voting import rules
+from civicapi.modules.budgets.voting.idempotency import Answer, IdempotentRequest
+from civicapi.modules.budgets.voting.repository import BallotRepository, VoterRepository
+from civicapi.modules.budgets.voting.schemas import BallotSubmit, PaperBallotRead
+from civicapi.modules.budgets.voting.service import (
     already_voted,
     ballot_read,
     build_new,
@@ -40,14 +41,13 @@ from civicapi.modules.budgets.service_ballots import (
     new_voter,
     own_voter,
 )
-from civicapi.modules.budgets.service_voters import (
+from civicapi.modules.budgets.voting.service_voters import (
     Identity,
     check_district,
     closed,
     ensure_open,
     first_slot,
 )
-from civicapi.modules.budgets.settings import ComponentContext
 
 
 async def valid_lines(

@@ -7,7 +7,7 @@ budget then reads ``closed_at`` set and ``ballots_sha256`` null until it is seal
    Rows of accounts erased while the vote was open get a random key instead of the identity's.
 3. Every cast ballot is re-issued under a new random id, in a random order (``secrets``), and the old rows
    are deleted: ids a voter saw and the insertion order no longer lead to a ballot. The database copies
-   the ballots and items, written in their new order (:mod:`.repository_urn`).
+   the ballots and items, written in their new order (:mod:`.results.repository`).
 4. ``Idempotency-Key`` records of the budget (a person's answers, with their choices) are deleted.
 5. The anonymised ballots are written as a Pabulib file whose SHA-256 is published on the budget.
 """
@@ -24,17 +24,17 @@ from civicapi.core.db.base import utcnow
 from civicapi.core.db.session import Database
 from civicapi.core.events import Event, EventBus
 from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.catalog.repository import BudgetRepository
+from civicapi.modules.budgets.catalog.service_pabulib import publish_export
 from civicapi.modules.budgets.exceptions import BudgetConflict
 from civicapi.modules.budgets.models import CHECKED_OUT, DRAFT, Budget
-from civicapi.modules.budgets.repository import BudgetRepository
-from civicapi.modules.budgets.repository_ballots import (
+from civicapi.modules.budgets.results.repository import UrnRepository
+from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.voting.repository import (
     IdempotencyRepository,
     VoterRepository,
     scramble_voter_keys,
 )
-from civicapi.modules.budgets.repository_urn import UrnRepository
-from civicapi.modules.budgets.service_pabulib import publish_export
-from civicapi.modules.budgets.settings import ComponentContext
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ runs the same checks as the route, with the same functions, in the same order, a
 Only the way to the database differs: two SQLAlchemy Core statements compiled once and run on the pooled
 asyncpg connection (:mod:`civicapi.core.db.raw`), without ``BEGIN`` or ``COMMIT``:
 
-1. one read (:data:`~civicapi.modules.budgets.repository_cast.LANE_READ`): the account's token checks,
+1. one read (:data:`~civicapi.modules.budgets.voting.lane.repository.LANE_READ`): the account's token checks,
    the person's verifications, whether the budget is open and its projects' costs;
 2. one write, its own transaction: the route's statement *guarded*: it holds the budget's lid ``FOR
    SHARE`` as the route does, and writes only if the budget is still open and the chosen projects still
@@ -39,13 +39,14 @@ from civicapi.core.security import TokenService
 from civicapi.identity.tokens import is_revoked_token
 from civicapi.identity.verification.models import Verification
 from civicapi.identity.verification.repository import ATTRIBUTES
+from civicapi.modules.budgets.catalog.service import kept_budget
 from civicapi.modules.budgets.dependencies import KEY, make_context
 from civicapi.modules.budgets.models import Ballot, BallotItem, IdempotencyRecord, Voter
-from civicapi.modules.budgets.repository_cast import LANE_READ, cast_accepted, cast_at_once, lane_facts
-from civicapi.modules.budgets.schemas_ballots import BallotSubmit
-from civicapi.modules.budgets.service import kept_budget
-from civicapi.modules.budgets.service_cast import checked_lines, first_cast, submission
-from civicapi.modules.budgets.service_voters import check_district, ensure_open, identity_of
+from civicapi.modules.budgets.voting.lane.repository import LANE_READ, lane_facts
+from civicapi.modules.budgets.voting.repository_cast import cast_accepted, cast_at_once
+from civicapi.modules.budgets.voting.schemas import BallotSubmit
+from civicapi.modules.budgets.voting.service_cast import checked_lines, first_cast, submission
+from civicapi.modules.budgets.voting.service_voters import check_district, ensure_open, identity_of
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces.service import current_phase
 from civicapi.spaces.service_components import kept_component

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.modules.budgets.exceptions import IdempotencyKeyReused
 from civicapi.modules.budgets.models import IdempotencyRecord
-from civicapi.modules.budgets.repository_ballots import IdempotencyRepository
+from civicapi.modules.budgets.voting.repository import IdempotencyRepository
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 

@@ -1,4 +1,4 @@
-"""SQL of the reminders to accounts whose ballot is not finished (:mod:`.service_reminders`)."""
+"""SQL of the reminders to accounts whose ballot is not finished (:mod:`.reminders.service`)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ download (``GET .../budgets/{budget_id}/ballots.pb``) and, to check them, the pu
 (``GET .../budgets/{budget_id}/results``) and the digest published at close (``X-Content-SHA256``).
 
 ``civicapi recount`` runs it (no database, no server: the counting package and the file). The count is the
-server's own (:func:`~civicapi.modules.budgets.outcomes.count_export`, pure), so a match means the
+server's own (:func:`~civicapi.modules.budgets.results.outcomes.count_export`, pure), so a match means the
 published results are what the file gives by the published rule; any difference is listed.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicapi.modules.budgets.counting import id_key
-from civicapi.modules.budgets.outcomes import MES_RULES, count_export
+from civicapi.modules.budgets.results.outcomes import MES_RULES, count_export
 from civicapi.modules.budgets.settings import CountingRule
 
 COMPARED = ("selected", "votes", "supporters", "cost", "rank", "reason")

@@ -15,10 +15,8 @@ from civicapi.core.errors import NotFound
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import PageParams
 from civicapi.modules.budgets import audit_helpers as audit
-from civicapi.modules.budgets.exceptions import BudgetConflict
-from civicapi.modules.budgets.models import CHECKED_OUT, SEALED, Budget, Project
-from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
-from civicapi.modules.budgets.schemas import (
+from civicapi.modules.budgets.catalog.repository import BudgetRepository, ProjectRepository
+from civicapi.modules.budgets.catalog.schemas import (
     BudgetCreate,
     BudgetRead,
     BudgetUpdate,
@@ -27,6 +25,8 @@ from civicapi.modules.budgets.schemas import (
     ProjectUpdate,
     as_dict,
 )
+from civicapi.modules.budgets.exceptions import BudgetConflict
+from civicapi.modules.budgets.models import CHECKED_OUT, SEALED, Budget, Project
 from civicapi.modules.budgets.settings import ComponentContext, VotesState
 
 T = TypeVar("T", Budget, Project)

@@ -22,11 +22,11 @@ from civicapi.identity.verification.requirements import (
     evaluate_conditions,
     evaluate_requirements,
 )
+from civicapi.modules.budgets.catalog.repository import BallotBox
 from civicapi.modules.budgets.exceptions import BallotConflict, VoteForbidden
 from civicapi.modules.budgets.models import ONLINE, PAPER, Budget, Voter
-from civicapi.modules.budgets.repository import BallotBox
-from civicapi.modules.budgets.repository_ballots import VoterRepository
 from civicapi.modules.budgets.settings import ComponentContext, VotesState, Workflow
+from civicapi.modules.budgets.voting.repository import VoterRepository
 
 CENSUS = "census"
 

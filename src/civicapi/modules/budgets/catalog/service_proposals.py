@@ -9,10 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.links import ResourceRef, link
 from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.catalog.repository import PROPOSAL_LINK, CandidateRepository, ProjectRepository
+from civicapi.modules.budgets.catalog.schemas import (
+    ProjectCreate,
+    ProjectRead,
+    ProposalsImport,
+    SkippedProposal,
+)
+from civicapi.modules.budgets.catalog.service import create_project, project_reads
 from civicapi.modules.budgets.models import Budget, ProposalCandidate
-from civicapi.modules.budgets.repository import PROPOSAL_LINK, CandidateRepository, ProjectRepository
-from civicapi.modules.budgets.schemas import ProjectCreate, ProjectRead, ProposalsImport, SkippedProposal
-from civicapi.modules.budgets.service import create_project, project_reads
 from civicapi.modules.budgets.settings import ComponentContext
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Integer,
     String,
     Uuid,
+    and_,
     bindparam,
     cast,
     column,
@@ -27,16 +29,19 @@ from sqlalchemy import (
     insert,
     literal,
     null,
+    or_,
     select,
+    update,
     values,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.sql import Executable
 
+from civicapi.core.db.base import utcnow
 from civicapi.core.db.repository import CommuneScopedRepository
-from civicapi.modules.budgets.models import SEALED, Ballot, BallotExport, BallotItem
-from civicapi.modules.budgets.repository_ballots import NO_SYNC
+from civicapi.modules.budgets.models import SEALED, Ballot, BallotExport, BallotItem, CountRun
+from civicapi.modules.budgets.voting.repository import NO_SYNC
 
 CHUNK = 5000
 """Ballots per statement where the mapping of a re-issue is sent as values (SQLite): 3 bound values each,
@@ -194,3 +199,51 @@ class ExportRepository(CommuneScopedRepository[BallotExport]):
 
     async def of_budget(self, budget_id: uuid.UUID) -> BallotExport | None:
         return await self.first(self.base_statement().where(BallotExport.budget_id == budget_id))
+
+
+class CountRunRepository(CommuneScopedRepository[CountRun]):
+    model = CountRun
+    resource_name = "count run"
+
+    async def of_budget(self, budget_id: uuid.UUID, run_id: uuid.UUID) -> CountRun | None:
+        return await self.first(
+            self.base_statement().where(CountRun.budget_id == budget_id, CountRun.id == run_id)
+        )
+
+    async def latest(self, budget_id: uuid.UUID, limit: int) -> list[CountRun]:
+        """The budget's runs, newest first."""
+        return await self.all(
+            self.base_statement()
+            .where(CountRun.budget_id == budget_id)
+            .order_by(CountRun.created_at.desc(), CountRun.id)
+            .limit(limit)
+        )
+
+    async def fail_abandoned(self, budget_id: uuid.UUID, cutoff: datetime, error: str) -> None:
+        """Mark ``failed`` the budget's runs queued, or running without a sign of life, since before
+        ``cutoff`` (one statement)."""
+        last_sign = func.coalesce(CountRun.heartbeat_at, CountRun.started_at, CountRun.created_at)
+        await self.session.execute(
+            update(CountRun)
+            .where(
+                CountRun.commune_id == self.commune_id,
+                CountRun.budget_id == budget_id,
+                or_(
+                    and_(CountRun.status == "queued", CountRun.created_at < cutoff),
+                    and_(CountRun.status == "running", last_sign < cutoff),
+                ),
+            )
+            .values(status="failed", finished_at=utcnow(), error=error),
+            execution_options=NO_SYNC,
+        )
+
+    async def beat(self, run_id: uuid.UUID) -> None:
+        """Record that a running run is still being counted."""
+        await self.session.execute(
+            update(CountRun)
+            .where(
+                CountRun.commune_id == self.commune_id, CountRun.id == run_id, CountRun.status == "running"
+            )
+            .values(heartbeat_at=utcnow()),
+            execution_options=NO_SYNC,
+        )

@@ -15,7 +15,14 @@ from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.i18n import negotiate
 from civicapi.core.pagination import MAX_SEED, Page, PageParamsDep, set_link_header
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.budgets import service, service_proposals, service_read
+from civicapi.modules.budgets.catalog import service, service_proposals, service_read
+from civicapi.modules.budgets.catalog.schemas import (
+    ProjectCreate,
+    ProjectRead,
+    ProjectUpdate,
+    ProposalsImport,
+    ProposalsImportRead,
+)
 from civicapi.modules.budgets.dependencies import (
     BUDGET,
     PROJECT,
@@ -29,13 +36,6 @@ from civicapi.modules.budgets.dependencies import (
     budget_url,
 )
 from civicapi.modules.budgets.models import Budget, Project
-from civicapi.modules.budgets.schemas import (
-    ProjectCreate,
-    ProjectRead,
-    ProjectUpdate,
-    ProposalsImport,
-    ProposalsImportRead,
-)
 from civicapi.modules.budgets.settings import ComponentContext
 
 router = GuardedRouter()

@@ -257,3 +257,10 @@ class ParticipationRead(BaseModel):
         description="Ballots cast each day (the commune's time zone), oldest first; days without any left out."
     )
     voting_open: bool
+
+
+# The proposals module has a ParticipationRead too, so the OpenAPI document names this one by its module's
+# path: it keeps the path it was published under (before the module was split by use case), so that the
+# contract does not change. Rebuilt so that its schema takes the name.
+ParticipationRead.__module__ = "civicapi.modules.budgets.schemas_ballots"
+ParticipationRead.model_rebuild(force=True)

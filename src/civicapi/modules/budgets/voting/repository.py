@@ -37,7 +37,7 @@ from civicapi.modules.budgets.models import (
     Project,
     Voter,
 )
-from civicapi.modules.budgets.repository_cast import (
+from civicapi.modules.budgets.voting.repository_cast import (
     INSERT_BALLOT,
     INSERT_IDEMPOTENCY,
     INSERT_ITEM,
@@ -46,7 +46,7 @@ from civicapi.modules.budgets.repository_cast import (
     cast_at_once,
     column_values,
 )
-from civicapi.modules.budgets.rules import Line
+from civicapi.modules.budgets.voting.rules import Line
 
 NO_SYNC = {"synchronize_session": False}
 """Bulk statements here never update objects already in the session: services re-read what they show."""

@@ -13,19 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core.errors import ProblemError
 from civicapi.core.i18n import translate
 from civicapi.identity.verification.requirements import RequirementStatus
+from civicapi.modules.budgets.catalog.repository import BudgetRepository, ProjectRepository
+from civicapi.modules.budgets.catalog.schemas import ExportRow
+from civicapi.modules.budgets.catalog.service import votes_visible, voting_open
 from civicapi.modules.budgets.models import DRAFT, ONLINE, PAPER, VOTED, Budget
-from civicapi.modules.budgets.repository import BudgetRepository, ProjectRepository
-from civicapi.modules.budgets.repository_ballots import VoterRepository
-from civicapi.modules.budgets.schemas import ExportRow
-from civicapi.modules.budgets.schemas_ballots import (
+from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.voting.repository import VoterRepository
+from civicapi.modules.budgets.voting.schemas import (
     BudgetEligibility,
     EligibilityRead,
     ParticipationDay,
     ParticipationRead,
 )
-from civicapi.modules.budgets.service import votes_visible, voting_open
-from civicapi.modules.budgets.service_voters import Identity, choose_slot, ensure_open, online_identity
-from civicapi.modules.budgets.settings import ComponentContext
+from civicapi.modules.budgets.voting.service_voters import Identity, choose_slot, ensure_open, online_identity
 
 
 async def participation(session: AsyncSession, ctx: ComponentContext, budget: Budget) -> ParticipationRead:

@@ -1,0 +1,1 @@
+"""Closing a vote and what follows: sealing the urn, the Pabulib export, count runs, publication, recount."""
