@@ -191,3 +191,27 @@ async def test_stale_stored_settings_are_still_served(
     assert r.status_code == 200, r.text
     assert r.json()["settings"] == {"max_items": 0, "label": "old"}
     assert r.json()["effective_settings"] == {"max_items": 0, "label": "old", "posting_enabled": False}
+
+
+async def test_the_component_kit_builds_the_paths_a_module_answers_in_location(
+    db: Any, world: Any, app: Any
+) -> None:
+    """``ComponentContext.url`` is where the module's routes of this component live."""
+    from datetime import date
+
+    from civicapi.registry import EmptySettings
+    from civicapi.spaces.kit import ComponentContext
+    from civicapi.spaces.models import Component, ParticipatoryProcess
+
+    component = Component(id=uuid.uuid4(), module_key="budgets")
+    ctx = ComponentContext(
+        commune=world.alpha,
+        component=component,
+        process=ParticipatoryProcess(),
+        settings=EmptySettings(),
+        step=EmptySettings(),
+        today=date(2026, 12, 7),
+    )
+    base = f"/v1/communes/alpha/budgets/components/{component.id}"
+    assert ctx.url == base
+    assert ctx.url_of("budgets", 7, "projects") == f"{base}/budgets/7/projects"

@@ -39,6 +39,16 @@ class ComponentContext(Generic[S, T]):
         return self.component.id
 
     @property
+    def url(self) -> str:
+        """The component's path in the API (``/v1/communes/{commune}/{module}/components/{id}``): what a
+        created resource's ``Location`` starts with."""
+        return f"/v1/communes/{self.commune.slug}/{self.component.module_key}/components/{self.component.id}"
+
+    def url_of(self, *parts: object) -> str:
+        """A path under the component's (``ctx.url_of("budgets", budget.id, "projects", project.id)``)."""
+        return "/".join([self.url, *(str(p) for p in parts)])
+
+    @property
     def public(self) -> bool:
         """Whether what happens in the component is public (its public history, its public lists): the
         component and its process are published. The one rule every module follows."""

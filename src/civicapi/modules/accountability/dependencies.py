@@ -84,4 +84,4 @@ MILESTONE = MILESTONES + "/{milestone_id}"
 
 
 def component_url(ctx: ComponentContext) -> str:
-    return f"/v1/communes/{ctx.commune.slug}/accountability/components/{ctx.component_id}"
+    return ctx.url

@@ -185,4 +185,4 @@ RUN = RUNS + "/{run_id}"
 
 
 def budget_url(ctx: ComponentContext, budget_id: uuid.UUID) -> str:
-    return f"/v1/communes/{ctx.commune.slug}/budgets/components/{ctx.component_id}/budgets/{budget_id}"
+    return ctx.url_of("budgets", budget_id)

@@ -135,9 +135,7 @@ async def create_proposal(
     proposal = await service.create_proposal(
         session, ctx, body, user=caller.user, may_official=viewer.may_official
     )
-    response.headers["Location"] = (
-        f"/v1/communes/{ctx.commune.slug}/proposals/components/{ctx.component_id}/proposals/{proposal.id}"
-    )
+    response.headers["Location"] = ctx.url_of("proposals", proposal.id)
     return await _read(session, ctx, proposal, viewer, response)
 
 
