@@ -50,10 +50,17 @@ def test_plain_mean_when_weights_are_unset_or_equal() -> None:
 
 
 async def _tree(client: httpx.AsyncClient, comp: Comp) -> dict[str, dict[str, Any]]:
-    r = await client.get(comp.url + "/export.json", params={"limit": 100})
-    assert r.status_code == 200, r.text
-    assert r.json()["next_cursor"] is None
-    return {row["id"]: row for row in r.json()["items"]}
+    """Every result of the component, page after page (the examples share one component: it may hold
+    more results than one page)."""
+    rows: dict[str, dict[str, Any]] = {}
+    params: dict[str, Any] = {"limit": 100}
+    while True:
+        r = await client.get(comp.url + "/export.json", params=params)
+        assert r.status_code == 200, r.text
+        rows.update({row["id"]: row for row in r.json()["items"]})
+        if r.json()["next_cursor"] is None:
+            return rows
+        params["cursor"] = r.json()["next_cursor"]
 
 
 def _check_invariant(rows: dict[str, dict[str, Any]]) -> None:
