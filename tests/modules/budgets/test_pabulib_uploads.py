@@ -147,3 +147,21 @@ async def test_a_nul_inside_a_gzip_file_is_refused_once_decompressed(
     r = await _post(client, world, comp, packed, **headers)
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["code"] == "unstorable_character"
+
+
+async def test_a_bulk_import_leaves_postgresql_fresh_statistics_of_the_ballots(
+    client: httpx.AsyncClient, world: World, backend: str, db: Any
+) -> None:
+    """Statistics saying the ballot tables are empty made PostgreSQL read a large import back by nested
+    loops over every row (minutes for 60,000 ballots): the import refreshes them."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    from sqlalchemy import text
+
+    comp = await make_component(client, world, settings={})
+    _created(await _post(client, world, comp, _file(1_500).encode()), comp)
+    async with db.unit_of_work() as session:
+        known = (
+            await session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'budgets_ballot'"))
+        ).scalar_one()
+    assert known >= 1_000
