@@ -1,0 +1,32 @@
+"""Agenda: a commune's public meetings (assemblies, workshops, site visits, online sessions). Meetings with
+their agenda, registrations with race-free capacity and a waiting list, check-in at the door, invitations,
+the closing report with minutes, calendars (iCalendar) and a directory across processes. See
+``docs/modules/agenda.md``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from civicapi.modules.agenda.models import MODELS
+from civicapi.modules.agenda.permissions import PERMISSIONS
+from civicapi.modules.agenda.router import router
+from civicapi.modules.agenda.settings import AgendaComponentSettings, AgendaStepSettings
+from civicapi.registry import CivicModule
+
+module = CivicModule(
+    key="agenda",
+    title={"fr": "Agenda", "nl": "Agenda", "en": "Agenda", "de": "Termine"},
+    description={
+        "fr": "Réunions publiques : ordre du jour, inscriptions avec liste d'attente, procès-verbaux.",
+        "en": "Public meetings: agenda, registrations with a waiting list, check-in, minutes, calendars.",
+    },
+    router=router,
+    models=MODELS,
+    migrations=Path(__file__).parent / "migrations",
+    permissions=PERMISSIONS,
+    component_settings_schema=AgendaComponentSettings,
+    step_settings_schema=AgendaStepSettings,
+    version="1",
+)
+
+__all__ = ["module"]

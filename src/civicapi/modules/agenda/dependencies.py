@@ -1,0 +1,50 @@
+"""Path resources of the agenda module, validated once: the component (an agenda component of the
+current commune that the caller may see); and the paths and permissions of the routes.
+
+Each use case (``meetings/``, ``registrations/``, ``calendars/``, ``closing/``) adds the dependencies of
+its own resources in its own package."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from civicapi.communes.dependencies import Caller, require
+from civicapi.modules.agenda import permissions
+from civicapi.modules.agenda.settings import AgendaComponentSettings, AgendaStepSettings, ComponentContext
+from civicapi.spaces import kit
+from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
+
+KEY = "agenda"
+
+MeetingId = Annotated[uuid.UUID, Path(description="The meeting's id.")]
+
+AgendaComponent = Annotated[ResolvedComponent, Depends(component_dependency(KEY))]
+
+ManageMeetings = Annotated[Caller, Depends(require(permissions.MANAGE))]
+ManageRegistrations = Annotated[Caller, Depends(require(permissions.REGISTRATIONS))]
+CheckIn = Annotated[Caller, Depends(require(permissions.CHECK_IN))]
+
+
+async def get_context(resolved: AgendaComponent) -> ComponentContext:
+    return kit.component_context(
+        resolved.caller.commune,
+        resolved.component,
+        resolved.process,
+        resolved.settings,
+        resolved.step_settings,
+        types=(AgendaComponentSettings, AgendaStepSettings),
+    )
+
+
+CurrentContext = Annotated[ComponentContext, Depends(get_context)]
+"""The agenda component of the path."""
+
+# Paths under the module's mount point, /v1/communes/{commune}/agenda.
+COMPONENT = "/components/{component_id}"
+MEETINGS = COMPONENT + "/meetings"
+MEETING = MEETINGS + "/{meeting_id}"
+DIRECTORY = "/meetings"
+"""The commune's directory of meetings, across processes and components."""

@@ -1,0 +1,7 @@
+"""HTTP routes of the agenda's meetings (see the package's docstring); routers do HTTP only."""
+
+from __future__ import annotations
+
+from civicapi.core.routing import GuardedRouter
+
+router = GuardedRouter()
