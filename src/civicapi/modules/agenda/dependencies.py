@@ -12,7 +12,10 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from civicapi.communes.dependencies import Caller, require
+from civicapi.core.deps import SessionDep
 from civicapi.modules.agenda import permissions
+from civicapi.modules.agenda.common.reading import Viewer, get_meeting, viewer_of
+from civicapi.modules.agenda.models import Meeting
 from civicapi.modules.agenda.settings import AgendaComponentSettings, AgendaStepSettings, ComponentContext
 from civicapi.spaces import kit
 from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
@@ -48,3 +51,20 @@ MEETINGS = COMPONENT + "/meetings"
 MEETING = MEETINGS + "/{meeting_id}"
 DIRECTORY = "/meetings"
 """The commune's directory of meetings, across processes and components."""
+
+
+async def get_viewer(resolved: AgendaComponent) -> Viewer:
+    return viewer_of(resolved.caller)
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+async def valid_meeting(
+    meeting_id: MeetingId, ctx: CurrentContext, viewer: ViewerDep, session: SessionDep
+) -> Meeting:
+    return await get_meeting(session, ctx, meeting_id, viewer=viewer)
+
+
+CurrentMeeting = Annotated[Meeting, Depends(valid_meeting)]
+"""The meeting of the path, if the caller may see it (``common.reading``); else 404."""
