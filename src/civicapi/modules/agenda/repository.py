@@ -40,3 +40,21 @@ class MeetingRepository(CommuneScopedRepository[Meeting]):
             Registration.status != CANCELLED_REGISTRATION,
         )
         return bool((await self.session.execute(select(or_(invited, registered)))).scalar_one())
+
+    async def guest_meeting_ids(self, meeting_ids: list[uuid.UUID], user_id: uuid.UUID) -> set[uuid.UUID]:
+        """Of these meetings, those the person is invited to (not declined) or registered for (not
+        cancelled): one statement."""
+        invited = select(Invite.meeting_id).where(
+            Invite.commune_id == self.commune_id,
+            Invite.meeting_id.in_(meeting_ids),
+            Invite.user_id == user_id,
+            Invite.status != DECLINED,
+        )
+        registered = select(Registration.meeting_id).where(
+            Registration.commune_id == self.commune_id,
+            Registration.meeting_id.in_(meeting_ids),
+            Registration.user_id == user_id,
+            Registration.status != CANCELLED_REGISTRATION,
+        )
+        rows = await self.session.execute(invited.union(registered))
+        return set(rows.scalars())
