@@ -103,11 +103,13 @@ def soon(days: float = 7, hours: float = 18) -> datetime:
     return today + timedelta(days=days, hours=hours)
 
 
-async def insert_meeting(db: Database, comp: Comp, **fields: Any) -> uuid.UUID:
-    """A published in-person meeting written straight into the table: a factory for tests of other use
-    cases than creating meetings (which go through HTTP). ``fields`` override the defaults."""
+async def insert_meeting(db: Database, comp: Comp | str, **fields: Any) -> uuid.UUID:
+    """A published in-person meeting of the component (a ``Comp`` or a component id) written straight into
+    the table: a factory for tests of other use cases than creating meetings (which go through HTTP).
+    ``fields`` override the defaults."""
+    component_id = uuid.UUID(comp.id if isinstance(comp, Comp) else comp)
     async with db.unit_of_work() as session:
-        component = await session.get(Component, uuid.UUID(comp.id))
+        component = await session.get(Component, component_id)
         assert component is not None
         start = fields.pop("start_at", soon())
         values: dict[str, Any] = {
