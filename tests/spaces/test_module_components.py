@@ -16,7 +16,8 @@ from civicapi.config import Settings
 from civicapi.core.db.session import Database
 from civicapi.main import create_app
 from civicapi.registry import CivicModule, load_modules
-from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
+from civicapi.spaces.dependencies import ResolvedComponent, component_dependency, context_dependency
+from civicapi.spaces.kit import ComponentContext
 from civicapi.spaces.models import Component
 from tests.fixtures.factories import World
 from tests.spaces.helpers import (
@@ -58,6 +59,23 @@ async def own_component(
     resolved: Annotated[ResolvedComponent, Depends(component_dependency("probe"))],
 ) -> dict[str, Any]:
     return _dump(resolved)
+
+
+@router.get("/context/{component_id}")
+async def example_context(
+    resolved: Annotated[ResolvedComponent, Depends(component_dependency("example"))],
+    ctx: Annotated[
+        ComponentContext[ExampleComponentSettings, ExampleStepSettings],
+        Depends(context_dependency("example", (ExampleComponentSettings, ExampleStepSettings))),
+    ],
+) -> dict[str, Any]:
+    return {
+        "component_id": str(ctx.component_id),
+        "settings": type(ctx.settings).__name__,
+        "step": type(ctx.step).__name__,
+        "public": ctx.public,
+        "url": ctx.url,
+    }
 
 
 @router.get("/ghost/{component_id}")
@@ -215,3 +233,35 @@ async def test_the_component_kit_builds_the_paths_a_module_answers_in_location(
     base = f"/v1/communes/alpha/budgets/components/{component.id}"
     assert ctx.url == base
     assert ctx.url_of("budgets", 7, "projects") == f"{base}/budgets/7/projects"
+
+
+async def test_context_dependency_gives_the_kit_context_of_the_component_resolved_once(
+    client: httpx.AsyncClient, probe_client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await enable_example(client, world)
+    h = world.headers("admin")
+    assert (await probe_client.put("/v1/communes/alpha/modules/probe", json={}, headers=h)).status_code == 200
+    today = brussels_today()
+    process = await create_process(client, world, publish=True)
+    await create_phase(client, world, process["id"], today, today + DAY)
+    component = await create_component(client, world, process["id"], publish=True)
+    from civicapi.spaces import dependencies
+
+    loads: list[object] = []
+    real = dependencies.service_components.get_component
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        loads.append(args)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(dependencies.service_components, "get_component", counted)
+    r = await probe_client.get(f"/v1/communes/alpha/probe/context/{component['id']}")
+    assert r.status_code == 200, r.text
+    assert len(loads) == 1, "the route's component and the context's are one resolution"
+    assert r.json() == {
+        "component_id": component["id"],
+        "settings": "ExampleComponentSettings",
+        "step": "ExampleStepSettings",
+        "public": True,
+        "url": f"/v1/communes/alpha/example/components/{component['id']}",
+    }

@@ -3,10 +3,11 @@ caller may see (else 404), and :func:`component_dependency` for modules' routes.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
 from pydantic import BaseModel
@@ -16,9 +17,12 @@ from civicapi.communes.dependencies import Caller, CallerDep, RegistryDep, requi
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import NotFound
 from civicapi.registry import ModuleRegistry
-from civicapi.spaces import service, service_components
+from civicapi.spaces import kit, service, service_components
 from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
 from civicapi.spaces.settings import resolve_settings
+
+S = TypeVar("S", bound=BaseModel)
+T = TypeVar("T", bound=BaseModel)
 
 ProcessId = Annotated[uuid.UUID, Path(description="The process's id.")]
 PhaseId = Annotated[uuid.UUID, Path(description="The phase's id.")]
@@ -124,6 +128,7 @@ async def resolve_component(
     )
 
 
+@functools.cache  # one callable per module: FastAPI then resolves the component once per request
 def component_dependency(module_key: str) -> Callable[..., Awaitable[ResolvedComponent]]:
     """Dependency factory for modules: resolves the path parameter ``component_id`` to a component of
     ``module_key`` in the current commune — published in a published process, or any when the caller holds
@@ -141,3 +146,36 @@ def component_dependency(module_key: str) -> Callable[..., Awaitable[ResolvedCom
 
     _component.__name__ = f"component_of_{module_key}"
     return _component
+
+
+def context_dependency(
+    module_key: str, types: tuple[type[S], type[T]]
+) -> Callable[..., Awaitable[kit.ComponentContext[S, T]]]:
+    """Dependency factory for modules: the component of the path (:func:`component_dependency`) as the
+    module's services see it (:class:`civicapi.spaces.kit.ComponentContext`, settings checked against
+    ``types``: component settings, step settings). Usage in a module::
+
+        get_context = context_dependency("agenda", (AgendaComponentSettings, AgendaStepSettings))
+        CurrentContext = Annotated[ComponentContext, Depends(get_context)]
+    """
+    resolve = component_dependency(module_key)
+
+    async def _context(
+        resolved: Annotated[ResolvedComponent, Depends(resolve)],
+    ) -> kit.ComponentContext[S, T]:
+        return kit.component_context(
+            resolved.caller.commune,
+            resolved.component,
+            resolved.process,
+            resolved.settings,
+            resolved.step_settings,
+            types=types,
+        )
+
+    _context.__name__ = f"context_of_{module_key}"
+    # Real objects, not the strings this module's annotations are: FastAPI reads them from the signature.
+    _context.__annotations__ = {
+        "resolved": Annotated[ResolvedComponent, Depends(resolve)],
+        "return": kit.ComponentContext,
+    }
+    return _context

@@ -18,8 +18,7 @@ from civicapi.modules.accountability.settings import (
     AccountabilityStepSettings,
     ComponentContext,
 )
-from civicapi.spaces import kit
-from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
+from civicapi.spaces.dependencies import ResolvedComponent, component_dependency, context_dependency
 
 KEY = "accountability"
 
@@ -36,15 +35,7 @@ ReportProgress = Annotated[Caller, Depends(require(permissions.PROGRESS))]
 ImportResults = Annotated[Caller, Depends(require(permissions.IMPORT))]
 
 
-async def get_context(resolved: AccountabilityComponent) -> ComponentContext:
-    return kit.component_context(
-        resolved.caller.commune,
-        resolved.component,
-        resolved.process,
-        resolved.settings,
-        resolved.step_settings,
-        types=(AccountabilityComponentSettings, AccountabilityStepSettings),
-    )
+get_context = context_dependency(KEY, (AccountabilityComponentSettings, AccountabilityStepSettings))
 
 
 CurrentContext = Annotated[ComponentContext, Depends(get_context)]

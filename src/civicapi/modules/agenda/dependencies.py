@@ -17,8 +17,7 @@ from civicapi.modules.agenda import permissions
 from civicapi.modules.agenda.common.reading import Viewer, get_meeting, viewer_of
 from civicapi.modules.agenda.models import Meeting
 from civicapi.modules.agenda.settings import AgendaComponentSettings, AgendaStepSettings, ComponentContext
-from civicapi.spaces import kit
-from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
+from civicapi.spaces.dependencies import ResolvedComponent, component_dependency, context_dependency
 
 KEY = "agenda"
 
@@ -31,15 +30,7 @@ ManageRegistrations = Annotated[Caller, Depends(require(permissions.REGISTRATION
 CheckIn = Annotated[Caller, Depends(require(permissions.CHECK_IN))]
 
 
-async def get_context(resolved: AgendaComponent) -> ComponentContext:
-    return kit.component_context(
-        resolved.caller.commune,
-        resolved.component,
-        resolved.process,
-        resolved.settings,
-        resolved.step_settings,
-        types=(AgendaComponentSettings, AgendaStepSettings),
-    )
+get_context = context_dependency(KEY, (AgendaComponentSettings, AgendaStepSettings))
 
 
 CurrentContext = Annotated[ComponentContext, Depends(get_context)]

@@ -20,8 +20,7 @@ from civicapi.modules.proposals.settings import (
     ProposalsComponentSettings,
     ProposalsStepSettings,
 )
-from civicapi.spaces import kit
-from civicapi.spaces.dependencies import ResolvedComponent, component_dependency
+from civicapi.spaces.dependencies import ResolvedComponent, component_dependency, context_dependency
 
 KEY = "proposals"
 
@@ -40,15 +39,7 @@ def viewer_of(caller: Caller) -> Viewer:
     )
 
 
-async def get_context(resolved: ProposalsComponent) -> ComponentContext:
-    return kit.component_context(
-        resolved.caller.commune,
-        resolved.component,
-        resolved.process,
-        resolved.settings,
-        resolved.step_settings,
-        types=(ProposalsComponentSettings, ProposalsStepSettings),
-    )
+get_context = context_dependency(KEY, (ProposalsComponentSettings, ProposalsStepSettings))
 
 
 CurrentContext = Annotated[ComponentContext, Depends(get_context)]
