@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from civicapi.core.events import Handler
+from civicapi.registry.resources import ResourceType
 
 if TYPE_CHECKING:
     import argparse
@@ -116,6 +117,9 @@ class CivicModule:
     erase_personal_data: PersonalDataEraser | None = None
     description: Mapping[str, str] = field(default_factory=dict)
     version: str = "0"
+    resource_types: Sequence[ResourceType] = ()
+    """The kinds of resources the shared capabilities (comments, places, attachments, notifications, the
+    change feed) may refer to, each with its visibility and description hooks (``registry.resources``)."""
     cache_quiet_tables: Sequence[str] = ()
     """Own tables whose writes leave public cached reads valid (see ``civicapi.core.cache``): high-volume
     personal records such as ballots, that public pages show only as totals (which may then lag by the

@@ -16,7 +16,7 @@ from civicapi.communes.dependencies import Caller, CallerDep, RegistryDep, requi
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import NotFound
 from civicapi.registry import ModuleRegistry
-from civicapi.spaces import service, service_components
+from civicapi.spaces import kit, service, service_components
 from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
 from civicapi.spaces.settings import resolve_settings
 
@@ -30,7 +30,7 @@ ManageSpaces = Annotated[Caller, Depends(require(service.MANAGE_PERMISSION))]
 
 def can_preview(caller: Caller) -> bool:
     """Whether the caller sees unpublished processes and components."""
-    return caller.can(service.PREVIEW_PERMISSION)
+    return kit.previews(caller)
 
 
 async def valid_process(

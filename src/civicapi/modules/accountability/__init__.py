@@ -11,6 +11,7 @@ from pathlib import Path
 from civicapi.modules.accountability.handlers import SUBSCRIPTIONS
 from civicapi.modules.accountability.models import MODELS
 from civicapi.modules.accountability.permissions import PERMISSIONS
+from civicapi.modules.accountability.resources import RESOURCE_TYPES
 from civicapi.modules.accountability.router import router
 from civicapi.modules.accountability.settings import (
     AccountabilityComponentSettings,
@@ -37,6 +38,7 @@ module = CivicModule(
     component_settings_schema=AccountabilityComponentSettings,
     step_settings_schema=AccountabilityStepSettings,
     subscriptions=SUBSCRIPTIONS,
+    resource_types=RESOURCE_TYPES,
     version="1",
 )
 

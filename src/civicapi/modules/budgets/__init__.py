@@ -11,6 +11,7 @@ from civicapi.modules.budgets.cli import register as register_cli
 from civicapi.modules.budgets.handlers import SUBSCRIPTIONS, erase_personal_data, export_personal_data
 from civicapi.modules.budgets.models import MODELS
 from civicapi.modules.budgets.permissions import PERMISSIONS
+from civicapi.modules.budgets.resources import RESOURCE_TYPES
 from civicapi.modules.budgets.router import router
 from civicapi.modules.budgets.settings import BudgetsComponentSettings, BudgetsStepSettings
 from civicapi.modules.budgets.startup import keep_sealing
@@ -39,6 +40,7 @@ module = CivicModule(
     subscriptions=SUBSCRIPTIONS,
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
+    resource_types=RESOURCE_TYPES,
     version="1",
     lane=lambda state: BallotLane(state.db, state.registry, state.tokens),
     on_start=keep_sealing,

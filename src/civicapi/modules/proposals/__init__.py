@@ -12,6 +12,7 @@ from pathlib import Path
 from civicapi.modules.proposals.handlers import erase_personal_data, export_personal_data
 from civicapi.modules.proposals.models import MODELS
 from civicapi.modules.proposals.permissions import PERMISSIONS
+from civicapi.modules.proposals.resources import RESOURCE_TYPES
 from civicapi.modules.proposals.router import router
 from civicapi.modules.proposals.settings import ProposalsComponentSettings, ProposalsStepSettings
 from civicapi.registry import CivicModule
@@ -31,6 +32,7 @@ module = CivicModule(
     step_settings_schema=ProposalsStepSettings,
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
+    resource_types=RESOURCE_TYPES,
     version="1",
 )
 

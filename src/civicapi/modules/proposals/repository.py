@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from civicapi.core.db.repository import CommuneScopedRepository, upsert_insert
 from civicapi.modules.proposals.models import (
+    DRAFT,
     Authorship,
     Participation,
     Proposal,
@@ -66,6 +67,18 @@ class SortKey:
 
 def _like_escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def readable_by(user_id: uuid.UUID | None, *, may_official: bool) -> ColumnElement[bool]:
+    """Proposals a reader may open, as a condition: published or withdrawn ones, drafts for their authors,
+    official drafts for holders of ``proposals.official`` (the rule of ``common.reading.get_proposal``)."""
+    drafts: list[ColumnElement[bool]] = []
+    if may_official:
+        drafts.append(Proposal.official.is_(True))
+    if user_id is not None:
+        authored = exists().where(Authorship.proposal_id == Proposal.id, Authorship.user_id == user_id)
+        drafts.append(and_(Proposal.official.is_(False), authored))
+    return or_(Proposal.status != DRAFT, *drafts)
 
 
 class ProposalRepository(CommuneScopedRepository[Proposal]):
