@@ -48,6 +48,11 @@ class ModuleRegistry:
     def permissions(self) -> list[Permission]:
         return [p for m in self.modules for p in m.permissions]
 
+    def demo_order(self) -> list[CivicModule]:
+        """The modules with a demo seeder, each after those of its ``demo_after`` that are installed, else
+        in the registry's order (:func:`build_registry` has refused cycles)."""
+        return [m for m in _after_first(self.modules) if m.demo is not None]
+
     def resource_type(self, module_key: str, name: str) -> ResourceType:
         """The resource type ``name`` of module ``module_key``; :class:`UnknownResourceType` when the module
         is not installed or declares no such type."""
@@ -148,6 +153,31 @@ def _check_resource_types(module: CivicModule) -> None:
                 raise ModuleLoadError(f"{what}: {hook} is not callable")
 
 
+def _after_first(modules: Sequence[CivicModule]) -> list[CivicModule]:
+    """``modules`` ordered so that each comes after the installed modules of its ``demo_after``, the
+    registry's order kept otherwise; ModuleLoadError on a cycle."""
+    by_key = {m.key: m for m in modules}
+    ordered: list[CivicModule] = []
+    visiting: list[str] = []
+
+    def visit(module: CivicModule) -> None:
+        if module in ordered:
+            return
+        if module.key in visiting:
+            cycle = " -> ".join([*visiting[visiting.index(module.key) :], module.key])
+            raise ModuleLoadError(f"module {module.key!r}: demo_after forms a cycle ({cycle})")
+        visiting.append(module.key)
+        for key in module.demo_after:
+            if key in by_key:
+                visit(by_key[key])
+        visiting.pop()
+        ordered.append(module)
+
+    for module in modules:
+        visit(module)
+    return ordered
+
+
 def build_registry(candidates: Iterable[CivicModule]) -> ModuleRegistry:
     modules: list[CivicModule] = []
     seen: set[str] = set()
@@ -166,6 +196,7 @@ def build_registry(candidates: Iterable[CivicModule]) -> ModuleRegistry:
                     f"table {table!r} declared by both {tables[table]!r} and {module.key!r}"
                 )
             tables[table] = module.key
+    _after_first(modules)  # refuses a cycle of demo_after
     return ModuleRegistry(tuple(modules))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civicapi.modules.accountability.demo import seed as seed_demo
 from civicapi.modules.accountability.handlers import SUBSCRIPTIONS
 from civicapi.modules.accountability.models import MODELS
 from civicapi.modules.accountability.permissions import PERMISSIONS
@@ -39,6 +40,8 @@ module = CivicModule(
     step_settings_schema=AccountabilityStepSettings,
     subscriptions=SUBSCRIPTIONS,
     resource_types=RESOURCE_TYPES,
+    demo=seed_demo,
+    demo_after=("budgets",),  # its results come from the budgets' published results
     version="1",
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from civicapi.modules.budgets.cli import register as register_cli
+from civicapi.modules.budgets.demo import seed as seed_demo
 from civicapi.modules.budgets.handlers import SUBSCRIPTIONS, erase_personal_data, export_personal_data
 from civicapi.modules.budgets.models import MODELS
 from civicapi.modules.budgets.permissions import PERMISSIONS
@@ -41,6 +42,8 @@ module = CivicModule(
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
     resource_types=RESOURCE_TYPES,
+    demo=seed_demo,
+    demo_after=("proposals",),  # last year's projects link the demo's proposals
     version="1",
     lane=lambda state: BallotLane(state.db, state.registry, state.tokens),
     on_start=keep_sealing,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civicapi.modules.proposals.demo import seed as seed_demo
 from civicapi.modules.proposals.handlers import erase_personal_data, export_personal_data
 from civicapi.modules.proposals.models import MODELS
 from civicapi.modules.proposals.permissions import PERMISSIONS
@@ -33,6 +34,7 @@ module = CivicModule(
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
     resource_types=RESOURCE_TYPES,
+    demo=seed_demo,
     version="1",
 )
 

@@ -88,6 +88,15 @@ class ProposalRepository(CommuneScopedRepository[Proposal]):
     def _of_component(self, component_id: uuid.UUID) -> Select[Proposal]:
         return self.base_statement().where(Proposal.component_id == component_id)
 
+    async def ids_in_component(self, component_id: uuid.UUID) -> list[uuid.UUID]:
+        """Every proposal's id in the component, oldest first (the demo's, for the seeders after it)."""
+        stmt = (
+            select(Proposal.id)
+            .where(Proposal.commune_id == self.commune_id, Proposal.component_id == component_id)
+            .order_by(Proposal.created_at, Proposal.id)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
     async def get_in_component(self, component_id: uuid.UUID, proposal_id: uuid.UUID) -> Proposal | None:
         stmt = self._of_component(component_id).where(Proposal.id == proposal_id)
         return await self.first(stmt.options(selectinload(Proposal.authorships)))
