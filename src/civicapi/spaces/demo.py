@@ -4,6 +4,7 @@ dated from today, published components. Through the services, as an administrato
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,17 +21,28 @@ from civicapi.spaces.schemas import ComponentCreate, PhaseCreate
 from civicapi.spaces.service import today_in
 
 
-async def demo_process(
-    session: AsyncSession, context: DemoContext, slug: str
-) -> tuple[Commune, ParticipatoryProcess] | None:
-    """The demo commune (its modules loaded) and its process ``slug`` (phases loaded); None when the demo
-    has no such process."""
+@dataclass(frozen=True, slots=True)
+class DemoSpot:
+    """Where a module's seeder puts its content: the demo commune (its modules loaded), one of the demo's
+    processes (phases loaded), and the module's component there if the seeder has run already."""
+
+    commune: Commune
+    process: ParticipatoryProcess
+    component: Component | None
+
+
+async def demo_spot(
+    session: AsyncSession, context: DemoContext, slug: str, module_key: str
+) -> DemoSpot | None:
+    """The demo's process ``slug`` for module ``module_key``; None when the demo has no such process."""
     commune = await CommuneRepository(session).by_id(context.commune_id, with_modules=True)
     process_id = context.processes.get(slug)
     if commune is None or process_id is None:
         return None
     process = await ProcessRepository(session, commune.id).get_visible(process_id, include_unpublished=True)
-    return None if process is None else (commune, process)
+    if process is None:
+        return None
+    return DemoSpot(commune, process, await component_of(session, commune.id, process, module_key))
 
 
 async def component_of(

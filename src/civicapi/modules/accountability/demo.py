@@ -27,7 +27,7 @@ from civicapi.modules.accountability.settings import (
 )
 from civicapi.modules.accountability.settings import ComponentContext as ResultsContext
 from civicapi.registry import DemoContext
-from civicapi.spaces.demo import add_component, component_of, demo_process
+from civicapi.spaces.demo import add_component, component_of, demo_spot
 from civicapi.spaces.service import today_in
 
 LAST_YEAR = "bp-2025"
@@ -38,11 +38,10 @@ UNDER_WAY = (("done", 98), ("works", 55), ("works", 30), ("planned", 0))
 
 async def seed(session: AsyncSession, context: DemoContext) -> list[ResourceRef]:
     """Last year's results under way, once; answers the references of the results (made or found)."""
-    found = await demo_process(session, context, LAST_YEAR)
-    if found is None:
+    spot = await demo_spot(session, context, LAST_YEAR, "accountability")
+    if spot is None:
         return []
-    commune, process = found
-    component = await component_of(session, commune.id, process, "accountability")
+    commune, process, component = spot.commune, spot.process, spot.component
     if component is None:
         budgets_component = await component_of(session, commune.id, process, "budgets")
         name = {"fr": "Suivi des projets", "nl": "Opvolging van de projecten", "en": "Project tracking"}

@@ -41,7 +41,7 @@ from civicapi.modules.budgets.results import service as service_count
 from civicapi.modules.budgets.settings import ComponentContext
 from civicapi.modules.budgets.voting.schemas import CountCreate
 from civicapi.registry import DemoContext, ModuleRegistry
-from civicapi.spaces.demo import add_component, add_phase, component_of, demo_process
+from civicapi.spaces.demo import add_component, add_phase, demo_spot
 from civicapi.spaces.models import Component, ParticipatoryProcess
 from civicapi.spaces.service import current_phase
 from civicapi.spaces.settings import resolve_settings
@@ -211,14 +211,11 @@ async def seed(session: AsyncSession, context: DemoContext) -> list[ResourceRef]
     """Both votes, each once; answers the references of their budgets and projects (made or found)."""
     refs: list[ResourceRef] = []
     for slug, build in ((PROCESS_SLUG, _open_vote), (LAST_YEAR_SLUG, _last_year)):
-        found = await demo_process(session, context, slug)
-        if found is None:
+        spot = await demo_spot(session, context, slug, "budgets")
+        if spot is None:
             continue
-        commune, process = found
-        component = await component_of(session, commune.id, process, "budgets")
-        if component is None:
-            component = await build(session, context, commune, process)
-        refs += await _refs(session, commune.id, component)
+        component = spot.component or await build(session, context, spot.commune, spot.process)
+        refs += await _refs(session, spot.commune.id, component)
     return refs
 
 

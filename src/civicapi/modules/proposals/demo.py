@@ -27,7 +27,7 @@ from civicapi.modules.proposals.settings import ComponentContext as ProposalsCon
 from civicapi.modules.proposals.settings import ProposalsComponentSettings, ProposalsStepSettings
 from civicapi.modules.proposals.supports import service as supports
 from civicapi.registry import DemoContext, ModuleRegistry
-from civicapi.spaces.demo import add_component, add_phase, component_of, demo_process
+from civicapi.spaces.demo import add_component, add_phase, demo_spot
 from civicapi.spaces.models import ParticipatoryProcess
 from civicapi.spaces.service import today_in
 
@@ -86,15 +86,13 @@ REJECTED = (
 
 async def seed(session: AsyncSession, context: DemoContext) -> list[ResourceRef]:
     """Last year's call for proposals, once; answers the references of its proposals (made or found)."""
-    found = await demo_process(session, context, LAST_YEAR)
-    if found is None:
+    spot = await demo_spot(session, context, LAST_YEAR, "proposals")
+    if spot is None:
         return []
-    commune, process = found
-    component = await component_of(session, commune.id, process, "proposals")
-    if component is None:
-        ids = await seed_call_for_proposals(session, context.registry, commune, process)
+    if spot.component is None:
+        ids = await seed_call_for_proposals(session, context.registry, spot.commune, spot.process)
     else:
-        ids = await ProposalRepository(session, commune.id).ids_in_component(component.id)
+        ids = await ProposalRepository(session, spot.commune.id).ids_in_component(spot.component.id)
     return [ResourceRef("proposals", "proposal", proposal_id) for proposal_id in ids]
 
 
