@@ -9,7 +9,10 @@ gathered from every ``route_table.py`` under ``tests/``. A new route whose id pa
 this test until one is registered, so new modules are covered without writing the check again.
 
 The same tables drive the module switch: every route of every module answers 404 ``module-not-enabled``
-in a commune that has not enabled the module.
+in a commune that has not enabled the module; and the resource types modules declare for the capabilities
+(``CivicModule.resource_types``): through commune beta no id of alpha is visible nor described, through
+alpha ``visible`` answers what the module's reads show each caller, one statement per page of ids
+(``civicapi.testing.check_resource_types``, on the resources the tenancy factories make).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from civicapi.testing import (
     RouteTable,
     TenancyFactory,
     check_disabled,
+    check_resource_types,
     enable_everywhere,
     forget_previous_world,
     gather,
@@ -158,3 +162,11 @@ async def test_every_module_route_is_not_found_where_the_module_is_not_enabled(
     assert set(TABLES) == set(app.state.registry.keys), "every installed module registers a route table"
     for table in TABLES.values():
         assert await check_disabled(client, world, app, table)
+
+
+@pytest.mark.parametrize("key", sorted(TABLES))
+async def test_every_resource_type_sees_what_its_module_shows(
+    client: httpx.AsyncClient, world: World, app: Any, key: str
+) -> None:
+    module = app.state.registry.get(key)
+    assert await check_resource_types(client, world, app, TABLES[key]) == len(module.resource_types)

@@ -1,7 +1,12 @@
 """Demo data and platform bootstrap, used by ``civicapi seed-demo`` and ``civicapi create-admin``.
 
-The demo commune has people, a census, every installed module, and a participatory budget whose vote is
-open (:mod:`civicapi.demo_budget`).
+The demo commune has people, a census, every installed module enabled, and two participatory processes
+(``bp-demo``, this year's, and ``bp-2025``, last year's) in which each module's own demo seeder
+(``CivicModule.demo``) puts its content: last year's call for proposals (proposals), last year's vote and
+this year's open one (budgets), the results of last year's vote under way (accountability). Each seeder
+runs in its own unit of work, after the seeders of its ``demo_after``, and hears the events of those run
+before it; it receives the references of what they made (``DemoContext.made``). This file imports no
+module: what each shows is its own.
 
 The demo is idempotent: running it again changes nothing. Its people and passwords are documented in the
 README so a newcomer can log in and try things; they are refused in production.
@@ -16,13 +21,13 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes import service as communes
+from civicapi.communes.models import Commune
 from civicapi.communes.repository import CommuneRepository, MembershipRepository
 from civicapi.communes.schemas import CommuneCreate, MembershipCreate
 from civicapi.communes.service import enabled_module_keys
 from civicapi.config import Environment, Settings
 from civicapi.core.db.session import Database, create_engine
-from civicapi.demo_budget import LAST_YEAR_SLUG, seed_participatory_budget
-from civicapi.demo_last_year import seed_results
+from civicapi.core.links import ResourceRef
 from civicapi.identity import service as identity
 from civicapi.identity.repository import UserRepository
 from civicapi.identity.verification import census
@@ -30,8 +35,31 @@ from civicapi.identity.verification.hashing import IdentityHasher
 from civicapi.identity.verification.repository import CensusRepository
 from civicapi.registry import DemoContext, ModuleRegistry, Role, load_modules
 from civicapi.registry.loader import wire_subscriptions
+from civicapi.spaces import service as spaces
+from civicapi.spaces.repository import ProcessRepository
+from civicapi.spaces.schemas import ProcessCreate
 
 DEMO_SLUG = "demo"
+
+DEMO_PROCESSES = (
+    # slug, title: published processes the modules' seeders add their phases and components to.
+    (
+        "bp-demo",
+        {
+            "fr": "Budget participatif de démo",
+            "nl": "Demo participatieve begroting",
+            "en": "Demo participatory budget",
+        },
+    ),
+    (
+        "bp-2025",
+        {
+            "fr": "Budget participatif 2025",
+            "nl": "Participatieve begroting 2025",
+            "en": "Participatory budget 2025",
+        },
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -106,20 +134,40 @@ async def _seed_census(session: AsyncSession, settings: Settings, commune_id: uu
         )
 
 
-async def _seed_modules(db: Database, registry: ModuleRegistry) -> None:
-    """Each module's own demo content (``CivicModule.demo``), in a unit of work of its own."""
-    for module in registry:
-        if module.demo is None:
-            continue
+async def _seed_processes(session: AsyncSession, commune: Commune) -> dict[str, uuid.UUID]:
+    """The demo's processes (slug -> id), created and published once."""
+    found: dict[str, uuid.UUID] = {}
+    repo = ProcessRepository(session, commune.id)
+    for slug, title in DEMO_PROCESSES:
+        process = await repo.by_slug(slug)
+        if process is None:
+            process = await spaces.create_process(session, commune, ProcessCreate(slug=slug, title=title))
+            await spaces.set_published(session, process, True)
+        found[slug] = process.id
+    return found
+
+
+async def _seed_modules(db: Database, registry: ModuleRegistry, processes: dict[str, uuid.UUID]) -> None:
+    """Each module's own demo content (``CivicModule.demo``), in a unit of work of its own, in the order of
+    ``demo_after``: the events one publishes are delivered (after its commit) before the next one runs,
+    and each gets the references the ones before it answered."""
+    made: dict[str, list[ResourceRef]] = {}
+    for module in registry.demo_order():
+        assert module.demo is not None
         async with db.unit_of_work() as session:
             commune = await CommuneRepository(session).by_slug(DEMO_SLUG)
             assert commune is not None
             users = UserRepository(session)
             people = {p.email: u.id for p in DEMO_PEOPLE if (u := await users.by_email(p.email)) is not None}
             context = DemoContext(
-                commune_id=commune.id, commune_slug=commune.slug, people=people, registry=registry
+                commune_id=commune.id,
+                commune_slug=commune.slug,
+                people=people,
+                registry=registry,
+                processes=processes,
+                made={key: tuple(refs) for key, refs in made.items()},
             )
-            await module.demo(session, context)
+            made[module.key] = list(await module.demo(session, context) or ())
 
 
 async def seed_demo(settings: Settings) -> str:
@@ -170,16 +218,8 @@ async def seed_demo(settings: Settings) -> str:
             for module in registry:
                 if module.key not in already:
                     await communes.enable_module(session, registry, commune, module.key, {})
-        async with db.unit_of_work() as session:
-            loaded = await CommuneRepository(session).by_slug(DEMO_SLUG, with_modules=True)
-            assert loaded is not None
-            await seed_participatory_budget(session, registry, loaded)
-        # After the commit above, the published results reached accountability (budgets.results_published).
-        async with db.unit_of_work() as session:
-            loaded = await CommuneRepository(session).by_slug(DEMO_SLUG, with_modules=True)
-            assert loaded is not None
-            await seed_results(session, registry, loaded, LAST_YEAR_SLUG)
-        await _seed_modules(db, registry)
+            processes = await _seed_processes(session, commune)
+        await _seed_modules(db, registry, processes)
         return f"demo commune {DEMO_SLUG!r} ready: {len(DEMO_PEOPLE)} people, modules: {', '.join(registry.keys) or 'none'}"
     finally:
         await db.dispose()

@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import ForeignKey, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from civicapi.registry import CivicModule, ModuleLoadError, Permission, load_modules
+from civicapi.registry import (
+    ANONYMOUS,
+    CivicModule,
+    ModuleLoadError,
+    Permission,
+    ResourceType,
+    UnknownResourceType,
+    load_modules,
+)
 from civicapi.registry.loader import build_registry
 
 
@@ -53,6 +61,19 @@ class ForeignRef(_Base):
 HERE = Path(__file__).parent
 
 
+async def _nothing_visible(*args: object) -> set[uuid.UUID]:
+    return set()
+
+
+async def _nothing_described(*args: object) -> dict[uuid.UUID, object]:
+    return {}
+
+
+def rtype(name: str, title: dict[str, str] | None = None, **kw: object) -> ResourceType:
+    hooks = {"visible": _nothing_visible, "describe": _nothing_described, **kw}
+    return ResourceType(name=name, title={"en": name} if title is None else title, **hooks)  # type: ignore[arg-type]
+
+
 def mod(key: str, **kw: object) -> CivicModule:
     if kw.get("models"):
         kw.setdefault("migrations", HERE)  # any folder: these checks do not run migrations
@@ -78,6 +99,12 @@ def test_a_consistent_module_loads() -> None:
             "permission 'vote' must be prefixed with 'good.'",
         ),
         ([mod("Bad-Key")], "must match"),
+        ([mod("good", resource_types=[rtype("Thing")])], r"resource type 'Thing': the name must match"),
+        ([mod("good", resource_types=[rtype("t")])], r"resource type 't': the name must match"),
+        ([mod("good", resource_types=[rtype("thing"), rtype("thing")])], "'thing' is declared twice"),
+        ([mod("good", resource_types=[rtype("thing", {})])], "'thing' needs a title per locale"),
+        ([mod("good", resource_types=[rtype("thing", visible=None)])], "'thing': visible is not callable"),
+        ([mod("good", resource_types=["thing"])], "'thing' is not a ResourceType"),
         ([mod("good", models=[object])], "is not a mapped model"),
         ([mod("good", models=[GoodThing], migrations=None)], "has tables but no migrations folder"),
         (
@@ -89,6 +116,25 @@ def test_a_consistent_module_loads() -> None:
 def test_inconsistent_modules_fail_fast(modules: list[CivicModule], message: str) -> None:
     with pytest.raises(ModuleLoadError, match=message):
         build_registry(modules)
+
+
+def test_resource_types_are_found_by_module_and_name() -> None:
+    thing = rtype("thing")
+    reg = build_registry([mod("good", resource_types=[thing, rtype("other")]), mod("bare")])
+    assert reg.resource_type("good", "thing") is thing
+    # the same name in two modules is two types
+    assert build_registry([mod("good", resource_types=[thing]), mod("also", resource_types=[rtype("thing")])])
+    with pytest.raises(UnknownResourceType, match="module 'good' declares thing, other"):
+        reg.resource_type("good", "ghost")
+    with pytest.raises(UnknownResourceType, match="module 'bare' declares none"):
+        reg.resource_type("bare", "thing")
+    with pytest.raises(UnknownResourceType, match="no module 'ghost' is installed"):
+        reg.resource_type("ghost", "thing")
+
+
+def test_the_anonymous_caller_holds_no_right() -> None:
+    assert ANONYMOUS.user_id is None
+    assert not ANONYMOUS.can("spaces.preview")
 
 
 def test_installed_plugin_is_discovered_through_its_entry_point() -> None:

@@ -3,6 +3,7 @@ router-level check that a module is enabled."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -81,6 +82,11 @@ class Caller:
     roles: set[str] = field(default_factory=set)
     policy: PermissionPolicy | None = None
     api_key: ApiKey | None = None
+
+    @property
+    def user_id(self) -> uuid.UUID | None:
+        """The person's id (None for the anonymous and for API keys): a ``registry.ResourceCaller``."""
+        return self.user.id if self.user is not None else None
 
     @property
     def is_platform_admin(self) -> bool:

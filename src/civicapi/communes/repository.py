@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -123,4 +123,18 @@ async def invitations_to(session: AsyncSession, email: str) -> list[tuple[str, I
 async def forget_invitations_to(session: AsyncSession, email: str) -> None:
     await session.execute(
         delete(Invitation).where(Invitation.email == email).execution_options(synchronize_session=False)
+    )
+
+
+def module_enabled_clause(commune_id: uuid.UUID, module_key: str) -> ColumnElement[bool]:
+    """True where the commune has enabled the module (an ``EXISTS`` to put in a module's statement: where
+    it is not, the module's routes answer 404 to everyone, so its resources are seen by no one)."""
+    return (
+        select(CommuneModule.id)
+        .where(
+            CommuneModule.commune_id == commune_id,
+            CommuneModule.module_key == module_key,
+            CommuneModule.enabled.is_(True),
+        )
+        .exists()
     )

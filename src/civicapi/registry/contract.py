@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from civicapi.core.events import Handler
+from civicapi.core.links import ResourceRef
+from civicapi.registry.resources import ResourceType
 
 if TYPE_CHECKING:
     import argparse
@@ -78,17 +80,28 @@ the command (its exit status)."""
 
 @dataclass(frozen=True, slots=True)
 class DemoContext:
-    """What the demo seeding hands each module: the demo commune, its people (e-mail -> user id) and the
-    modules loaded with it. A module's seeder must be idempotent: the demo is seeded at every start."""
+    """What the demo seeding hands each module: the demo commune, its people (e-mail -> user id), its
+    participatory processes (slug -> id: ``bp-demo``, the vote open now, and ``bp-2025``, last year's, in
+    which each module adds its phase and component), the modules loaded with it, and what the seeders run
+    before this one made (module key -> the references each returned). A seeder must be idempotent: the
+    demo is seeded at every start, and a seeder that finds its content returns the references of it."""
 
     commune_id: uuid.UUID
     commune_slug: str
     people: Mapping[str, uuid.UUID]
     registry: Any
+    processes: Mapping[str, uuid.UUID] = field(default_factory=dict)
+    made: Mapping[str, Sequence[ResourceRef]] = field(default_factory=dict)
+
+    def refs(self, module_key: str, type_name: str | None = None) -> list[ResourceRef]:
+        """What module ``module_key``'s seeder made (of ``type_name`` only, when given), e.g. the proposals
+        of the demo: ``context.refs("proposals", "proposal")``; [] when it is not installed."""
+        return [r for r in self.made.get(module_key, ()) if type_name is None or r.type == type_name]
 
 
-DemoSeeder = Callable[["AsyncSession", DemoContext], Awaitable[object]]
-"""(session, context) -> the module's believable demo content, made through its services."""
+DemoSeeder = Callable[["AsyncSession", DemoContext], Awaitable["Sequence[ResourceRef] | None"]]
+"""(session, context) -> the module's believable demo content, made through its services; answers the
+references of what it made (or found made), for the seeders that run after it."""
 PersonalDataEraser = Callable[["AsyncSession", uuid.UUID], Awaitable[None]]
 """(session, user id) -> remove the person's personal data from the module's tables before the account is
 deleted: contributions stay under an anonymous author, counts stay unchanged."""
@@ -116,6 +129,9 @@ class CivicModule:
     erase_personal_data: PersonalDataEraser | None = None
     description: Mapping[str, str] = field(default_factory=dict)
     version: str = "0"
+    resource_types: Sequence[ResourceType] = ()
+    """The kinds of resources the shared capabilities (comments, places, attachments, notifications, the
+    change feed) may refer to, each with its visibility and description hooks (``registry.resources``)."""
     cache_quiet_tables: Sequence[str] = ()
     """Own tables whose writes leave public cached reads valid (see ``civicapi.core.cache``): high-volume
     personal records such as ballots, that public pages show only as totals (which may then lag by the
@@ -129,7 +145,11 @@ class CivicModule:
     cli: CliHook | None = None
     """The module's commands, under ``civicapi <key>`` (e.g. ``civicapi budgets recount``)."""
     demo: DemoSeeder | None = None
-    """The module's part of ``civicapi seed-demo`` (run in its own unit of work, after the platform's)."""
+    """The module's part of ``civicapi seed-demo`` (run in its own unit of work, after the platform's and
+    after the seeders of ``demo_after``; the events it publishes are delivered before the next one runs)."""
+    demo_after: Sequence[str] = ()
+    """Keys of the modules whose demo seeders run before this one's when installed (it links to what they
+    made: ``DemoContext.refs``); the others run in the registry's order."""
     migrations: str | os.PathLike[str] | None = None
     """The folder of the module's own Alembic branch (labelled with the module's key; its first revision
     has no ``down_revision`` and ``depends_on`` the platform revision it needs). Required when the module

@@ -15,6 +15,7 @@ from types import ModuleType
 
 from civicapi.core.events import EventBus
 from civicapi.registry.contract import KEY_PATTERN, CivicModule, Permission
+from civicapi.registry.resources import RESOURCE_NAME_PATTERN, ResourceType, UnknownResourceType
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,28 @@ class ModuleRegistry:
 
     def permissions(self) -> list[Permission]:
         return [p for m in self.modules for p in m.permissions]
+
+    def demo_order(self) -> list[CivicModule]:
+        """The modules with a demo seeder, each after those of its ``demo_after`` that are installed, else
+        in the registry's order (:func:`build_registry` has refused cycles)."""
+        return [m for m in _after_first(self.modules) if m.demo is not None]
+
+    def resource_type(self, module_key: str, name: str) -> ResourceType:
+        """The resource type ``name`` of module ``module_key``; :class:`UnknownResourceType` when the module
+        is not installed or declares no such type."""
+        module = self.get(module_key)
+        if module is None:
+            raise UnknownResourceType(
+                f"unknown resource type {module_key}/{name}: no module {module_key!r} is installed "
+                f"(installed: {', '.join(self.keys) or 'none'})"
+            )
+        found = next((t for t in module.resource_types if t.name == name), None)
+        if found is None:
+            declared = ", ".join(t.name for t in module.resource_types) or "none"
+            raise UnknownResourceType(
+                f"unknown resource type {module_key}/{name}: module {module_key!r} declares {declared}"
+            )
+        return found
 
 
 def _load_entry_point(ep: EntryPoint) -> CivicModule:
@@ -103,12 +126,56 @@ def _check_module(module: CivicModule) -> None:
             raise ModuleLoadError(f"module {key!r}: permission {perm.name!r} must be prefixed with '{key}.'")
     if stray := set(module.cache_quiet_tables) - own_tables:
         raise ModuleLoadError(f"module {key!r}: cache_quiet_tables {sorted(stray)} are not its own tables")
+    _check_resource_types(module)
     handler_names = [h.name for h in module.verification_handlers]
     for name in handler_names:
         if not name.startswith(f"{key}.") or handler_names.count(name) > 1:
             raise ModuleLoadError(
                 f"module {key!r}: verification handler {name!r} must be unique and prefixed with '{key}.'"
             )
+
+
+def _check_resource_types(module: CivicModule) -> None:
+    seen: set[str] = set()
+    for rtype in module.resource_types:
+        what = f"module {module.key!r}: resource type {getattr(rtype, 'name', rtype)!r}"
+        if not isinstance(rtype, ResourceType):
+            raise ModuleLoadError(f"{what} is not a ResourceType")
+        if not RESOURCE_NAME_PATTERN.match(rtype.name):
+            raise ModuleLoadError(f"{what}: the name must match {RESOURCE_NAME_PATTERN.pattern}")
+        if rtype.name in seen:
+            raise ModuleLoadError(f"{what} is declared twice")
+        seen.add(rtype.name)
+        if not rtype.title or not all(isinstance(v, str) and v for v in rtype.title.values()):
+            raise ModuleLoadError(f"{what} needs a title per locale")
+        for hook in ("visible", "describe"):
+            if not callable(getattr(rtype, hook)):
+                raise ModuleLoadError(f"{what}: {hook} is not callable")
+
+
+def _after_first(modules: Sequence[CivicModule]) -> list[CivicModule]:
+    """``modules`` ordered so that each comes after the installed modules of its ``demo_after``, the
+    registry's order kept otherwise; ModuleLoadError on a cycle."""
+    by_key = {m.key: m for m in modules}
+    ordered: list[CivicModule] = []
+    visiting: list[str] = []
+
+    def visit(module: CivicModule) -> None:
+        if module in ordered:
+            return
+        if module.key in visiting:
+            cycle = " -> ".join([*visiting[visiting.index(module.key) :], module.key])
+            raise ModuleLoadError(f"module {module.key!r}: demo_after forms a cycle ({cycle})")
+        visiting.append(module.key)
+        for key in module.demo_after:
+            if key in by_key:
+                visit(by_key[key])
+        visiting.pop()
+        ordered.append(module)
+
+    for module in modules:
+        visit(module)
+    return ordered
 
 
 def build_registry(candidates: Iterable[CivicModule]) -> ModuleRegistry:
@@ -129,6 +196,7 @@ def build_registry(candidates: Iterable[CivicModule]) -> ModuleRegistry:
                     f"table {table!r} declared by both {tables[table]!r} and {module.key!r}"
                 )
             tables[table] = module.key
+    _after_first(modules)  # refuses a cycle of demo_after
     return ModuleRegistry(tuple(modules))
 
 

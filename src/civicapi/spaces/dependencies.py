@@ -34,7 +34,7 @@ ManageSpaces = Annotated[Caller, Depends(require(service.MANAGE_PERMISSION))]
 
 def can_preview(caller: Caller) -> bool:
     """Whether the caller sees unpublished processes and components."""
-    return caller.can(service.PREVIEW_PERMISSION)
+    return kit.previews(caller)
 
 
 async def valid_process(

@@ -5,12 +5,13 @@ of it is public, and audited writes (:class:`AuditedWrites`). CSV is written and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
@@ -18,8 +19,10 @@ from civicapi.communes.models import Commune
 from civicapi.core import audit
 from civicapi.core.audit import ModuleTrail
 from civicapi.core.db.repository import Repository
+from civicapi.registry import ResourceCaller, ResourceInfo, ResourceType
 from civicapi.spaces.models import Component, ParticipatoryProcess
-from civicapi.spaces.service import today_in
+from civicapi.spaces.repository import rows_with_slug, visible_in_components
+from civicapi.spaces.service import PREVIEW_PERMISSION, today_in
 
 S = TypeVar("S", bound=BaseModel)
 T = TypeVar("T", bound=BaseModel)
@@ -50,7 +53,7 @@ class ComponentContext(Generic[S, T]):
     def url(self) -> str:
         """The component's path in the API (``/v1/communes/{commune}/{module}/components/{id}``): what a
         created resource's ``Location`` starts with."""
-        return f"/v1/communes/{self.commune.slug}/{self.component.module_key}/components/{self.component.id}"
+        return component_path(self.commune.slug, self.component.module_key, self.component.id)
 
     def url_of(self, *parts: object) -> str:
         """A path under the component's (``ctx.url_of("budgets", budget.id, "projects", project.id)``)."""
@@ -61,6 +64,18 @@ class ComponentContext(Generic[S, T]):
         """Whether what happens in the component is public (its public history, its public lists): the
         component and its process are published. The one rule every module follows."""
         return self.component.published_at is not None and self.process.published_at is not None
+
+
+def component_path(commune_slug: str, module_key: str, component_id: uuid.UUID, *parts: object) -> str:
+    """The path of a component in the API (``/v1/communes/{commune}/{module}/components/{id}``), or of a
+    resource under it (``parts``)."""
+    base = f"/v1/communes/{commune_slug}/{module_key}/components/{component_id}"
+    return "/".join([base, *(str(p) for p in parts)])
+
+
+def previews(caller: ResourceCaller) -> bool:
+    """Whether the caller sees unpublished processes and components (holds ``spaces.preview``)."""
+    return caller.can(PREVIEW_PERMISSION)
 
 
 def component_context(
@@ -148,3 +163,45 @@ class AuditedWrites(Generic[M]):
             changes=changes,
             public=ctx.public,
         )
+
+
+def component_resource_type(
+    *,
+    module_key: str,
+    name: str,
+    title: Mapping[str, str],
+    model: Any,
+    path: Callable[[Any], Sequence[object]],
+    columns: Sequence[Any] = (),
+    rule: Callable[[ResourceCaller], ColumnElement[bool]] | None = None,
+) -> ResourceType:
+    """The resource type of a module's rows that live in components (``model`` has ``component_id`` and a
+    multilingual ``title``), with the visibility every module follows: seen where the component is
+    (:func:`civicapi.spaces.repository.visible_component_ids`) and, when given, ``rule(caller)`` holds
+    (the module's own: drafts, hidden rows). ``path(row)``: the parts of the resource's path under its
+    component, from the row's ``id``, ``component_id`` and ``columns``. Each hook is one statement."""
+
+    async def visible(
+        session: AsyncSession, commune_id: uuid.UUID, caller: ResourceCaller, ids: Collection[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        where = [rule(caller)] if rule is not None else []
+        return await visible_in_components(
+            session, model, commune_id, module_key, ids, include_hidden=previews(caller), where=where
+        )
+
+    async def describe(
+        session: AsyncSession, commune_id: uuid.UUID, ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, ResourceInfo]:
+        rows = await rows_with_slug(
+            session, model, commune_id, ids, model.component_id, model.title, *columns
+        )
+        return {
+            row.id: ResourceInfo(
+                title=row.title,
+                component_id=row.component_id,
+                path=component_path(row.slug, module_key, row.component_id, *path(row)),
+            )
+            for row in rows
+        }
+
+    return ResourceType(name=name, title=title, visible=visible, describe=describe)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from civicapi.communes.models import Commune
+from civicapi.communes.repository import module_enabled_clause
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.core.pagination import PageParams, keyset_page
 from civicapi.spaces.models import Component, ParticipatoryProcess, Phase
@@ -168,3 +171,63 @@ async def _next_position(
     stmt = select(func.max(position)).where(repo.model.commune_id == repo.commune_id, parent == parent_id)
     current = (await repo.session.execute(stmt)).scalar_one_or_none()
     return 0 if current is None else int(current) + 1
+
+
+# --- resources in components, a page of ids at a time (the resource types' hooks) ---------------------
+
+
+def visible_component_ids(
+    commune_id: uuid.UUID, module_key: str, *, include_hidden: bool
+) -> Select[uuid.UUID]:
+    """The ids of ``module_key``'s components that a caller may see, as a subquery: the module enabled by
+    the commune (else its routes answer 404 to everyone), the component and its process published unless
+    ``include_hidden`` (the caller holds ``spaces.preview``). The rule of ``component_dependency``."""
+    stmt = select(Component.id).where(
+        Component.commune_id == commune_id,
+        Component.module_key == module_key,
+        module_enabled_clause(commune_id, module_key),
+    )
+    if not include_hidden:
+        stmt = stmt.join(ParticipatoryProcess, Component.process_id == ParticipatoryProcess.id).where(
+            Component.published_at.is_not(None), ParticipatoryProcess.published_at.is_not(None)
+        )
+    return stmt
+
+
+async def visible_in_components(
+    session: AsyncSession,
+    model: Any,
+    commune_id: uuid.UUID,
+    module_key: str,
+    ids: Collection[uuid.UUID],
+    *,
+    include_hidden: bool,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> set[uuid.UUID]:
+    """Which of ``ids`` are rows of ``model`` (commune-scoped, with a ``component_id``) in the commune, in a
+    component the caller may see (:func:`visible_component_ids`), meeting the module's own ``where``: one
+    statement, whatever the number of ids."""
+    if not ids:
+        return set()
+    stmt = select(model.id).where(
+        model.commune_id == commune_id,
+        model.id.in_(list(ids)),
+        model.component_id.in_(visible_component_ids(commune_id, module_key, include_hidden=include_hidden)),
+        *where,
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def rows_with_slug(
+    session: AsyncSession, model: Any, commune_id: uuid.UUID, ids: Collection[uuid.UUID], *columns: Any
+) -> Sequence[Row[Any]]:
+    """``(id, slug, default_locale, *columns)`` (the commune's slug and locale) of the rows of ``model`` among ``ids`` in the commune (what a
+    resource type's ``describe`` needs to build paths): one statement, whatever the number of ids."""
+    if not ids:
+        return []
+    stmt = (
+        select(model.id, Commune.slug, Commune.default_locale, *columns)
+        .join(Commune, Commune.id == model.commune_id)
+        .where(model.commune_id == commune_id, model.id.in_(list(ids)))
+    )
+    return (await session.execute(stmt)).all()

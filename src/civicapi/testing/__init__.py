@@ -29,6 +29,13 @@ from civicapi.testing.checks import (
     tenancy_problems,
     undeclared_problem,
 )
+from civicapi.testing.resources import (
+    check_component_rule,
+    check_constant_statements,
+    check_resource_types,
+    check_visibility_matches_reads,
+    count_statements,
+)
 from civicapi.testing.rules import (
     ALLOWED,
     CALLERS,
@@ -85,9 +92,14 @@ __all__ = [
     "Who",
     "assert_classified",
     "check_answer",
+    "check_component_rule",
+    "check_constant_statements",
     "check_disabled",
     "check_module_role_matrix",
+    "check_resource_types",
     "check_tenancy",
+    "check_visibility_matches_reads",
+    "count_statements",
     "csv_body",
     "enable_everywhere",
     "fill",

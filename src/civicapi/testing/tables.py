@@ -94,6 +94,9 @@ class RouteTable:
     tenancy: dict[str, TenancyFactory] = field(default_factory=dict)
     component_settings: dict[str, Any] = field(default_factory=dict)
     step_settings: dict[str, Any] = field(default_factory=dict)
+    resource_types: dict[str, str] = field(default_factory=dict)
+    """Resource type name -> the ``tenancy`` path parameter whose factory makes one (for
+    :func:`civicapi.testing.resources.check_resource_types`)."""
     known_bugs: dict[tuple[str, str], str] = field(default_factory=dict)
     """(operationId, caller) -> why the app disagrees with ``rules``: run alone, as xfail(strict=True)."""
     origin: str = ""

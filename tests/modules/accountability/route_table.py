@@ -97,6 +97,7 @@ TABLE = register(
             "accountability_milestones_update": json_body({"title": {"fr": "Bacs livrés"}}),
             "accountability_import": csv_body("external_id,title_fr\nR-1,Un banc devant l'école\n", CSV),
         },
+        resource_types={"result": "result_id"},
         tenancy={
             "status_id": _tenancy_status,
             "result_id": _tenancy_result,

@@ -122,6 +122,7 @@ TABLE = register(
             },
             "budgets_count": json_body({"publish": False, "background": False}),
         },
+        resource_types={"budget": "budget_id", "project": "project_id"},
         tenancy={
             "budget_id": _tenancy_budget,
             "project_id": _tenancy_project,

@@ -164,6 +164,7 @@ TABLE = register(
                 "title_fr,body_fr\nUn banc,Un banc public devant l'école communale.\n", CSV
             ),
         },
+        resource_types={"proposal": "proposal_id"},
         tenancy={
             "proposal_id": _tenancy_proposal,
             "criterion_id": _tenancy_criterion,

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civicapi.modules.accountability.demo import seed as seed_demo
 from civicapi.modules.accountability.handlers import SUBSCRIPTIONS
 from civicapi.modules.accountability.models import MODELS
 from civicapi.modules.accountability.permissions import PERMISSIONS
+from civicapi.modules.accountability.resources import RESOURCE_TYPES
 from civicapi.modules.accountability.router import router
 from civicapi.modules.accountability.settings import (
     AccountabilityComponentSettings,
@@ -37,6 +39,9 @@ module = CivicModule(
     component_settings_schema=AccountabilityComponentSettings,
     step_settings_schema=AccountabilityStepSettings,
     subscriptions=SUBSCRIPTIONS,
+    resource_types=RESOURCE_TYPES,
+    demo=seed_demo,
+    demo_after=("budgets",),  # its results come from the budgets' published results
     version="1",
 )
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from civicapi.modules.budgets.cli import register as register_cli
+from civicapi.modules.budgets.demo import seed as seed_demo
 from civicapi.modules.budgets.handlers import SUBSCRIPTIONS, erase_personal_data, export_personal_data
 from civicapi.modules.budgets.models import MODELS
 from civicapi.modules.budgets.permissions import PERMISSIONS
+from civicapi.modules.budgets.resources import RESOURCE_TYPES
 from civicapi.modules.budgets.router import router
 from civicapi.modules.budgets.settings import BudgetsComponentSettings, BudgetsStepSettings
 from civicapi.modules.budgets.startup import keep_sealing
@@ -39,6 +41,9 @@ module = CivicModule(
     subscriptions=SUBSCRIPTIONS,
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
+    resource_types=RESOURCE_TYPES,
+    demo=seed_demo,
+    demo_after=("proposals",),  # last year's projects link the demo's proposals
     version="1",
     lane=lambda state: BallotLane(state.db, state.registry, state.tokens),
     on_start=keep_sealing,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civicapi.modules.proposals.demo import seed as seed_demo
 from civicapi.modules.proposals.handlers import erase_personal_data, export_personal_data
 from civicapi.modules.proposals.models import MODELS
 from civicapi.modules.proposals.permissions import PERMISSIONS
+from civicapi.modules.proposals.resources import RESOURCE_TYPES
 from civicapi.modules.proposals.router import router
 from civicapi.modules.proposals.settings import ProposalsComponentSettings, ProposalsStepSettings
 from civicapi.registry import CivicModule
@@ -31,6 +33,8 @@ module = CivicModule(
     step_settings_schema=ProposalsStepSettings,
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
+    resource_types=RESOURCE_TYPES,
+    demo=seed_demo,
     version="1",
 )
 

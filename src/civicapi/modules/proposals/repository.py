@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from civicapi.core.db.repository import CommuneScopedRepository, upsert_insert
 from civicapi.modules.proposals.models import (
+    DRAFT,
     Authorship,
     Participation,
     Proposal,
@@ -68,12 +69,33 @@ def _like_escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def readable_by(user_id: uuid.UUID | None, *, may_official: bool) -> ColumnElement[bool]:
+    """Proposals a reader may open, as a condition: published or withdrawn ones, drafts for their authors,
+    official drafts for holders of ``proposals.official`` (the rule of ``common.reading.get_proposal``)."""
+    drafts: list[ColumnElement[bool]] = []
+    if may_official:
+        drafts.append(Proposal.official.is_(True))
+    if user_id is not None:
+        authored = exists().where(Authorship.proposal_id == Proposal.id, Authorship.user_id == user_id)
+        drafts.append(and_(Proposal.official.is_(False), authored))
+    return or_(Proposal.status != DRAFT, *drafts)
+
+
 class ProposalRepository(CommuneScopedRepository[Proposal]):
     model = Proposal
     resource_name = "proposal"
 
     def _of_component(self, component_id: uuid.UUID) -> Select[Proposal]:
         return self.base_statement().where(Proposal.component_id == component_id)
+
+    async def ids_in_component(self, component_id: uuid.UUID) -> list[uuid.UUID]:
+        """Every proposal's id in the component, oldest first (the demo's, for the seeders after it)."""
+        stmt = (
+            select(Proposal.id)
+            .where(Proposal.commune_id == self.commune_id, Proposal.component_id == component_id)
+            .order_by(Proposal.created_at, Proposal.id)
+        )
+        return list((await self.session.execute(stmt)).scalars())
 
     async def get_in_component(self, component_id: uuid.UUID, proposal_id: uuid.UUID) -> Proposal | None:
         stmt = self._of_component(component_id).where(Proposal.id == proposal_id)
