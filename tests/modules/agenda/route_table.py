@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from civicapi.testing import Ctx, People, RouteTable, register, tenancy_component
+from civicapi.modules.agenda import permissions
+from civicapi.testing import Ctx, Owner, People, Perm, RouteTable, json_body, register, tenancy_component
 from tests.modules.agenda.helpers import insert_meeting
 
 
@@ -35,12 +36,67 @@ async def _tenancy_meeting(client: httpx.AsyncClient, world: People, ids: dict[s
     return str(meeting_id)
 
 
+AGENDA_FORBIDDEN = "agenda-action-forbidden"
+"""The module's 403 for checks that are not role permissions (``reason``: ``not_the_author``...)."""
+
 RULES: dict[str, Any] = {}
 FACTORIES: dict[str, Any] = {"meeting_id": ((), _meeting)}
 REQUESTS: dict[str, Any] = {}
 TENANCY: dict[str, Any] = {"meeting_id": _tenancy_meeting}
 
 # --- meetings ---
+# The path's meeting is the commune's (official) and published: holders of agenda.manage act on it. Creating
+# is theirs too while the component keeps participant meetings off (403 `participant_meetings_disabled`).
+MANAGE = Perm(permissions.MANAGE)
+RULES.update(
+    {
+        "agenda_meetings_create": Owner(permissions.MANAGE, owner="", problem=AGENDA_FORBIDDEN),
+        **{
+            f"agenda_meetings_{verb}": MANAGE
+            for verb in ("update", "delete", "publish", "withdraw", "cancel")
+        },
+        **{f"agenda_items_{verb}": MANAGE for verb in ("create", "update", "delete", "reorder")},
+    }
+)
+_START = "2031-05-06T18:00:00+02:00"
+
+
+async def _agenda_item(ctx: Ctx) -> str:
+    """An item of the path's meeting's agenda (10 minutes)."""
+    url = f"/agenda/components/{ctx.ids['component_id']}/meetings/{ctx.ids['meeting_id']}/agenda"
+    return str(
+        (await ctx.call("POST", url, {"title": {"fr": "Accueil"}, "duration_minutes": 10}, ok=201))["id"]
+    )
+
+
+async def _tenancy_agenda_item(client: httpx.AsyncClient, world: People, ids: dict[str, str]) -> str:
+    url = f"{ids['agenda_component']}/meetings/{ids['meeting_id']}/agenda"
+    body = {"title": {"fr": "Accueil"}, "duration_minutes": 10}
+    r = await client.post(url, json=body, headers=world.headers("admin"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+FACTORIES["agenda_item_id"] = (("meeting_id",), _agenda_item)
+TENANCY["agenda_item_id"] = _tenancy_agenda_item
+REQUESTS.update(
+    {
+        "agenda_meetings_create": json_body(
+            {
+                "title": {"fr": "Atelier mobilité"},
+                "start_at": _START,
+                "end_at": "2031-05-06T20:00:00+02:00",
+                "address": "Place du Marché 1, 4000 Liège",
+            }
+        ),
+        "agenda_meetings_update": json_body({"title": {"fr": "Atelier mobilité douce"}}),
+        "agenda_meetings_cancel": json_body({"reason": {"fr": "La salle est indisponible."}}),
+        "agenda_items_create": json_body({"title": {"fr": "Présentation"}, "duration_minutes": 20}),
+        "agenda_items_update": json_body({"duration_minutes": 15}),
+        "agenda_items_reorder": lambda ctx: {"json": {"item_ids": [ctx.ids.get("agenda_item_id", _NO_ITEM)]}},
+    }
+)
+_NO_ITEM = "00000000-0000-4000-8000-000000000000"
 
 # --- registrations ---
 
