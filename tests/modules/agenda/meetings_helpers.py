@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from civicapi.core.audit import AuditEntry
 from civicapi.core.db.session import Database
-from civicapi.modules.agenda.models import Meeting
+from civicapi.modules.agenda.models import Meeting, Registration
 from tests.fixtures.factories import World
 from tests.modules.agenda.helpers import Comp, soon
 
@@ -66,3 +66,19 @@ async def actions(db: Database) -> list[str]:
     async with db.unit_of_work() as session:
         rows = await session.execute(select(AuditEntry.action).order_by(AuditEntry.created_at))
         return [a for a in rows.scalars() if a.startswith("agenda.")]
+
+
+async def register_as(db: Database, world: World, meeting_id: object, statuses: dict[str, str]) -> None:
+    """Registrations of these people (name -> status), written straight into the table."""
+    async with db.unit_of_work() as session:
+        for number, (who, status) in enumerate(statuses.items(), start=1):
+            session.add(
+                Registration(
+                    commune_id=world.alpha.id,
+                    meeting_id=uuid.UUID(str(meeting_id)),
+                    user_id=world.users[who].id,
+                    status=status,
+                    number=number,
+                    code=uuid.uuid4().hex[:8].upper(),
+                )
+            )

@@ -3,7 +3,6 @@ component allows it; edit (sequence bumps), publish, withdraw, cancel (registran
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,11 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core.db.session import Database
 from civicapi.core.events import Event
 from civicapi.identity.verification.service import grant_verification
-from civicapi.modules.agenda.models import Registration
 from tests.fixtures.factories import World
 from tests.modules.agenda.helpers import assert_problem, count_rows, insert_meeting, make_component
 from tests.modules.agenda.meetings_helpers import actions as _actions
-from tests.modules.agenda.meetings_helpers import create_meeting, meeting_body, stored
+from tests.modules.agenda.meetings_helpers import create_meeting, meeting_body, register_as, stored
 
 
 async def test_staff_create_an_official_draft_and_publish_it(
@@ -208,21 +206,6 @@ async def test_withdraw_by_its_author_before_it_starts(
     assert await count_rows(db) == before
 
 
-async def _register(db: Database, world: World, meeting_id: object, statuses: dict[str, str]) -> None:
-    async with db.unit_of_work() as session:
-        for number, (who, status) in enumerate(statuses.items(), start=1):
-            session.add(
-                Registration(
-                    commune_id=world.alpha.id,
-                    meeting_id=uuid.UUID(str(meeting_id)),
-                    user_id=world.users[who].id,
-                    status=status,
-                    number=number,
-                    code=f"K7P2Q{number}",
-                )
-            )
-
-
 async def test_staff_cancel_with_a_reason_and_registrants_are_told(
     client: httpx.AsyncClient, world: World, db: Database, app: Any
 ) -> None:
@@ -234,7 +217,7 @@ async def test_staff_cancel_with_a_reason_and_registrants_are_told(
     db.bus.subscribe("agenda.meeting_cancelled", record)
     comp = await make_component(client, world)
     meeting = await create_meeting(client, world, comp)
-    await _register(
+    await register_as(
         db,
         world,
         meeting["id"],

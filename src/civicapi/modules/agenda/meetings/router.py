@@ -15,7 +15,7 @@ from civicapi.core.routing import GuardedRouter
 from civicapi.modules.agenda.common.presenting import guests_among, present
 from civicapi.modules.agenda.common.reading import Viewer
 from civicapi.modules.agenda.dependencies import MEETING, MEETINGS, CurrentContext, CurrentMeeting, ViewerDep
-from civicapi.modules.agenda.meetings import router_agenda, service
+from civicapi.modules.agenda.meetings import router_agenda, router_lists, service
 from civicapi.modules.agenda.meetings.schemas import MeetingCancel, MeetingCreate, MeetingUpdate
 from civicapi.modules.agenda.models import Meeting
 from civicapi.modules.agenda.schemas import MeetingRead
@@ -23,6 +23,7 @@ from civicapi.modules.agenda.settings import ComponentContext
 
 router = GuardedRouter()
 router.include_router(router_agenda.router)
+router.include_router(router_lists.router)
 
 IfMatch = Annotated[str | None, Header(description="ETag from a previous read; a stale one gets 412.")]
 
