@@ -3,6 +3,8 @@ item; read by whoever sees the meeting's details."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -166,3 +168,20 @@ async def test_who_edits_and_who_reads_an_agenda(
     )
     assert body["reason"] == "cancelled"
     assert await count_rows(db) == before
+
+
+async def test_racing_additions_never_overrun_the_meeting(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    comp = await make_component(client, world)
+    meeting = await create_meeting(client, world, comp)  # 120 minutes
+    agenda = comp.meeting(meeting["id"]) + "/agenda"
+    body = {"title": {"fr": "Intervention"}, "duration_minutes": 10}
+    responses = await asyncio.gather(
+        *(client.post(agenda, json=body, headers=world.headers("staff")) for _ in range(30))
+    )
+    assert Counter(r.status_code for r in responses) == {201: 12, 422: 18}, [r.text for r in responses][:3]
+    assert {r.json()["reason"] for r in responses if r.status_code == 422} == {"agenda_too_long"}
+    items = (await client.get(agenda, params={"limit": 100})).json()["items"]
+    assert sum(i["duration_minutes"] for i in items) == 120
+    assert sorted(i["position"] for i in items) == list(range(12))
