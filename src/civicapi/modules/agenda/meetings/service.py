@@ -108,8 +108,7 @@ async def update_meeting(
     rules.require_changeable(meeting)
     changes = _normalised(data.model_dump(exclude_unset=True))
     before = audit.snapshot(meeting, rules.AUDIT_FIELDS)
-    after = {**audit.snapshot(meeting, rules.AUDIT_FIELDS), **changes}
-    after.update((f, getattr(meeting, f)) for f in ("start_at", "end_at") if f not in changes)
+    after = {**before, **changes}
     errors = rules.meeting_errors(ctx, after)
     if not errors and ("start_at" in changes or "end_at" in changes):
         planned = await AgendaItemRepository(session, ctx.commune_id).total_minutes(meeting.id, None)
