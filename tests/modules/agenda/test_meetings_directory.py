@@ -14,6 +14,7 @@ from civicapi.core.i18n import fold
 from tests.fixtures.factories import World
 from tests.modules.agenda.helpers import Comp, assert_problem, insert_meeting, make_component
 from tests.modules.agenda.meetings_helpers import register_as
+from tests.modules.proposals.test_lists import _all_pages as all_pages  # the walk over a list's pages
 from tests.modules.proposals.test_lists import count_queries  # the statement counter of list tests
 
 DIRECTORY = "/v1/communes/alpha/agenda/meetings"
@@ -64,18 +65,7 @@ async def _world(client: httpx.AsyncClient, world: World, db: Database) -> tuple
 
 async def _walk(client: httpx.AsyncClient, url: str, who: dict[str, str], **params: Any) -> list[str]:
     """Every page of a list, its ids in order (following ``next_cursor`` and the ``Link`` header)."""
-    ids: list[str] = []
-    cursor = None
-    while True:
-        r = await client.get(url, params={**params, **({"cursor": cursor} if cursor else {})}, headers=who)
-        assert r.status_code == 200, r.text
-        body = r.json()
-        ids += [m["id"] for m in body["items"]]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            assert "link" not in r.headers
-            return ids
-        assert 'rel="next"' in r.headers["link"]
+    return await all_pages(client, url, params, who)
 
 
 async def test_the_directory_shows_each_caller_what_they_may_see_in_start_order(
@@ -123,7 +113,9 @@ async def test_the_directory_filters(client: httpx.AsyncClient, world: World, db
     names = {v: k for k, v in m.items()}
     me = world.headers("participant")
 
-    async def seen(who: dict[str, str] | None = None, url: str = DIRECTORY, **params: Any) -> list[str]:
+    async def seen(*, who: dict[str, str] | None = None, url: str = DIRECTORY, **params: str) -> list[str]:
+        if "start" in params:
+            params["from"] = params.pop("start")  # a Python keyword
         return [names[i] for i in await _walk(client, url, who or {}, **params)]
 
     assert await seen(type="online") == ["online"]
@@ -131,16 +123,16 @@ async def test_the_directory_filters(client: httpx.AsyncClient, world: World, db
     assert await seen(category="culture") == ["later"]
     assert await seen(q="ATELIER") == ["other"]
     assert await seen(q="réunion transparente") == []  # its text is for its guests
-    assert await seen(world.headers("staff"), q="réunion transparente") == ["transparent"]
-    assert await seen(me, q="reunion") == ["guest"]
+    assert await seen(who=world.headers("staff"), q="réunion transparente") == ["transparent"]
+    assert await seen(who=me, q="reunion") == ["guest"]
     assert await seen(q="100%") == []
     day = _at(2).date().isoformat()
-    assert await seen(**{"from": day, "to": day}) == ["other"]
-    assert await seen(**{"from": _at(4).date().isoformat()}) == ["online", "transparent", "later"]
+    assert await seen(start=day, to=day) == ["other"]
+    assert await seen(start=_at(4).date().isoformat()) == ["online", "transparent", "later"]
     assert await seen(when="past", to=_at(-5).date().isoformat()) == ["older"]
-    assert await seen(me, mine="registered") == ["soon", "guest"]
-    assert await seen(me, url=one.meetings, mine="registered", category="mobilité") == ["soon"]
-    assert await seen(world.headers("staff"), status="draft") == ["draft"]
+    assert await seen(who=me, mine="registered") == ["soon", "guest"]
+    assert await seen(who=me, url=one.meetings, mine="registered", category="mobilité") == ["soon"]
+    assert await seen(who=world.headers("staff"), status="draft") == ["draft"]
 
     assert_problem(await client.get(DIRECTORY, params={"mine": "registered"}), 401)
     for bad in (

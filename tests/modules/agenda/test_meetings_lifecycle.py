@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.session import Database
 from civicapi.core.events import Event
-from civicapi.identity.verification.service import grant_verification
 from tests.fixtures.factories import World
+from tests.identity.verification_helpers import upload_census, verify
 from tests.modules.agenda.helpers import assert_problem, count_rows, insert_meeting, make_component
 from tests.modules.agenda.meetings_helpers import actions as _actions
 from tests.modules.agenda.meetings_helpers import create_meeting, meeting_body, register_as, stored
@@ -70,15 +70,8 @@ async def test_participants_create_meetings_where_the_component_allows_it(
     body = assert_problem(await client.post(checked.meetings, json=meeting_body(), headers=me), 403)
     assert body["reason"] == "requirements_not_met" and body["requirement"]["status"] == "missing"
     assert await count_rows(db) == before
-    async with db.unit_of_work() as session:
-        await grant_verification(
-            session,
-            commune_id=world.alpha.id,
-            user_id=world.users["participant"].id,
-            handler="census",
-            identity_key="key-participant",
-            metadata={"district": "Centre", "birth_year": 1990},
-        )
+    assert (await upload_census(client, world)).status_code == 200
+    assert (await verify(client, me)).status_code == 201
     r = await client.post(checked.meetings, json=meeting_body(), headers=me)
     assert r.status_code == 201, r.text
     own = r.json()
