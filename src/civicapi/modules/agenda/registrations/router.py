@@ -121,7 +121,7 @@ async def my_registration(
     session: SessionDep,
     settings: SettingsDep,
 ) -> RegistrationRead:
-    registration = await service.mine(session, ctx, meeting, caller.user)
+    registration = await service.registration_of(session, ctx, meeting, caller.user)
     return await service_lists.read(session, ctx, registration, public_url=settings.public_url)
 
 

@@ -282,8 +282,9 @@ async def confirm(
     if registration.status != OFFERED:
         raise AgendaConflict("no place is offered to this registration", reason="no_offer")
     if registration.offered_until is not None and registration.offered_until < now:
-        await waitlist.expire_offers(session, ctx, meeting, now)
-        raise AgendaConflict("the offer expired: the place passed on", reason="offer_expired")
+        # Refused, nothing written: the next write to the meeting's registrations (or the sweep) passes
+        # the place on.
+        raise AgendaConflict("the offer expired: the place passes on", reason="offer_expired")
     moved = await repo.move(
         registration.id,
         from_status=OFFERED,
@@ -295,14 +296,6 @@ async def confirm(
         raise AgendaConflict("the offer is no longer open", reason="no_offer")
     await session.refresh(registration)
     return registration
-
-
-async def mine(
-    session: AsyncSession, ctx: ComponentContext, meeting: Meeting, user: User | None
-) -> Registration:
-    """The person's registration for the meeting (404 when none), after passing on expired offers."""
-    await waitlist.expire_offers(session, ctx, meeting, utcnow())
-    return await registration_of(session, ctx, meeting, user)
 
 
 async def registration_of(

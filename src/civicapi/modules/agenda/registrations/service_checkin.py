@@ -31,7 +31,7 @@ async def check_in(
         raise AgendaConflict(
             f"this person holds no place (status {registration.status})",
             reason="not_registered",
-            status=registration.status,
+            registration_status=registration.status,
         )
     counters = MeetingCounters(session, ctx.commune_id)
     first = await repo.check_in(registration.id, by.id if by else None, utcnow())
