@@ -79,6 +79,16 @@ async def test_public_participants(client: httpx.AsyncClient, world: World, db: 
     assert names == ["voisin0", "voisin2"]
     assert set((await client.get(url)).json()["items"][0]) == {"display_name", "registered_at"}
 
+    # A transparent private meeting: listed for all, but only its guests and staff see who comes.
+    hidden = await setup(client, world, db, available_slots=10, private=True, transparent=True)
+    guest = world.headers("participant")
+    await client.post(hidden.registrations, json={"public_participation": True}, headers=guest)
+    assert_problem(await client.get(f"{hidden.url}/participants"), 404)
+    assert_problem(await client.get(f"{hidden.url}/participants", headers=racers[0][1]), 404)
+    for who in (guest, world.headers("staff")):
+        listed = (await client.get(f"{hidden.url}/participants", headers=who)).json()["items"]
+        assert [p["display_name"] for p in listed] == ["participant"]
+
 
 async def test_export_and_erase(client: httpx.AsyncClient, world: World, db: Database, app: Any) -> None:
     s = await setup(client, world, db, available_slots=5)

@@ -13,6 +13,7 @@ from civicapi.modules.agenda.dependencies import (
     CurrentContext,
     CurrentMeeting,
     ManageRegistrations,
+    ViewerDep,
 )
 from civicapi.modules.agenda.registrations import service_invites, service_lists
 from civicapi.modules.agenda.registrations.dependencies import INVITES, PARTICIPANTS, AuthenticatedCaller
@@ -109,12 +110,13 @@ async def answer_by_token(body: InviteAnswer, ctx: CurrentContext, session: Sess
 )
 async def list_participants(
     meeting: CurrentMeeting,
+    viewer: ViewerDep,
     ctx: CurrentContext,
     session: SessionDep,
     page: PageParamsDep,
     request: Request,
     response: Response,
 ) -> Page[ParticipantRead]:
-    items, cursor = await service_lists.participants_page(session, ctx, meeting, page)
+    items, cursor = await service_lists.participants_page(session, ctx, meeting, page, viewer=viewer)
     set_link_header(request, response, cursor)
     return Page(items=items, next_cursor=cursor)

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core.errors import NotFound
 from civicapi.core.pagination import PageParams, keyset_page
+from civicapi.modules.agenda.common.reading import Viewer, sees_details
 from civicapi.modules.agenda.models import CANCELLED_REGISTRATION, WAITING, Invite, Meeting, Registration
 from civicapi.modules.agenda.registrations.repository import (
     InviteRepository,
@@ -102,9 +104,12 @@ async def staff_page(
 
 
 async def participants_page(
-    session: AsyncSession, ctx: ComponentContext, meeting: Meeting, params: PageParams
+    session: AsyncSession, ctx: ComponentContext, meeting: Meeting, params: PageParams, *, viewer: Viewer
 ) -> tuple[list[ParticipantRead], str | None]:
-    """Registrants who opted in, by arrival: display names only (two queries)."""
+    """Registrants who opted in, by arrival: display names only (two queries). Of a transparent private
+    meeting, only those who see its details see who comes (404 for the others)."""
+    if not await sees_details(session, ctx, meeting, viewer):
+        raise NotFound(f"meeting {meeting.id} not found")
     repo = RegistrationRepository(session, ctx.commune_id)
     rows, cursor = await keyset_page(
         session,
