@@ -145,8 +145,7 @@ async def register(
     """The person's registration: a place if one is free, else a number in the waiting list (409 ``full``
     without one). A person registered already gets their registration back (``created`` false): safe to
     retry; with the same ``Idempotency-Key``, the first answer again (``replayed``)."""
-    if user is None:
-        raise Unauthorized("log in first: a person registers")
+    user = person(user)
     repo = RegistrationRepository(session, ctx.commune_id)
     hashed = key_hash(idempotency_key)
     existing = await repo.of_person(meeting.id, user.id)
@@ -298,11 +297,17 @@ async def confirm(
     return registration
 
 
+def person(user: User | None, why: str = "log in first: a person registers") -> User:
+    """The signed-in person (401 for an API key: registrations and invitations are a person's)."""
+    if user is None:
+        raise Unauthorized(why)
+    return user
+
+
 async def registration_of(
     session: AsyncSession, ctx: ComponentContext, meeting: Meeting, user: User | None
 ) -> Registration:
-    if user is None:
-        raise Unauthorized("log in first: a person registers")
+    user = person(user)
     found = await RegistrationRepository(session, ctx.commune_id).of_person(meeting.id, user.id)
     if found is None:
         raise NotFound("you have no registration for this meeting")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
-from civicapi.core.errors import InvalidInput, NotFound, Unauthorized
+from civicapi.core.errors import InvalidInput, NotFound
 from civicapi.core.i18n import translate
 from civicapi.identity.models import User
 from civicapi.identity.service import queue_mail
@@ -90,8 +90,7 @@ async def answer_as_person(
     session: AsyncSession, ctx: ComponentContext, meeting: Meeting, body: InviteAnswer, *, user: User | None
 ) -> Invite:
     """The signed-in invitee's answer (404 when not invited)."""
-    if user is None:
-        raise Unauthorized("log in first, or answer with the secret of the invitation's link")
+    user = service.person(user, "log in first, or answer with the secret of the invitation's link")
     row = await InviteRepository(session, ctx.commune_id).of_person(meeting.id, user.id)
     if row is None:
         raise NotFound("you are not invited to this meeting")
