@@ -78,3 +78,22 @@ async def test_invite_an_address_who_answers_with_the_secret(
     assert await registrations(db, s.meeting_id) == []
     again = await client.post(answer_url, json={"accept": False, "token": secret})
     assert again.status_code == 200 and again.json()["status"] == "declined"  # the same answer: safe to retry
+
+
+async def test_accepting_meets_the_refusals_of_registering(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any
+) -> None:
+    s = await setup(client, world, db, available_slots=5, registration_terms={"fr": "J'accepte."})
+    ((guest, headers),) = await people(db, app, 1)
+    await client.post(f"{s.url}/invites", json={"user_id": str(guest.id)}, headers=world.headers("staff"))
+    before = await count_rows(db)
+    refused = await client.post(f"{s.url}/invites/mine", json={"accept": True}, headers=headers)
+    assert assert_problem(refused, 422)["reason"] == "terms_not_accepted"
+    assert await count_rows(db) == before
+    listed = (await client.get(f"{s.url}/invites", headers=world.headers("staff"))).json()["items"]
+    assert [i["status"] for i in listed] == ["pending"]
+    accepted = await client.post(
+        f"{s.url}/invites/mine", json={"accept": True, "accept_terms": True}, headers=headers
+    )
+    assert accepted.json()["status"] == "accepted"
+    assert [r.status for r in await registrations(db, s.meeting_id)] == ["registered"]

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from civicapi.core.db.session import Database
+from civicapi.modules.agenda.registrations import service
 from tests.fixtures.factories import World
 from tests.modules.agenda.helpers import assert_problem, count_rows, insert_meeting
 from tests.modules.agenda.registrations_helpers import (
@@ -215,3 +216,21 @@ async def test_a_meeting_of_another_commune_is_not_found(
     r = await client.post(f"{other}/{s.meeting_id}/registrations", headers=world.headers("beta_admin"))
     assert r.status_code == 404
     assert await insert_meeting(db, s.comp) != s.meeting_id
+
+
+async def test_a_check_in_code_taken_in_the_commune_is_drawn_again(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = await setup(client, world, db, available_slots=5)
+    other = await setup(client, world, db, available_slots=5)
+    draws = iter(["AAAA2222", "AAAA2222", "AAAA2222", "BBBB3333"])
+    monkeypatch.setattr(service, "new_code", lambda: next(draws))
+    (_, h1), (_, h2) = await people(db, app, 2)
+    first = await client.post(s.registrations, headers=h1)
+    assert first.json()["code"] == "AAAA2222"
+    # The same code for another meeting of the commune is refused by the database: drawn again.
+    second = await client.post(other.registrations, headers=h2)
+    assert second.status_code == 201, second.text
+    assert second.json()["code"] == "BBBB3333"
+    assert [r.number for r in await registrations(db, other.meeting_id)] == [1]
+    await assert_counts_match_rows(db, other.meeting_id)
