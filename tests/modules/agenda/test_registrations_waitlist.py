@@ -4,15 +4,18 @@ meeting's registrations are next touched and by the periodic sweep. Staff's list
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import update
 
 from civicapi.core.db.session import Database
 from civicapi.modules.agenda.models import Registration
+from civicapi.modules.agenda.registrations import waitlist
 from civicapi.modules.agenda.registrations.waitlist import sweep_once
 from tests.fixtures.factories import World
 from tests.modules.agenda.helpers import assert_problem, count_rows
@@ -152,4 +155,33 @@ async def test_staff_list_and_cancel_by_id(
     assert_problem(
         await client.delete(f"{s.registrations}/{uuid.uuid4()}", headers=world.headers("staff")), 404
     )
+    await assert_counts_match_rows(db, s.meeting_id)
+
+
+async def test_the_module_sweeps_while_it_runs(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``on_start`` sweeps at once and then every ``SWEEP_SECONDS``: an offer that expires later is passed on
+    without any request touching the meeting."""
+    monkeypatch.setattr(waitlist, "SWEEP_SECONDS", 0.05)
+    s = await setup(client, world, db, available_slots=1, offer_hours=1)
+    (_, h1), (_, h2), (_, h3) = await people(db, app, 3)
+    for headers in (h1, h2, h3):
+        await client.post(s.registrations, headers=headers)
+    await client.delete(s.mine, headers=h1)
+    module = app.state.registry.get("agenda")
+    assert module.on_start is waitlist.sweep
+    task = asyncio.create_task(module.on_start(app.state))
+    try:
+        await asyncio.sleep(0.1)
+        await _expire(db, s.meeting_id)
+        for _ in range(100):
+            statuses = [r.status for r in await registrations(db, s.meeting_id)]
+            if statuses[-1] == "offered":
+                break
+            await asyncio.sleep(0.05)
+        assert statuses == ["cancelled", "cancelled", "offered"]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
     await assert_counts_match_rows(db, s.meeting_id)
