@@ -5,12 +5,25 @@ Each use case keeps its entries in its own block (``# --- <use case> ---``)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 
 from civicapi.modules.agenda import permissions
-from civicapi.testing import Ctx, Owner, People, Perm, RouteTable, json_body, register, tenancy_component
+from civicapi.modules.agenda.models import Meeting, Registration
+from civicapi.testing import (
+    Authenticated,
+    Ctx,
+    Owner,
+    People,
+    Perm,
+    Public,
+    RouteTable,
+    json_body,
+    register,
+    tenancy_component,
+)
 from tests.modules.agenda.helpers import insert_meeting
 
 
@@ -99,6 +112,65 @@ REQUESTS.update(
 _NO_ITEM = "00000000-0000-4000-8000-000000000000"
 
 # --- registrations ---
+
+REGISTRATIONS_BLOCK_FORBIDDEN = "agenda-action-forbidden"
+"""The agenda's own 403 (``not_the_registrant``) for a registration cancelled by someone else."""
+
+
+def _meeting_path(ids: dict[str, str]) -> str:
+    return f"/agenda/components/{ids['component_id']}/meetings/{ids['meeting_id']}"
+
+
+async def _registration(ctx: Ctx) -> str:
+    """The resident's registration for the factory's meeting."""
+    r = await ctx.call("POST", _meeting_path(ctx.ids) + "/registrations", {}, who="resident", ok=201)
+    return str(r["id"])
+
+
+async def _tenancy_registration(client: httpx.AsyncClient, world: People, ids: dict[str, str]) -> str:
+    """A registration for the tenancy meeting of alpha (written straight to the table: the tenancy
+    component is not published)."""
+    async with _db(world).unit_of_work() as session:
+        meeting = await session.get(Meeting, uuid.UUID(ids["meeting_id"]))
+        assert meeting is not None
+        registration = Registration(
+            commune_id=meeting.commune_id,
+            meeting_id=meeting.id,
+            status="registered",
+            number=1,
+            code="TENANCY2",
+        )
+        session.add(registration)
+        await session.flush()
+        return str(registration.id)
+
+
+RULES.update(
+    {
+        "agenda_registration_settings_update": Perm(permissions.MANAGE),
+        "agenda_registrations_create": Authenticated(),
+        "agenda_registrations_cancel_mine": Authenticated(),
+        "agenda_registrations_confirm": Authenticated(),
+        "agenda_registrations_cancel": Owner(
+            override=permissions.REGISTRATIONS, owner="resident", problem=REGISTRATIONS_BLOCK_FORBIDDEN
+        ),
+        "agenda_check_ins_create": Perm(permissions.CHECK_IN),
+        "agenda_invites_create": Perm(permissions.REGISTRATIONS),
+        "agenda_invites_answer_mine": Authenticated(),
+        "agenda_invites_answer_by_token": Public(),
+    }
+)
+FACTORIES["registration_id"] = (("meeting_id",), _registration)
+REQUESTS.update(
+    {
+        "agenda_registration_settings_update": json_body({"mode": "on_platform", "available_slots": 30}),
+        "agenda_check_ins_create": json_body({"code": "ABCDEFGH"}),
+        "agenda_invites_create": json_body({"email": "invitee@example.org"}),
+        "agenda_invites_answer_mine": json_body({"accept": False}),
+        "agenda_invites_answer_by_token": json_body({"accept": True, "token": "inv_not-a-real-secret"}),
+    }
+)
+TENANCY["registration_id"] = _tenancy_registration
 
 # --- closing ---
 

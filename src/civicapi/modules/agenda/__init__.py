@@ -9,6 +9,8 @@ from pathlib import Path
 
 from civicapi.modules.agenda.models import MODELS
 from civicapi.modules.agenda.permissions import PERMISSIONS
+from civicapi.modules.agenda.registrations.service_lists import erase_personal_data, export_personal_data
+from civicapi.modules.agenda.registrations.waitlist import sweep
 from civicapi.modules.agenda.router import router
 from civicapi.modules.agenda.settings import AgendaComponentSettings, AgendaStepSettings
 from civicapi.registry import CivicModule
@@ -26,6 +28,9 @@ module = CivicModule(
     permissions=PERMISSIONS,
     component_settings_schema=AgendaComponentSettings,
     step_settings_schema=AgendaStepSettings,
+    export_personal_data=export_personal_data,
+    erase_personal_data=erase_personal_data,
+    on_start=sweep,
     version="1",
 )
 

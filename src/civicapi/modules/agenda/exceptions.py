@@ -13,7 +13,7 @@ class AgendaActionForbidden(Forbidden):
         "The action is not allowed now or not to this caller; `reason` says why: `creation_disabled`, "
         "`participant_meetings_disabled`, `not_the_author`, `registrations_disabled`, "
         "`requirements_not_met` (with `requirement`: the verification status, handler and failed "
-        "conditions)."
+        "conditions), `not_the_registrant`."
     )
 
 
@@ -23,7 +23,10 @@ class AgendaConflict(Conflict):
     description = (
         "The meeting or the registration forbids the change; `reason` says why: `not_a_draft`, "
         "`not_published`, `already_started`, `cancelled`, `withdrawn`, `registrations_closed`, "
-        "`registrations_not_open`, `already_registered`, `registration_cancelled`, `has_registrations`."
+        "`registrations_not_open`, `already_registered`, `registration_cancelled`, `has_registrations`; "
+        "registrations: `not_on_platform`, `full` (no place and no waiting list), `slots_below_registrations` "
+        "(with `registrations_count`), `no_offer`, `offer_expired`, `not_registered` (check-in of a waiting "
+        "or offered registration, with `registration_status`), `already_invited`, `invite_answered`, `code_collision`."
     )
 
 

@@ -210,6 +210,8 @@ class Registration(IdMixin, TimestampMixin, CommuneScopedMixin, Base):
         ForeignKey("identity_user.id", ondelete="SET NULL")
     )
     cancelled_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the ``Idempotency-Key`` the registration was made with: a retry with it is a replay."""
 
 
 class Invite(IdMixin, CommuneScopedMixin, Base):

@@ -315,6 +315,7 @@ def upgrade() -> None:
         sa.Column("checked_in_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("checked_in_by_id", sa.Uuid(), nullable=True),
         sa.Column("cancelled_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=False),
