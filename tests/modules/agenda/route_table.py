@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from civicapi.testing import Ctx, People, RouteTable, register, tenancy_component
+from civicapi.testing import Authenticated, Ctx, People, RouteTable, register, tenancy_component
 from tests.modules.agenda.helpers import insert_meeting
 
 
@@ -47,6 +47,8 @@ TENANCY: dict[str, Any] = {"meeting_id": _tenancy_meeting}
 # --- closing ---
 
 # --- calendars ---
+RULES["agenda_calendar_token_rotate"] = Authenticated()
+RULES["agenda_calendar_token_revoke"] = Authenticated()
 
 TABLE = register(
     RouteTable(key="agenda", rules=RULES, factories=FACTORIES, requests=REQUESTS, tenancy=TENANCY)
