@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, or_, select, true
 
 from civicapi.core.db.repository import CommuneScopedRepository
+from civicapi.core.pagination import PageParams, keyset_page
 from civicapi.identity.models import User
 from civicapi.modules.agenda.common.reading import Viewer
 from civicapi.modules.agenda.models import (
@@ -163,6 +164,18 @@ class CalendarRepository(CommuneScopedRepository[Meeting]):
         else:
             stmt = self._published_spaces(stmt)
         return self._filtered(stmt, filters)
+
+    async def open_data_page(
+        self, filters: MeetingFilters, component_id: uuid.UUID | None, params: PageParams
+    ) -> tuple[list[Meeting], str | None]:
+        return await keyset_page(
+            self.session,
+            self.open_data_statement(filters, component_id),
+            params=params,
+            sorts={"start_at": Meeting.start_at},
+            default_sort="start_at",
+            id_column=Meeting.id,
+        )
 
     async def batch_after(
         self, stmt: Select[Any], after: tuple[datetime, uuid.UUID] | None, size: int

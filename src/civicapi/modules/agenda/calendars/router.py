@@ -14,7 +14,7 @@ from civicapi.core.cache import mark_public
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.agenda.calendars import service
+from civicapi.modules.agenda.calendars import router_export, service
 from civicapi.modules.agenda.calendars.dependencies import (
     CommuneFilters,
     CommuneViewer,
@@ -189,3 +189,6 @@ async def rotate_token(
 async def revoke_token(commune: CurrentCommune, person: Person, session: SessionDep) -> Response:
     await service.revoke_token(session, commune.id, person)
     return Response(status_code=204)
+
+
+router.include_router(router_export.router)

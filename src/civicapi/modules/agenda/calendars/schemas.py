@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from civicapi.modules.agenda.schemas import MeetingStatus, MeetingType, RegistrationMode
 
 
 class CalendarTokenRead(BaseModel):
@@ -20,3 +25,36 @@ class CalendarTokenRead(BaseModel):
 
     token: str = Field(description="The secret (only its hash is kept: it cannot be shown again).")
     feed_url: str = Field(description="The address to subscribe to in a calendar app (no credentials).")
+
+
+class MeetingExport(BaseModel):
+    """A meeting as open data: what everyone may see of a public meeting, and no personal data (no
+    author, no registrant: only counts). The online link only where the meeting shows it to everyone;
+    the closing's figures only when the closing is visible."""
+
+    id: uuid.UUID
+    component_id: uuid.UUID
+    status: MeetingStatus
+    official: bool = Field(description="Organised by the commune (else by a participant, not named here).")
+    title: dict[str, str]
+    description: dict[str, str]
+    start_at: datetime
+    end_at: datetime
+    meeting_type: MeetingType
+    location: dict[str, str]
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    online_url: str | None
+    category: str | None
+    district: str | None
+    registration_mode: RegistrationMode
+    available_slots: int
+    registrations_count: int
+    waiting_count: int
+    attendance_count: int
+    published_at: datetime | None
+    cancelled_at: datetime | None
+    closed_at: datetime | None
+    attendees_count: int | None
+    contributions_count: int | None
