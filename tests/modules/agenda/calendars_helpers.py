@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from icalendar import Calendar, Event
+from sqlalchemy import event
 
 from civicapi.core.db.session import Database
 from civicapi.modules.agenda.models import REGISTERED_STATUS, Registration
@@ -55,3 +56,21 @@ async def register(
 def text(event: Event, name: str) -> Any:
     value = event.get(name)
     return None if value is None else str(value)
+
+
+class Statements:
+    """Counts the SQL statements sent while it is open (``with Statements(db) as seen: ... seen.count``)."""
+
+    def __init__(self, db: Database) -> None:
+        self.engine = db.engine.sync_engine
+        self.count = 0
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> Statements:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)

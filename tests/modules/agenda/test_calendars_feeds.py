@@ -13,7 +13,7 @@ from icalendar import Calendar, Event
 from civicapi.core.db.session import Database
 from civicapi.modules.agenda.calendars import service
 from tests.fixtures.factories import World
-from tests.modules.agenda.calendars_helpers import events, parse, register, text
+from tests.modules.agenda.calendars_helpers import Statements, events, parse, register, text
 from tests.modules.agenda.helpers import assert_problem, count_rows, insert_meeting, make_component, soon
 
 LINK = "https://meet.jit.si/assemblee"
@@ -225,3 +225,24 @@ async def test_another_commune_or_a_hidden_meeting_has_no_calendar(
     assert_problem(await client.get(other, headers=world.headers("beta_admin")), 404)
     cal = Calendar.from_ical((await client.get(comp.meeting(meeting) + "/calendar.ics")).content)
     assert len(cal.events) == 1
+
+
+async def test_a_feed_costs_the_same_statements_whatever_its_length(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    comp = await make_component(client, world)
+    url, me = "/v1/communes/alpha/agenda/calendar.ics", world.headers("participant")
+
+    async def statements() -> int:
+        await client.get(url, headers=me)  # warm the caches of the commune and the caller
+        with Statements(db) as seen:
+            assert len(parse(await client.get(url, headers=me)).events) > 0
+        return seen.count
+
+    for _ in range(2):
+        await register(db, world, await insert_meeting(db, comp, private=True), "participant", number=1)
+    few = await statements()
+    for _ in range(10):
+        await register(db, world, await insert_meeting(db, comp, private=True), "participant", number=1)
+        await insert_meeting(db, comp)
+    assert await statements() == few

@@ -93,7 +93,8 @@ async def test_a_personal_feed_needs_a_person(client: httpx.AsyncClient, world: 
     before = await count_rows(db)
     assert_problem(await client.post(TOKEN), 401)
     assert_problem(await client.delete(TOKEN), 401)
-    assert_problem(await client.get("/v1/communes/alpha/agenda/calendar-feeds/short.ics"), 422)
+    assert_problem(await client.get("/v1/communes/alpha/agenda/calendar-feeds/short.ics"), 404)
+    assert_problem(await client.get("/v1/communes/alpha/agenda/calendar-feeds/" + "x" * 101 + ".ics"), 422)
     assert await count_rows(db) == before
 
 

@@ -48,7 +48,7 @@ ICS_RESPONSES: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified since the `ETag` sent as `If-None-Match`."},
 }
 PERSONAL_FEED = "/calendar-feeds/{token}.ics"
-TokenPath = Annotated[str, Path(min_length=20, max_length=100, description="The feed's secret.")]
+TokenPath = Annotated[str, Path(max_length=100, description="The feed's secret.")]
 
 
 def _calendar(request: Request, feed: service.Feed, filename: str, *, public: bool) -> Response:

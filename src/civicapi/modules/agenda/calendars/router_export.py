@@ -130,7 +130,7 @@ async def commune_json(
     operation_id="agenda_export_registrations_csv",
     summary="The meeting's registrations with names and addresses, as CSV (team only; each export audited)",
     response_class=StreamingResponse,
-    responses={**CSV_RESPONSE, **problem_responses(401, 403, 404)},
+    responses={**CSV_RESPONSE, **problem_responses(401, 403, 404, 422)},
 )
 async def registrations_csv(
     request: Request,
