@@ -3,6 +3,7 @@ secret's hash is kept. And a meeting as schema.org Event JSON-LD."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime
 
@@ -146,3 +147,25 @@ async def test_a_meeting_as_schema_org_event_json_ld(
     in_person = await insert_meeting(db, comp)
     doc = (await client.get(comp.meeting(in_person) + "/event.jsonld")).json()
     assert doc["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+
+
+async def test_concurrent_rotations_leave_one_live_secret(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    comp = await make_component(client, world)
+    await register(db, world, await insert_meeting(db, comp), "participant")
+    answers = await asyncio.gather(
+        *(client.post(TOKEN, headers=world.headers("participant")) for _ in range(12))
+    )
+    assert {r.status_code for r in answers} <= {201, 409} and any(r.status_code == 201 for r in answers)
+    for r in answers:
+        if r.status_code == 409:
+            assert_problem(r, 409)
+    async with db.unit_of_work() as session:
+        stored = (await session.execute(select(CalendarToken.user_id))).scalars().all()
+    assert stored == [world.users["participant"].id]
+    feeds = [
+        r.json()["feed_url"].removeprefix("http://127.0.0.1:8000") for r in answers if r.status_code == 201
+    ]
+    live = [url for url in feeds if (await client.get(url)).status_code == 200]
+    assert len(live) == 1

@@ -166,12 +166,13 @@ async def personal_calendar(
     operation_id="agenda_calendar_token_rotate",
     summary="Create (or replace) the secret address of my registrations' calendar feed",
     status_code=201,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 409),
 )
 async def rotate_token(
     commune: CurrentCommune, person: Person, r: RenderingDep, session: SessionDep, response: Response
 ) -> CalendarTokenRead:
-    """The secret is shown once (only its hash is kept); a previous address stops working."""
+    """The secret is shown once (only its hash is kept); a previous address stops working. One secret per
+    person: of two concurrent requests, one may get 409 (the other's secret stands)."""
     secret = await service.rotate_token(session, commune.id, person)
     path = f"/v1/communes/{commune.slug}/agenda" + PERSONAL_FEED.replace("{token}", secret)
     response.headers["Location"] = path
