@@ -175,6 +175,8 @@ TENANCY["registration_id"] = _tenancy_registration
 # --- closing ---
 
 # --- calendars ---
+RULES["agenda_calendar_token_rotate"] = Authenticated()
+RULES["agenda_calendar_token_revoke"] = Authenticated()
 
 TABLE = register(
     RouteTable(key="agenda", rules=RULES, factories=FACTORIES, requests=REQUESTS, tenancy=TENANCY)

@@ -8,10 +8,10 @@ import io
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core.tabular import cell
 from civicapi.modules.accountability.models import Result
 from civicapi.modules.accountability.repository import (
     PROJECT_LINK,
@@ -41,7 +41,6 @@ PLAIN_AFTER = (
 )
 READ_ONLY = ("progress_rolled_up", "project_ids", "proposal_ids", "updated_at")
 """Exported for information; the import ignores them (and ``status_name_<locale>``)."""
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def tree_order(results: Sequence[Result]) -> list[Result]:
@@ -104,22 +103,6 @@ async def export_rows(session: AsyncSession, ctx: ComponentContext) -> list[Resu
     return rows
 
 
-def _cell(value: Any) -> str:
-    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return format(round(value, 4), "g")
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 def export_csv(rows: Sequence[ResultExport], locales: Sequence[str]) -> str:
     """One line per result; multilingual fields as one column per commune locale (``title_fr``...)."""
     localized = [f"{field}_{locale}" for field in MULTILINGUAL for locale in locales]
@@ -133,7 +116,7 @@ def export_csv(rows: Sequence[ResultExport], locales: Sequence[str]) -> str:
         names = [(data["status_name"] or {}).get(locale) for locale in locales]
         writer.writerow(
             [
-                _cell(v)
+                cell(v)
                 for v in [
                     *(data[c] for c in PLAIN_BEFORE),
                     *texts,

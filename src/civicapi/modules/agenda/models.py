@@ -241,9 +241,11 @@ class Invite(IdMixin, CommuneScopedMixin, Base):
 
 
 class CalendarToken(IdMixin, CommuneScopedMixin, Base):
-    """The secret of a person's calendar feed of their registrations (revocable; only its hash is kept)."""
+    """The secret of a person's calendar feed of their registrations (revocable; only its hash is kept).
+    One per person and commune: a new secret replaces the previous one."""
 
     __tablename__ = "agenda_calendar_token"
+    __table_args__ = (UniqueConstraint("commune_id", "user_id"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -42,6 +42,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agenda_calendar_token")),
+        sa.UniqueConstraint(
+            "commune_id", "user_id", name=op.f("uq_agenda_calendar_token_commune_id_user_id")
+        ),
         sa.UniqueConstraint("token_hash", name=op.f("uq_agenda_calendar_token_token_hash")),
     )
     with op.batch_alter_table("agenda_calendar_token", schema=None) as batch_op:
