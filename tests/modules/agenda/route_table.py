@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from civicapi.testing import Ctx, People, RouteTable, register, tenancy_component
+from civicapi.modules.agenda import permissions
+from civicapi.testing import Ctx, Owner, People, RouteTable, json_body, register, tenancy_component
 from tests.modules.agenda.helpers import insert_meeting
 
 
@@ -45,6 +46,12 @@ TENANCY: dict[str, Any] = {"meeting_id": _tenancy_meeting}
 # --- registrations ---
 
 # --- closing ---
+# The path's meeting is the commune's own (no author), not yet started: who may close it is let through
+# to a 409 ``not_started``; the others get the module's 403 ``not_the_author`` (authors: test_closing.py).
+RULES["agenda_closing_put"] = Owner(
+    permissions.MANAGE, owner="(no author)", problem="agenda-action-forbidden"
+)
+REQUESTS["agenda_closing_put"] = json_body({"minutes": {"fr": "Procès-verbal"}})
 
 # --- calendars ---
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civicapi.modules.agenda.closing.handlers import SUBSCRIPTIONS
 from civicapi.modules.agenda.models import MODELS
 from civicapi.modules.agenda.permissions import PERMISSIONS
 from civicapi.modules.agenda.router import router
@@ -26,6 +27,7 @@ module = CivicModule(
     permissions=PERMISSIONS,
     component_settings_schema=AgendaComponentSettings,
     step_settings_schema=AgendaStepSettings,
+    subscriptions=SUBSCRIPTIONS,
     version="1",
 )
 

@@ -23,5 +23,6 @@ class AgendaConflict(Conflict):
     description = (
         "The meeting or the registration forbids the change; `reason` says why: `not_a_draft`, "
         "`not_published`, `already_started`, `cancelled`, `withdrawn`, `registrations_closed`, "
-        "`registrations_not_open`, `already_registered`, `registration_cancelled`, `has_registrations`."
+        "`registrations_not_open`, `already_registered`, `registration_cancelled`, `has_registrations`, "
+        "`not_started` (a meeting is closed once it has started)."
     )
