@@ -3,6 +3,7 @@ module's events, as that module publishes them), and a recorder of the agenda's 
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.session import Database
 from civicapi.core.events import Event, EventBus
+from civicapi.modules.agenda.models import REGISTERED_STATUS, WAITING, Meeting, Registration
 
 
 def proposal_payload(**fields: Any) -> dict[str, Any]:
@@ -53,3 +55,28 @@ def record_events(db: Database, name: str) -> list[Event]:
 
     db.bus.subscribe(name, hear)
     return heard
+
+
+async def register(
+    db: Database, meeting_id: object, user_id: uuid.UUID, *, status: str = "registered"
+) -> None:
+    """A registration of the person for the meeting, written straight into the table (the registrations
+    use case has its own tests); the meeting's counters follow."""
+    async with db.unit_of_work() as session:
+        meeting = await session.get(Meeting, uuid.UUID(str(meeting_id)))
+        assert meeting is not None
+        meeting.queue_seq += 1
+        if status == REGISTERED_STATUS:
+            meeting.registrations_count += 1
+        elif status == WAITING:
+            meeting.waiting_count += 1
+        session.add(
+            Registration(
+                commune_id=meeting.commune_id,
+                meeting_id=meeting.id,
+                user_id=user_id,
+                status=status,
+                number=meeting.queue_seq,
+                code=secrets.token_hex(4).upper(),
+            )
+        )

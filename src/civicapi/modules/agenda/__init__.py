@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civicapi.modules.agenda.closing.cli import register as register_cli
 from civicapi.modules.agenda.closing.handlers import SUBSCRIPTIONS
+from civicapi.modules.agenda.closing.reminders import keep_reminding
 from civicapi.modules.agenda.models import MODELS
 from civicapi.modules.agenda.permissions import PERMISSIONS
 from civicapi.modules.agenda.router import router
@@ -28,6 +30,8 @@ module = CivicModule(
     component_settings_schema=AgendaComponentSettings,
     step_settings_schema=AgendaStepSettings,
     subscriptions=SUBSCRIPTIONS,
+    on_start=keep_reminding,
+    cli=register_cli,
     version="1",
 )
 
