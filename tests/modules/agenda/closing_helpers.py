@@ -3,7 +3,6 @@ module's events, as that module publishes them), and a recorder of the agenda's 
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from typing import Any
 
@@ -11,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.session import Database
 from civicapi.core.events import Event, EventBus
-from civicapi.modules.agenda.models import REGISTERED_STATUS, WAITING, Meeting, Registration
+from civicapi.modules.agenda.demo import add_registration
+from civicapi.modules.agenda.models import Meeting
 
 
 def proposal_payload(**fields: Any) -> dict[str, Any]:
@@ -60,23 +60,9 @@ def record_events(db: Database, name: str) -> list[Event]:
 async def register(
     db: Database, meeting_id: object, user_id: uuid.UUID, *, status: str = "registered"
 ) -> None:
-    """A registration of the person for the meeting, written straight into the table (the registrations
-    use case has its own tests); the meeting's counters follow."""
+    """A registration of the person for the meeting, written as a row (the registrations use case has its
+    own tests); the meeting's counters follow."""
     async with db.unit_of_work() as session:
         meeting = await session.get(Meeting, uuid.UUID(str(meeting_id)))
         assert meeting is not None
-        meeting.queue_seq += 1
-        if status == REGISTERED_STATUS:
-            meeting.registrations_count += 1
-        elif status == WAITING:
-            meeting.waiting_count += 1
-        session.add(
-            Registration(
-                commune_id=meeting.commune_id,
-                meeting_id=meeting.id,
-                user_id=user_id,
-                status=status,
-                number=meeting.queue_seq,
-                code=secrets.token_hex(4).upper(),
-            )
-        )
+        add_registration(session, meeting, user_id, status)

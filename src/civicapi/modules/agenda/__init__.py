@@ -10,6 +10,7 @@ from pathlib import Path
 from civicapi.modules.agenda.closing.cli import register as register_cli
 from civicapi.modules.agenda.closing.handlers import SUBSCRIPTIONS
 from civicapi.modules.agenda.closing.reminders import keep_reminding
+from civicapi.modules.agenda.demo import seed as seed_demo
 from civicapi.modules.agenda.models import MODELS
 from civicapi.modules.agenda.permissions import PERMISSIONS
 from civicapi.modules.agenda.router import router
@@ -32,6 +33,7 @@ module = CivicModule(
     subscriptions=SUBSCRIPTIONS,
     on_start=keep_reminding,
     cli=register_cli,
+    demo=seed_demo,
     version="1",
 )
 
