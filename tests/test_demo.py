@@ -250,8 +250,10 @@ async def test_the_demo_agenda_has_a_closed_a_filling_a_full_and_an_online_meeti
     closing = (await client.get(f"{base}/meetings/{past['id']}/closing")).json()
     assert closing["proposals"] and all(p["title"]["fr"] for p in closing["proposals"])
     proposals = await _component(client, "bp-2025", "proposals")
-    for proposal in closing["proposals"]:
+    for proposal in closing["proposals"]:  # each lists the assembly where it was discussed
         assert (await client.get(f"{proposals}/proposals/{proposal['id']}")).status_code == 200
+        meetings = (await client.get(f"{proposals}/proposals/{proposal['id']}/meetings")).json()["items"]
+        assert [m["meeting_id"] for m in meetings] == [past["id"]]
     assert workshop["registration"]["places_left"] == 3 and workshop["registration"]["waitlist_enabled"]
     assert visit["registration"]["places_left"] == 0 and visit["registration"]["waiting_count"] == 1
     assert online["meeting_type"] == "online" and online["online_url"] is None

@@ -4,6 +4,7 @@ module's events, as that module publishes them), and a recorder of the agenda's 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,3 +67,25 @@ async def register(
         meeting = await session.get(Meeting, uuid.UUID(str(meeting_id)))
         assert meeting is not None
         add_registration(session, meeting, user_id, status)
+
+
+async def emit_meeting_closed(db: Database, commune_id: uuid.UUID, **fields: Any) -> None:
+    """An ``agenda.meeting_closed`` event as the agenda publishes it (for its subscribers' tests)."""
+    now = datetime.now(UTC)
+    data = {
+        "version": 1,
+        "meeting_id": str(uuid.uuid4()),
+        "component_id": str(uuid.uuid4()),
+        "process_id": str(uuid.uuid4()),
+        "title": {"fr": "Réunion"},
+        "start_at": (now - timedelta(days=1)).isoformat(),
+        "end_at": (now - timedelta(hours=22)).isoformat(),
+        "closed_at": now.isoformat(),
+        "first": True,
+        "public": True,
+        "proposal_ids": [],
+        "removed_proposal_ids": [],
+        **fields,
+    }
+    async with db.unit_of_work() as session:
+        EventBus.publish(session, Event("agenda.meeting_closed", commune_id, data, source_module="agenda"))

@@ -4,17 +4,14 @@ event twice is harmless (an upsert by proposal)."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.core.events import Event
+from civicapi.core.events import Event, payload_as
 from civicapi.modules.agenda.closing.repository import KnownProposalRepository
 from civicapi.modules.agenda.models import KnownProposal
-
-log = logging.getLogger(__name__)
 
 WITHDRAWN_AFTER: dict[str, bool | None] = {
     "proposals.published": False,
@@ -37,12 +34,8 @@ class ProposalPayload(BaseModel):
 
 
 async def _keep(event: Event, session: AsyncSession, *, withdrawn: bool | None) -> None:
-    try:
-        data = ProposalPayload.model_validate(event.payload)
-    except ValidationError:
-        log.warning("ignoring %s event with an unexpected payload", event.name)
-        return
-    if event.commune_id is None:
+    data = payload_as(event, ProposalPayload)
+    if data is None or event.commune_id is None:
         return
     proposals = KnownProposalRepository(session, event.commune_id)
     row = await proposals.by_proposal(data.proposal_id)
