@@ -15,7 +15,7 @@ from civicapi.core.audit import AuditEntry
 from civicapi.core.db.session import Database
 from civicapi.core.links import ResourceRef, links_from
 from tests.fixtures.factories import World
-from tests.modules.agenda.closing_helpers import publish_proposal, record_events
+from tests.modules.agenda.closing_helpers import publish_proposal, record_events, register
 from tests.modules.agenda.helpers import (
     assert_problem,
     count_rows,
@@ -205,3 +205,19 @@ async def test_a_withdrawn_proposal_stays_named_and_is_marked_so(
     )
     [named] = (await client.get(url)).json()["proposals"]
     assert named["id"] == proposal and named["withdrawn"] is True
+
+
+async def test_the_closing_of_a_transparent_private_meeting_is_for_its_guests(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    comp = await make_component(client, world)
+    meeting = await insert_meeting(db, comp, start_at=_started(), private=True, transparent=True)
+    url = comp.meeting(meeting) + "/closing"
+    r = await client.put(url, json=_closing(), headers=world.headers("staff"))
+    assert r.status_code == 200, r.text
+    await register(db, meeting, world.users["participant"].id)
+    assert (await client.get(comp.meeting(meeting))).json()["details_hidden"] is True
+    for who in ("anonymous", "outsider"):
+        assert_problem(await client.get(url, headers=world.headers(who)), 404)
+    r = await client.get(url, headers=world.headers("participant"))
+    assert r.status_code == 200 and r.json()["minutes"] == MINUTES

@@ -203,3 +203,26 @@ async def test_the_command_sends_what_is_due(
     assert (await _sent(db, meeting))["reminder"]
     async with db.unit_of_work() as session:
         assert (await session.execute(select(Meeting.id))).scalars().all() == [meeting]
+
+
+async def test_every_process_sweeps_once_started(
+    client: httpx.AsyncClient, world: World, db: Database, app: Any
+) -> None:
+    """The module's ``on_start`` work: a sweep at once (then every few minutes), until cancelled."""
+    comp = await make_component(client, world, settings={"fill_alert_percent": 0})
+    meeting = await insert_meeting(db, comp, start_at=_in(hours=3), registration_mode="on_platform")
+    await register(db, meeting, world.users["participant"].id)
+    mails = app.state.mailer.outbox
+    mails.clear()
+    hook = app.state.registry.get("agenda").on_start
+    task = asyncio.create_task(hook(app.state))
+    try:
+        for _ in range(100):
+            if mails:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert [m.to for m in mails] == ["participant@alpha.test.org"]
+    assert (await _sent(db, meeting))["reminder"]
