@@ -45,14 +45,14 @@ def _closing(**fields: Any) -> dict[str, Any]:
     }
 
 
-async def _audit_actions(db: Database, meeting_id: object) -> list[str]:
+async def _audit_entries(db: Database, meeting_id: object) -> list[tuple[str, dict[str, Any]]]:
     async with db.unit_of_work() as session:
         rows = await session.execute(
-            select(AuditEntry.action)
+            select(AuditEntry.action, AuditEntry.changes)
             .where(AuditEntry.resource_id == uuid.UUID(str(meeting_id)))
             .order_by(AuditEntry.created_at)
         )
-        return list(rows.scalars())
+        return [(action, changes) for action, changes in rows.all()]
 
 
 async def test_staff_close_a_meeting_with_the_proposals_discussed_then_edit_it(
@@ -104,7 +104,14 @@ async def test_staff_close_a_meeting_with_the_proposals_discussed_then_edit_it(
     assert (await client.get(comp.meeting(meeting))).json()["closing"] is None
     staff = await client.get(url, headers=world.headers("staff"))
     assert staff.status_code == 200 and staff.json()["visible"] is False
-    assert await _audit_actions(db, meeting) == ["agenda.meeting.close", "agenda.meeting.edit_closing"]
+    (close, first_changes), (edit, changes) = await _audit_entries(db, meeting)
+    assert (close, edit) == ("agenda.meeting.close", "agenda.meeting.edit_closing")
+    assert first_changes["minutes"] == [None, MINUTES]
+    assert changes == {
+        "attendees_count": [42, 40],
+        "closing_visible": [True, False],
+        "proposal_ids": {"added": [], "removed": [trees]},
+    }
 
 
 async def test_the_author_of_a_participant_meeting_closes_it_and_no_one_else(

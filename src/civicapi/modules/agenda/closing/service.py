@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core import audit
 from civicapi.core.audit import ModuleTrail
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput, NotFound
@@ -79,10 +82,9 @@ async def close_meeting(
             reason="unknown_proposals",
         )
     first = meeting.closed_at is None
-    before = {name: getattr(meeting, name) for name in FIELDS}
-    values = {name: getattr(data, name) for name in FIELDS}
-    for name, value in values.items():
-        setattr(meeting, name, value)
+    before = audit.snapshot(meeting, FIELDS)
+    for name in FIELDS:
+        setattr(meeting, name, getattr(data, name))
     if first:
         meeting.closed_at = now
     discussed = DiscussedRepository(session, ctx.commune_id)
@@ -95,10 +97,10 @@ async def close_meeting(
         await link(session, commune_id=ctx.commune_id, source=source, target=target, name=DISCUSSED)
     await session.flush()
     added = [p for p in data.proposal_ids if p not in set(previous)]
-    changes = {name: values[name] for name in FIELDS if first or before[name] != values[name]}
+    changes: dict[str, Any] = audit.diff(before, audit.snapshot(meeting, FIELDS))
     if added or removed:
         changes["proposal_ids"] = {"added": [str(p) for p in added], "removed": [str(p) for p in removed]}
-    TRAIL.record(
+    TRAIL.record(  # for the commune's team only: a closing may be hidden, or of a private meeting
         session,
         commune_id=ctx.commune_id,
         kind="meeting",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
-from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
+from civicapi.core.pagination import Order, Page, PageParams, in_order, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals.dependencies import PROPOSAL, CurrentContext, CurrentProposal
 from civicapi.modules.proposals.discussions import service
@@ -32,7 +33,7 @@ async def list_meetings(
     proposal: CurrentProposal,
     ctx: CurrentContext,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(in_order(BY_START))],
     request: Request,
     response: Response,
 ) -> Page[DiscussionRead]:
