@@ -99,3 +99,21 @@ async def test_a_list_held_in_memory_refuses_bad_sort_cursor_and_limit(client: h
     )
     assert other_sort.status_code == 422
     assert (await client.get("/v1/modules", params={"limit": 101})).status_code == 422
+
+
+def test_every_sort_parameter_is_a_closed_vocabulary() -> None:
+    """A generated client offers exactly the sorts a list serves: every ``sort`` query parameter of the
+    OpenAPI document is an enum of strings (fields, their '-' reverse, and values such as ``random``)."""
+    import json
+
+    doc = json.loads(render_openapi())
+    open_ended = []
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] != "sort" or parameter["in"] != "query":
+                    continue
+                schema = parameter["schema"]
+                if schema.get("type") != "string" or not schema.get("enum"):
+                    open_ended.append(f"{method.upper()} {path}")
+    assert open_ended == []

@@ -12,7 +12,7 @@ from civicapi.core import audit
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.links import ResourceRef
-from civicapi.core.pagination import BY_CREATED, Page, PageParamsDep, memory_page
+from civicapi.core.pagination import BY_CREATED, Page, PageParams, in_order, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity import api_keys
 from civicapi.identity.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
@@ -58,7 +58,11 @@ async def create_key(
     responses=problem_responses(401, 403, 404),
 )
 async def list_keys(
-    caller: ManageKeys, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+    caller: ManageKeys,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(in_order(BY_CREATED))],
+    request: Request,
+    response: Response,
 ) -> Page[ApiKeyRead]:
     items = [ApiKeyRead.model_validate(k) for k in await api_keys.list_api_keys(session, caller.commune.id)]
     return memory_page(request, response, items, page, BY_CREATED)

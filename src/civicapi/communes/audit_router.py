@@ -16,7 +16,7 @@ from civicapi.core.audit import ActorType, Visibility
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.links import ResourceRef
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import Page, PageParams, set_link_header, sorted_by
 from civicapi.core.routing import GuardedRouter
 
 router = GuardedRouter(tags=["audit"])
@@ -73,7 +73,7 @@ async def list_audit_entries(
     response: Response,
     caller: ReadAudit,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("created_at", default="-created_at"))],
     filters: AuditFiltersDep,
 ) -> Page[AuditEntryRead]:
     rows, cursor = await service.list_audit_entries(session, caller.commune, page, filters)
@@ -92,7 +92,7 @@ async def resource_history(
     response: Response,
     commune: CurrentCommune,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("created_at", default="created_at"))],
     resource_module: Annotated[str, Path(pattern=_NAME, description="e.g. `spaces`.")],
     resource_type: Annotated[str, Path(pattern=_NAME, description="e.g. `process`.")],
     resource_id: Annotated[uuid.UUID, Path(description="The resource's id.")],

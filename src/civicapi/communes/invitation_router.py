@@ -20,7 +20,7 @@ from civicapi.core import audit
 from civicapi.core.deps import SessionDep, SettingsDep
 from civicapi.core.errors import Forbidden, problem_responses
 from civicapi.core.links import ResourceRef
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import Page, PageParams, set_link_header, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity import service as identity
 from civicapi.identity.api_keys import INVITE_PERMISSION
@@ -68,7 +68,11 @@ async def create_invitation(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_invitations(
-    request: Request, response: Response, caller: Inviter, session: SessionDep, page: PageParamsDep
+    request: Request,
+    response: Response,
+    caller: Inviter,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(sorted_by("created_at", "email", default="-created_at"))],
 ) -> Page[InvitationRead]:
     rows, cursor = await invitations.list_awaiting(session, caller.commune, page)
     set_link_header(request, response, cursor)

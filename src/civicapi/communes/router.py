@@ -22,7 +22,16 @@ from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import BY_CREATED, Page, PageParamsDep, by_name, memory_page, set_link_header
+from civicapi.core.pagination import (
+    BY_CREATED,
+    Page,
+    PageParams,
+    by_name,
+    in_order,
+    memory_page,
+    set_link_header,
+    sorted_by,
+)
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import PlatformAdmin
 
@@ -50,7 +59,10 @@ def _module_row(row: object) -> CommuneModuleRead:
     summary="Modules installed on this platform",
 )
 async def modules_catalog(
-    registry: RegistryDep, page: PageParamsDep, request: Request, response: Response
+    registry: RegistryDep,
+    page: Annotated[PageParams, Depends(sorted_by("key", default="key"))],
+    request: Request,
+    response: Response,
 ) -> Page[ModuleInfo]:
     items = [
         ModuleInfo(
@@ -76,7 +88,10 @@ async def modules_catalog(
     responses=problem_responses(422),
 )
 async def list_communes(
-    request: Request, response: Response, session: SessionDep, page: PageParamsDep
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(sorted_by("slug", "created_at", "name", default="slug"))],
 ) -> Page[CommuneRead]:
     rows, cursor = await service.list_communes(session, page)
     set_link_header(request, response, cursor)
@@ -139,7 +154,11 @@ async def update_commune(
     responses=problem_responses(404),
 )
 async def list_enabled_modules(
-    commune: CurrentCommune, registry: RegistryDep, page: PageParamsDep, request: Request, response: Response
+    commune: CurrentCommune,
+    registry: RegistryDep,
+    page: Annotated[PageParams, Depends(sorted_by("key", default="key"))],
+    request: Request,
+    response: Response,
 ) -> Page[EnabledModuleRead]:
     enabled = {m.module_key: m for m in commune.modules if m.enabled}
     items = [
@@ -201,7 +220,11 @@ async def disable_module(key: str, caller: ManageCommune, session: SessionDep, r
     responses=problem_responses(401, 403, 404),
 )
 async def list_members(
-    caller: ManageMembers, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+    caller: ManageMembers,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(in_order(BY_CREATED))],
+    request: Request,
+    response: Response,
 ) -> Page[MembershipRead]:
     items = [MembershipRead.model_validate(m) for m in await service.list_members(session, caller.commune)]
     return memory_page(request, response, items, page, BY_CREATED)

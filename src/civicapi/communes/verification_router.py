@@ -13,7 +13,7 @@ from civicapi.communes.dependencies import Caller, CallerDep, CurrentCommune, Re
 from civicapi.communes.models import Commune
 from civicapi.core.deps import SessionDep, SettingsDep
 from civicapi.core.errors import InvalidInput, Unauthorized, problem_responses
-from civicapi.core.pagination import Order, Page, PageParamsDep, by_name, memory_page
+from civicapi.core.pagination import Order, Page, PageParams, by_name, memory_page, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import RateLimiterDep
 from civicapi.identity.models import User
@@ -71,7 +71,11 @@ def _created(response: Response, commune: Commune, verification_id: uuid.UUID) -
     responses=problem_responses(404),
 )
 async def list_handlers(
-    commune: CurrentCommune, registry: RegistryDep, page: PageParamsDep, request: Request, response: Response
+    commune: CurrentCommune,
+    registry: RegistryDep,
+    page: Annotated[PageParams, Depends(sorted_by("name", default="name"))],
+    request: Request,
+    response: Response,
 ) -> Page[VerificationHandlerRead]:
     items = [
         VerificationHandlerRead(
@@ -210,7 +214,11 @@ async def revoke_verification(
     responses=problem_responses(401, 404),
 )
 async def my_verifications(
-    caller: CallerDep, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+    caller: CallerDep,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(sorted_by("granted_at", default="granted_at"))],
+    request: Request,
+    response: Response,
 ) -> Page[VerificationRead]:
     rows = await service.list_user_verifications(
         session, commune_id=caller.commune.id, user_id=_user(caller).id

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -44,13 +44,17 @@ class PageParams:
     limit: int
     cursor: str | None
     sort: str | None
+    sorts: tuple[str, ...] = ()
+    """The sort names the route declares (:func:`sorted_by`); empty for a route that declares none."""
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-100).")]
+Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from `next_cursor`.")]
 
 
 async def _page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-100).")] = DEFAULT_LIMIT,
-    cursor: Annotated[
-        str | None, Query(max_length=512, description="Opaque cursor from `next_cursor`.")
-    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
     sort: Annotated[
         str | None, Query(max_length=64, description="Sort field; prefix with '-' for descending.")
     ] = None,
@@ -59,6 +63,58 @@ async def _page_params(
 
 
 PageParamsDep = Annotated[PageParams, Depends(_page_params)]
+
+
+def sorted_by(
+    *names: str, default: str | None = None, also: Sequence[str] = ()
+) -> Callable[..., Awaitable[PageParams]]:
+    """The page parameters of a list sortable by ``names`` (each also descending, prefixed with ``-``) and
+    by the values ``also`` (as they are, e.g. ``random``), for ``Annotated[PageParams,
+    Depends(sorted_by(...))]``: the OpenAPI document lists the sorts as a closed vocabulary (an enum, so a
+    generated client offers exactly them) and names the ``default`` (what an absent ``sort`` means; the
+    route decides it); anything else is a 422 ``invalid_sort`` problem before the route runs."""
+    allowed = [value for name in names for value in (name, "-" + name)] + list(also)
+    if default is not None and default not in allowed:
+        raise ValueError(f"default sort {default!r} is not one of {allowed}")
+    description = "Sort order: a field, or a field prefixed with '-' for descending" + (
+        f" (default: `{default}`)." if default else "."
+    )
+
+    def closed(schema: dict[str, Any]) -> None:
+        schema.pop("anyOf", None)
+        schema.update({"type": "string", "enum": allowed})
+        if default is not None:
+            schema["default"] = default
+
+    async def params(
+        limit: int = DEFAULT_LIMIT, cursor: str | None = None, sort: str | None = None
+    ) -> PageParams:
+        if sort is not None and sort not in allowed:
+            raise _invalid_sort(sort.lstrip("-"), [*names, *also])
+        return PageParams(limit=limit, cursor=cursor, sort=sort, sorts=(*names, *also))
+
+    # Real objects, not the strings this module's annotations are: FastAPI reads them from the signature.
+    params.__annotations__ = {
+        "limit": Limit,
+        "cursor": Cursor,
+        "sort": Annotated[str | None, Query(description=description, json_schema_extra=closed)],
+        "return": PageParams,
+    }
+    return params
+
+
+def _invalid_sort(name: str, allowed: Sequence[str], also: str | None = None) -> InvalidInput:
+    return InvalidInput(
+        f"cannot sort by {name!r}",
+        errors=[
+            {
+                "location": ["query", "sort"],
+                "message": f"allowed: {', '.join(sorted(allowed))} (prefix '-' for descending)"
+                + (f", {also}" if also else ""),
+                "code": "invalid_sort",
+            }
+        ],
+    )
 
 
 def _encode(value: Any) -> Any:
@@ -148,20 +204,12 @@ async def keyset_page(
 ) -> tuple[list[Any], str | None]:
     """Run ``stmt`` for one page. ``sorts`` maps public sort names to columns (ties broken by id);
     ``also``: the caller's other sorts, named in the 422 that refuses an unknown one."""
+    # A route declaring its sorts (sorted_by) declares at least those it serves here.
+    assert not params.sorts or set(sorts) <= set(params.sorts), (sorted(sorts), params.sorts)
     sort = params.sort or default_sort
     name = sort.lstrip("-")
     if name not in sorts:
-        raise InvalidInput(
-            f"cannot sort by {name!r}",
-            errors=[
-                {
-                    "location": ["query", "sort"],
-                    "message": f"allowed: {', '.join(sorted(sorts))} (prefix '-' for descending)"
-                    + (f", {also}" if also else ""),
-                    "code": "invalid_sort",
-                }
-            ],
-        )
+        raise _invalid_sort(name, list(sorts), also)
     column = sorts[name]
     descending = sort.startswith("-")
     if params.cursor:
@@ -285,24 +333,21 @@ def by_name(attribute: str) -> Order:
     return Order(attribute, lambda item: (getattr(item, attribute),), (str,))
 
 
+def in_order(order: Order) -> Callable[..., Awaitable[PageParams]]:
+    """:func:`sorted_by` for a list held in memory in ``order`` (:func:`memory_page`)."""
+    return sorted_by(order.name, default=("-" if order.descending else "") + order.name)
+
+
 def sequence_page(items: Sequence[T], params: PageParams, order: Order) -> tuple[list[T], str | None]:
     """One page of a list already in memory (a short list: a registry's modules, a component's states),
     with the same contract as :func:`keyset_page`: ``sort`` is the order's name or its reverse (anything
     else is a 422), the cursor holds the last item's key and the page starts after it, so an item added
     or removed meanwhile neither repeats nor skips the others."""
     name, key = order.name, order.key
+    assert not params.sorts or params.sorts == (name,), (name, params.sorts)  # declared as served
     sort = params.sort or ("-" + name if order.descending else name)
     if sort.lstrip("-") != name:
-        raise InvalidInput(
-            f"cannot sort by {sort.lstrip('-')!r}",
-            errors=[
-                {
-                    "location": ["query", "sort"],
-                    "message": f"allowed: {name} (prefix '-' for descending)",
-                    "code": "invalid_sort",
-                }
-            ],
-        )
+        raise _invalid_sort(sort.lstrip("-"), [name])
     descending = sort.startswith("-")
     ordered = sorted(items, key=key, reverse=descending)
     if params.cursor:

@@ -59,6 +59,9 @@ def allowed_methods(app: Any, path: str) -> list[str]:
     return sorted(methods)
 
 
+_NOTHING = re.compile(r"(?!)")
+
+
 class GuardedRouter(APIRouter):
     """An :class:`APIRouter` whose :meth:`matches` first checks the path against all its routes at once."""
 
@@ -77,7 +80,8 @@ class GuardedRouter(APIRouter):
         """Compile the guard of this router mounted at ``prefix``, and of the guarded routers it includes
         (call it once the router is included; a router is mounted at one prefix only)."""
         paths = [prefix + str(context.path) for context in iter_route_contexts(self.routes)]
-        self._path_guard = paths_pattern(paths) if paths else None
+        # A router without routes (yet) matches nothing, and says so without looking further.
+        self._path_guard = paths_pattern(paths) if paths else _NOTHING
         for child_prefix, child in self._guarded_children:
             child.guard(prefix + child_prefix)
 

@@ -1,12 +1,18 @@
-"""CSV read by every import (census, proposals, results): UTF-8 text whose delimiter is ``,`` or ``;``
-(whichever the header line uses more), quoted fields, strict (a stray quote is an error, not a guess). And
-CSV written by streaming exports: one line at a time, cells that a spreadsheet never runs as formulas."""
+"""CSV as every module reads and writes it.
+
+Read (every import: census, proposals, results): UTF-8 text whose delimiter is ``,`` or ``;`` (whichever
+the header line uses more), quoted fields, strict (a stray quote is an error, not a guess).
+
+Written (every export): ``,``-separated, CRLF line ends (RFC 4180), one rule for cells (:func:`cell`): text a
+spreadsheet would run as a formula is prefixed with a quote (CSV injection), booleans are ``true`` /
+``false``, dates ISO 8601, nothing is ``None``. :func:`csv_chunks` yields a large export piece by piece for
+a streaming answer; :func:`csv_text` is the whole text of a small one."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,23 +42,43 @@ def records(text: str) -> Iterator[tuple[int, list[str]] | csv.Error]:
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet takes for the start of a formula (OWASP: CSV injection)."""
 
 
 def cell(value: Any) -> str:
-    """A value as a spreadsheet shows it, never as a formula (CSV injection): empty for None, ``true`` /
-    ``false``, ISO 8601 times, lists joined by ``;``."""
+    """A value as an export cell: text that would start a formula is quoted (``'=1+1``), booleans are
+    ``true``/``false``, dates and times ISO 8601, ``None`` is empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return format(round(value, 4), "g")
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     if isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
+
+
+def csv_chunks(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], *, rows_per_chunk: int = 500
+) -> Iterator[str]:
+    """The CSV of ``header`` and ``rows`` (values made cells by :func:`cell`), a few hundred lines at a
+    time: what a streaming answer sends, so an export's text is never whole in memory."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([cell(v) for v in row])
+        if count % rows_per_chunk == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    if out.tell():
+        yield out.getvalue()
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """The whole CSV of a small export (see :func:`csv_chunks`)."""
+    return "".join(csv_chunks(header, rows))
 
 
 def csv_line(values: Sequence[Any]) -> bytes:

@@ -8,14 +8,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from civicapi.core import event_store as store
 from civicapi.core.db.base import utcnow
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import NotFound, problem_responses
-from civicapi.core.pagination import Page, PageParamsDep, keyset_page, set_link_header
+from civicapi.core.pagination import Page, PageParams, keyset_page, set_link_header, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.dependencies import PlatformAdmin
 
@@ -63,7 +63,7 @@ async def list_events(
     response: Response,
     _admin: PlatformAdmin,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("occurred_at", default="occurred_at"))],
     state: Annotated[
         Literal["waiting", "set_aside"] | None,
         Query(description="`waiting` (a sweep will retry them) or `set_aside` (it will not); default both."),

@@ -1,21 +1,29 @@
-"""The component kit every module uses: one context of a component as services see it, and one rule for
-what of it is public."""
+"""The component kit every module uses: one context of a component as services see it, one rule for what
+of it is public, and audited writes (:class:`AuditedWrites`). CSV is written and read by
+``civicapi.core.tabular``; a created resource's ``Location`` is :meth:`ComponentContext.url_of`."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
 
 from civicapi.communes.models import Commune
+from civicapi.core import audit
+from civicapi.core.audit import ModuleTrail
+from civicapi.core.db.repository import Repository
 from civicapi.spaces.models import Component, ParticipatoryProcess
 from civicapi.spaces.service import today_in
 
 S = TypeVar("S", bound=BaseModel)
 T = TypeVar("T", bound=BaseModel)
+M = TypeVar("M", bound=DeclarativeBase)
 
 
 @dataclass(frozen=True)  # no slots: a slotted generic dataclass cannot be built through its alias
@@ -76,3 +84,67 @@ def component_context(
         step=step,
         today=today_in(commune.timezone),
     )
+
+
+class _Scope(Protocol):
+    @property
+    def commune_id(self) -> uuid.UUID: ...
+
+    @property
+    def public(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedWrites(Generic[M]):
+    """Create, update and delete one kind of a module's rows, each write with its audit entry
+    (``<module>.<kind>.<verb>`` with ``{field: [old, new]}`` of ``fields``), public when the component is
+    (:attr:`ComponentContext.public`: its history is then part of what residents see)::
+
+        STATUSES = kit.AuditedWrites(audit.ModuleTrail("accountability"), "status", STATUS_FIELDS)
+        status = await STATUSES.add(session, ctx, StatusRepository(session, ctx.commune_id), Status(...))
+
+    Services still decide what may be written; these only write it and say so, never committing."""
+
+    trail: ModuleTrail
+    kind: str
+    fields: tuple[str, ...]
+
+    async def add(self, session: AsyncSession, ctx: _Scope, repo: Repository[M], row: M) -> M:
+        """Add ``row`` (its id is known after the flush) and record ``create`` with its values."""
+        repo.add(row)
+        await session.flush()
+        self._record(session, ctx, row, "create", audit.created(row, self.fields))
+        return row
+
+    async def change(
+        self, session: AsyncSession, ctx: _Scope, row: M, values: Mapping[str, Any], *, verb: str = "update"
+    ) -> dict[str, list[Any]]:
+        """Set ``values`` on ``row``; when that changed any audited field, flush and record ``verb`` with
+        what changed. Answers the changes (empty: nothing was recorded)."""
+        before = audit.snapshot(row, self.fields)
+        for field, value in values.items():
+            setattr(row, field, value)
+        changed = audit.diff(before, audit.snapshot(row, self.fields))
+        if changed:
+            await session.flush()
+            self._record(session, ctx, row, verb, changed)
+        return changed
+
+    async def remove(self, session: AsyncSession, ctx: _Scope, repo: Repository[M], row: M) -> None:
+        """Record ``delete`` with the row's last values, then delete it."""
+        self._record(session, ctx, row, "delete", audit.deleted(row, self.fields))
+        await repo.delete(row)
+        await session.flush()
+
+    def _record(
+        self, session: AsyncSession, ctx: _Scope, row: M, verb: str, changes: Mapping[str, Any]
+    ) -> None:
+        self.trail.record(
+            session,
+            commune_id=ctx.commune_id,
+            kind=self.kind,
+            id=row.id,  # type: ignore[attr-defined]
+            verb=verb,
+            changes=changes,
+            public=ctx.public,
+        )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Header, Query, Request, Response, status
+from fastapi import Depends, Header, Query, Request, Response, status
 
 from civicapi.communes.dependencies import Caller, CallerDep, RegistryDep
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import Page, PageParams, set_link_header, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.registry import ModuleRegistry
 from civicapi.spaces import service, service_components
@@ -83,7 +83,9 @@ async def list_processes(
     response: Response,
     caller: CallerDep,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[
+        PageParams, Depends(sorted_by("created_at", "updated_at", "slug", default="-created_at"))
+    ],
     published: PublishedFilter = None,
 ) -> Page[ProcessRead]:
     rows, cursor = await service.list_processes(
@@ -209,7 +211,7 @@ async def list_phases(
     caller: CallerDep,
     process: CurrentProcess,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("position", "created_at", default="position"))],
 ) -> Page[PhaseRead]:
     rows, cursor = await service.list_phases(session, caller.commune, process, page)
     set_link_header(request, response, cursor)
@@ -297,7 +299,7 @@ async def list_components(
     process: CurrentProcess,
     session: SessionDep,
     registry: RegistryDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("position", "created_at", default="position"))],
     published: PublishedFilter = None,
     module_key: Annotated[
         str | None, Query(max_length=30, description="Only components of this module.")

@@ -173,6 +173,12 @@ REQUESTS.update(
 TENANCY["registration_id"] = _tenancy_registration
 
 # --- closing ---
+# The path's meeting is the commune's own (no author), not yet started: who may close it is let through
+# to a 409 ``not_started``; the others get the module's 403 ``not_the_author`` (authors: test_closing.py).
+RULES["agenda_closing_put"] = Owner(
+    permissions.MANAGE, owner="(no author)", problem="agenda-action-forbidden"
+)
+REQUESTS["agenda_closing_put"] = json_body({"minutes": {"fr": "Procès-verbal"}})
 
 # --- calendars ---
 RULES["agenda_calendar_token_rotate"] = Authenticated()

@@ -141,7 +141,7 @@ async def test_close_seals_and_unlinks_then_count_and_publish(
     r = await client.get(f"{burl}/export", params={"format": "csv", "locale": "fr"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert len(rows) == 4 and rows[0]["title"] == "Projet 1" and rows[0]["selected"] == "True"
+    assert len(rows) == 4 and rows[0]["title"] == "Projet 1" and rows[0]["selected"] == "true"
     r = await client.get(f"{burl}/export")
     assert r.status_code == 200 and len(r.json()) == 4 and r.json()[3]["reason"] == "over_budget"
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from civicapi.core import audit
+from civicapi.modules.accountability.models import Milestone, Status
+from civicapi.spaces import kit
 
 MODULE = "accountability"
 RESULT_FIELDS = (
@@ -41,6 +43,8 @@ MILESTONE_FIELDS = ("result_id", "entry_date", "title", "description")
 
 
 _TRAIL = audit.ModuleTrail(MODULE)
+STATUSES: kit.AuditedWrites[Status] = kit.AuditedWrites(_TRAIL, "status", STATUS_FIELDS)
+MILESTONES: kit.AuditedWrites[Milestone] = kit.AuditedWrites(_TRAIL, "milestone", MILESTONE_FIELDS)
 ref = _TRAIL.ref
 record = _TRAIL.record
 

@@ -4,13 +4,13 @@ projects of a budgets component."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
-from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
+from civicapi.core.pagination import Order, Page, PageParams, memory_page, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.core.uploads import IMPORT_BODY_EXTRA
 from civicapi.identity.verification.errors import UnsupportedMediaType
@@ -89,7 +89,11 @@ async def export_csv(ctx: CurrentContext, session: SessionDep) -> Response:
     responses=problem_responses(404),
 )
 async def export_json(
-    ctx: CurrentContext, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+    ctx: CurrentContext,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(sorted_by("depth", default="depth"))],
+    request: Request,
+    response: Response,
 ) -> Page[ResultExport]:
     """Parents before children (`sort=depth`: by depth in the tree, then position)."""
     rows = await service_export.export_rows(session, ctx)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import Request, Response, status
+from typing import Annotated
+
+from fastapi import Depends, Request, Response, status
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import Page, PageParams, set_link_header, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import service_milestones
 from civicapi.modules.accountability.dependencies import (
@@ -45,7 +47,7 @@ async def list_milestones(
     result: CurrentResult,
     ctx: CurrentContext,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("entry_date", "created_at", default="entry_date"))],
 ) -> Page[MilestoneRead]:
     """Sorts: `entry_date` (default), `-entry_date`, `created_at`."""
     rows, cursor = await service_milestones.list_milestones(session, ctx, result, page)

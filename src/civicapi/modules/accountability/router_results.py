@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.audit_schemas import PublicHistoryEntryRead
@@ -15,7 +15,15 @@ from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import BY_CREATED, Page, PageParamsDep, memory_page, set_link_header
+from civicapi.core.pagination import (
+    BY_CREATED,
+    Page,
+    PageParams,
+    in_order,
+    memory_page,
+    set_link_header,
+    sorted_by,
+)
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import service, service_read
 from civicapi.modules.accountability.dependencies import (
@@ -65,7 +73,9 @@ async def list_results(
     response: Response,
     ctx: CurrentContext,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[
+        PageParams, Depends(sorted_by("position", "progress", "created_at", "updated_at", default="position"))
+    ],
     parent_id: Annotated[uuid.UUID | None, Query(description="The children of this result.")] = None,
     top_level: Annotated[
         bool | None, Query(description="Only top-level results (true) or sub-results.")
@@ -187,7 +197,7 @@ async def result_history(
     result: CurrentResult,
     ctx: CurrentContext,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("created_at", default="created_at"))],
 ) -> Page[PublicHistoryEntryRead]:
     """Entries are `accountability.result.create|update|rollup|import|delete` with `changes` as
     `{field: [old, new]}` (statuses by key). Changes made while the component was unpublished are not
@@ -219,7 +229,7 @@ async def proposal_results(
     proposal_id: ProposalId,
     caller: CallerDep,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(in_order(BY_CREATED))],
     request: Request,
     response: Response,
 ) -> Page[ProposalResultRead]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import Request, Response, status
+from typing import Annotated
+
+from fastapi import Depends, Request, Response, status
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
+from civicapi.core.pagination import Order, Page, PageParams, in_order, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.accountability import service_statuses
 from civicapi.modules.accountability.dependencies import (
@@ -43,7 +45,11 @@ BY_POSITION_THEN_KEY = Order("position", lambda s: (s.position, s.key), (int, st
     responses=problem_responses(404),
 )
 async def list_statuses(
-    ctx: CurrentContext, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+    ctx: CurrentContext,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(in_order(BY_POSITION_THEN_KEY))],
+    request: Request,
+    response: Response,
 ) -> Page[StatusRead]:
     rows = [StatusRead.model_validate(s) for s in await service_statuses.list_statuses(session, ctx)]
     return memory_page(request, response, rows, page, BY_POSITION_THEN_KEY)

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.core.tabular import cell
+from civicapi.core import tabular
 from civicapi.modules.accountability.models import Result
 from civicapi.modules.accountability.repository import (
     PROJECT_LINK,
@@ -103,20 +102,27 @@ async def export_rows(session: AsyncSession, ctx: ComponentContext) -> list[Resu
     return rows
 
 
+def _value(value: Any) -> Any:
+    """Progress and weights with four decimals at most; lists (of proposal ids) as one ``;``-joined cell."""
+    if isinstance(value, float):
+        return format(round(value, 4), "g")
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return value
+
+
 def export_csv(rows: Sequence[ResultExport], locales: Sequence[str]) -> str:
     """One line per result; multilingual fields as one column per commune locale (``title_fr``...)."""
     localized = [f"{field}_{locale}" for field in MULTILINGUAL for locale in locales]
     status_names = [f"status_name_{locale}" for locale in locales]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*PLAIN_BEFORE, *localized, *PLAIN_AFTER, *status_names, *READ_ONLY])
-    for row in rows:
-        data = row.model_dump()
-        texts = [(data[field] or {}).get(locale) for field in MULTILINGUAL for locale in locales]
-        names = [(data["status_name"] or {}).get(locale) for locale in locales]
-        writer.writerow(
-            [
-                cell(v)
+
+    def lines() -> Iterator[list[Any]]:
+        for row in rows:
+            data = row.model_dump()
+            texts = [(data[field] or {}).get(locale) for field in MULTILINGUAL for locale in locales]
+            names = [(data["status_name"] or {}).get(locale) for locale in locales]
+            yield [
+                _value(v)
                 for v in [
                     *(data[c] for c in PLAIN_BEFORE),
                     *texts,
@@ -125,5 +131,5 @@ def export_csv(rows: Sequence[ResultExport], locales: Sequence[str]) -> str:
                     *(data[c] for c in READ_ONLY),
                 ]
             ]
-        )
-    return out.getvalue()
+
+    return tabular.csv_text([*PLAIN_BEFORE, *localized, *PLAIN_AFTER, *status_names, *READ_ONLY], lines())

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.core.audit import diff, snapshot
 from civicapi.core.errors import InvalidInput, NotFound
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import PageParams
@@ -42,36 +40,14 @@ def _check_texts(
     check_locales(description, ctx.commune.locales, field="description")
 
 
-def _record(
-    session: AsyncSession, ctx: ComponentContext, milestone: Milestone, verb: str, changes: dict[str, Any]
-) -> None:
-    trail.record(
-        session,
-        commune_id=ctx.commune_id,
-        kind="milestone",
-        id=milestone.id,
-        verb=verb,
-        changes=changes,
-        public=ctx.public,
-    )
-
-
 async def create_milestone(
     session: AsyncSession, ctx: ComponentContext, result: Result, data: MilestoneCreate
 ) -> Milestone:
     _check_texts(ctx, data.title, data.description)
-    repo = MilestoneRepository(session, ctx.commune_id)
-    milestone = repo.add(
-        Milestone(
-            result_id=result.id,
-            entry_date=data.entry_date,
-            title=data.title,
-            description=data.description or {},
-        )
+    row = Milestone(
+        result_id=result.id, entry_date=data.entry_date, title=data.title, description=data.description or {}
     )
-    await repo.flush()
-    _record(session, ctx, milestone, "create", trail.created(snapshot(milestone, trail.MILESTONE_FIELDS)))
-    return milestone
+    return await trail.MILESTONES.add(session, ctx, MilestoneRepository(session, ctx.commune_id), row)
 
 
 async def update_milestone(
@@ -87,17 +63,10 @@ async def update_milestone(
                 ],
             )
     _check_texts(ctx, changes.get("title"), changes.get("description"))
-    before = snapshot(milestone, trail.MILESTONE_FIELDS)
-    for key, value in changes.items():
-        setattr(milestone, key, {} if key == "description" and value is None else value)
-    changed = diff(before, snapshot(milestone, trail.MILESTONE_FIELDS))
-    if changed:
-        await session.flush()
-        _record(session, ctx, milestone, "update", changed)
+    values = {k: ({} if k == "description" and v is None else v) for k, v in changes.items()}
+    await trail.MILESTONES.change(session, ctx, milestone, values)
     return milestone
 
 
 async def delete_milestone(session: AsyncSession, ctx: ComponentContext, milestone: Milestone) -> None:
-    _record(session, ctx, milestone, "delete", trail.deleted(snapshot(milestone, trail.MILESTONE_FIELDS)))
-    await session.delete(milestone)
-    await session.flush()
+    await trail.MILESTONES.remove(session, ctx, MilestoneRepository(session, ctx.commune_id), milestone)

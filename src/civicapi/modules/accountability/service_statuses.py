@@ -6,7 +6,6 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.core.audit import diff, snapshot
 from civicapi.core.errors import InvalidInput, NotFound
 from civicapi.core.i18n import check_locales
 from civicapi.modules.accountability import audit_helpers as trail
@@ -48,28 +47,15 @@ def _check_texts(
 async def create_status(session: AsyncSession, ctx: ComponentContext, data: StatusCreate) -> Status:
     _check_texts(ctx, data.name, data.description)
     await _check_key(session, ctx, data.key, None)
-    repo = StatusRepository(session, ctx.commune_id)
-    status = repo.add(
-        Status(
-            component_id=ctx.component_id,
-            key=data.key,
-            name=data.name,
-            description=data.description or {},
-            progress=data.progress,
-            position=data.position,
-        )
+    row = Status(
+        component_id=ctx.component_id,
+        key=data.key,
+        name=data.name,
+        description=data.description or {},
+        progress=data.progress,
+        position=data.position,
     )
-    await repo.flush()
-    trail.record(
-        session,
-        commune_id=ctx.commune_id,
-        kind="status",
-        id=status.id,
-        verb="create",
-        changes=trail.created(snapshot(status, trail.STATUS_FIELDS)),
-        public=ctx.public,
-    )
-    return status
+    return await trail.STATUSES.add(session, ctx, StatusRepository(session, ctx.commune_id), row)
 
 
 async def update_status(
@@ -88,21 +74,8 @@ async def update_status(
     _check_texts(ctx, changes.get("name"), changes.get("description"))
     if "key" in changes:
         await _check_key(session, ctx, changes["key"], status.id)
-    before = snapshot(status, trail.STATUS_FIELDS)
-    for key, value in changes.items():
-        setattr(status, key, {} if key == "description" and value is None else value)
-    changed = diff(before, snapshot(status, trail.STATUS_FIELDS))
-    if changed:
-        await session.flush()
-        trail.record(
-            session,
-            commune_id=ctx.commune_id,
-            kind="status",
-            id=status.id,
-            verb="update",
-            changes=changed,
-            public=ctx.public,
-        )
+    values = {k: ({} if k == "description" and v is None else v) for k, v in changes.items()}
+    await trail.STATUSES.change(session, ctx, status, values)
     return status
 
 
@@ -112,14 +85,4 @@ async def delete_status(session: AsyncSession, ctx: ComponentContext, status: St
         raise AccountabilityConflict(
             "results have this status; give them another first", reason="status_in_use"
         )
-    trail.record(
-        session,
-        commune_id=ctx.commune_id,
-        kind="status",
-        id=status.id,
-        verb="delete",
-        changes=trail.deleted(snapshot(status, trail.STATUS_FIELDS)),
-        public=ctx.public,
-    )
-    await repo.delete(status)
-    await repo.flush()
+    await trail.STATUSES.remove(session, ctx, repo, status)

@@ -26,7 +26,7 @@ class AgendaConflict(Conflict):
         "`registrations_not_open`, `already_registered`, `registration_cancelled`, `has_registrations`; "
         "registrations: `not_on_platform`, `full` (no place and no waiting list), `slots_below_registrations` "
         "(with `registrations_count`), `no_offer`, `offer_expired`, `not_registered` (check-in of a waiting "
-        "or offered registration, with `registration_status`), `already_invited`, `invite_answered`, `code_collision`."
+        "or offered registration, with `registration_status`), `already_invited`, `invite_answered`, `code_collision`; closing: `not_started` (a meeting is closed once it has started)."
     )
 
 

@@ -253,4 +253,20 @@ class CalendarToken(IdMixin, CommuneScopedMixin, Base):
     revoked_at: Mapped[datetime | None]
 
 
-MODELS: list[type[Any]] = [Meeting, AgendaItem, Registration, Invite, CalendarToken]
+class KnownProposal(IdMixin, CommuneScopedMixin, Base):
+    """A proposal of the commune as the proposals module's events described it (never its tables): what a
+    closing may name among the proposals discussed, and the title it shows for each."""
+
+    __tablename__ = "agenda_known_proposal"
+    __table_args__ = (UniqueConstraint("commune_id", "proposal_id"),)
+
+    proposal_id: Mapped[uuid.UUID]
+    component_id: Mapped[uuid.UUID]
+    process_id: Mapped[uuid.UUID]
+    reference: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[dict[str, str]]
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+MODELS: list[type[Any]] = [Meeting, AgendaItem, Registration, Invite, CalendarToken, KnownProposal]

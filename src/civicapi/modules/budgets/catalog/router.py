@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Query, Request, Response, status
+from fastapi import BackgroundTasks, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.communes.dependencies import CallerDep
@@ -13,7 +13,7 @@ from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import DatabaseDep, SessionDep, SettingsDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import Page, PageParams, set_link_header, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.core.uploads import IMPORT_BODY_EXTRA, read_upload
 from civicapi.modules.budgets.catalog import service, service_pabulib, service_read
@@ -54,7 +54,11 @@ async def _read(
     responses=problem_responses(404, 422),
 )
 async def list_budgets(
-    request: Request, response: Response, ctx: CurrentContext, session: SessionDep, page: PageParamsDep
+    request: Request,
+    response: Response,
+    ctx: CurrentContext,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(sorted_by("position", "created_at", default="position"))],
 ) -> Page[BudgetRead]:
     """Sorts: `position` (default), `created_at`."""
     items, cursor = await service.list_budgets(session, ctx, page)

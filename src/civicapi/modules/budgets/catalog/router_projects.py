@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Header, Query, Request, Response, status
+from fastapi import Depends, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
@@ -13,7 +13,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
 from civicapi.core.i18n import negotiate
-from civicapi.core.pagination import MAX_SEED, Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import MAX_SEED, Page, PageParams, set_link_header, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.budgets.catalog import service, service_proposals, service_read
 from civicapi.modules.budgets.catalog.schemas import (
@@ -60,7 +60,10 @@ async def list_projects(
     response: Response,
     scope: Browsing,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[
+        PageParams,
+        Depends(sorted_by("position", "cost", "number", "created_at", default="position", also=("random",))),
+    ],
     category: Annotated[str | None, Query(max_length=60)] = None,
     selected: Annotated[bool | None, Query(description="Funded (true) or not (false), once counted.")] = None,
     seed: Annotated[

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.core import tabular
 from civicapi.core.errors import ProblemError
 from civicapi.core.i18n import translate
 from civicapi.identity.verification.requirements import RequirementStatus
@@ -130,24 +129,6 @@ async def export_rows(
     return rows
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
-
-
 def to_csv(rows: list[ExportRow]) -> str:
-    buffer = io.StringIO()
     fields = list(ExportRow.model_fields)
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        data = row.model_dump(mode="json")
-        writer.writerow({k: _cell(data[k]) for k in fields})
-    return buffer.getvalue()
+    return tabular.csv_text(fields, ([getattr(row, k) for k in fields] for row in rows))

@@ -3,12 +3,14 @@ and the anonymised ballots as a Pabulib file (public once the vote is closed, wi
 
 from __future__ import annotations
 
-from fastapi import BackgroundTasks, Request, Response, status
+from typing import Annotated
+
+from fastapi import BackgroundTasks, Depends, Request, Response, status
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import NotFound, problem_responses
-from civicapi.core.pagination import NEWEST_FIRST, Page, PageParamsDep, memory_page
+from civicapi.core.pagination import NEWEST_FIRST, Page, PageParams, in_order, memory_page
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.budgets.catalog import service_pabulib, service_read
 from civicapi.modules.budgets.dependencies import (
@@ -84,7 +86,7 @@ async def list_runs(
     budget: CurrentBudget,
     ctx: CurrentContext,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(in_order(NEWEST_FIRST))],
     request: Request,
     response: Response,
 ) -> Page[CountRunRead]:

@@ -11,7 +11,7 @@ from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import etag_for
-from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
+from civicapi.core.pagination import Order, Page, PageParams, memory_page, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals import permissions
 from civicapi.modules.proposals.answers import service
@@ -49,7 +49,11 @@ STATES = COMPONENT + "/states"
     responses=problem_responses(404),
 )
 async def list_states(
-    ctx: CurrentContext, session: SessionDep, page: PageParamsDep, request: Request, response: Response
+    ctx: CurrentContext,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(sorted_by("position", default="position"))],
+    request: Request,
+    response: Response,
 ) -> Page[StateRead]:
     rows = await service.list_states(session, ctx)
     return memory_page(

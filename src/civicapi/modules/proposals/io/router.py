@@ -11,7 +11,7 @@ from fastapi import Depends, Request, Response
 from civicapi.communes.dependencies import Caller, require
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
-from civicapi.core.pagination import Order, Page, PageParamsDep, memory_page
+from civicapi.core.pagination import Order, Page, PageParams, memory_page, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.core.uploads import IMPORT_BODY_EXTRA
 from civicapi.identity.verification.errors import UnsupportedMediaType
@@ -65,7 +65,7 @@ async def export_json(
     ctx: CurrentContext,
     viewer: ViewerDep,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("published_at", default="published_at"))],
     request: Request,
     response: Response,
 ) -> Page[ProposalExport]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import io
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -39,7 +38,6 @@ MAX_IMPORT_ROWS = 5000
 MAX_LISTED_ERRORS = 200
 SINGLE_COLUMNS = ("category", "district", "address", "latitude", "longitude", "author_name")
 AUTHOR_NAME_MAX = 120
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- export ----------------------------------------------------------------------------------------------
@@ -86,18 +84,6 @@ async def export_rows(
     return rows
 
 
-def _cell(value: Any) -> str:
-    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 MULTILINGUAL_EXPORT = ("title", "body", "state_name", "answer", "cost_explanation", "execution_period")
 
 
@@ -121,17 +107,15 @@ def export_csv(rows: Sequence[ProposalExport], locales: Sequence[str]) -> str:
         "answer_published_at",
     ]
     localized = [f"{field}_{locale}" for field in MULTILINGUAL_EXPORT for locale in locales]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*plain_before, *localized, *plain_after])
-    for row in rows:
-        data = row.model_dump()
-        data["authors"] = "; ".join(row.authors)
-        texts = [(data[field] or {}).get(locale) for field in MULTILINGUAL_EXPORT for locale in locales]
-        writer.writerow(
-            [_cell(v) for v in [*(data[c] for c in plain_before), *texts, *(data[c] for c in plain_after)]]
-        )
-    return out.getvalue()
+
+    def lines() -> Iterator[list[Any]]:
+        for row in rows:
+            data = row.model_dump()
+            data["authors"] = "; ".join(row.authors)
+            texts = [(data[field] or {}).get(locale) for field in MULTILINGUAL_EXPORT for locale in locales]
+            yield [*(data[c] for c in plain_before), *texts, *(data[c] for c in plain_after)]
+
+    return tabular.csv_text([*plain_before, *localized, *plain_after], lines())
 
 
 # --- import ----------------------------------------------------------------------------------------------

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Header, Query, Request, Response, status
+from fastapi import Depends, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.cache import PUBLIC_WHEN_ANONYMOUS
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.etag import check_if_match, etag_for
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.core.pagination import Page, PageParams, set_link_header, sorted_by
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals.common import reading
 from civicapi.modules.proposals.common.reading import ListQuery, Viewer
@@ -63,7 +63,14 @@ async def list_proposals(
     ctx: CurrentContext,
     viewer: ViewerDep,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[
+        PageParams,
+        Depends(
+            sorted_by(
+                "published_at", "created_at", "supports_count", default="-published_at", also=("random",)
+            )
+        ),
+    ],
     status_: Annotated[
         ProposalStatus,
         Query(alias="status", description="`draft` lists the caller's own drafts."),

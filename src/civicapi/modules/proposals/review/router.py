@@ -11,7 +11,16 @@ from fastapi import Depends, Request, Response, status
 from civicapi.communes.dependencies import Caller, CallerDep, require
 from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
-from civicapi.core.pagination import BY_POSITION, Order, Page, PageParamsDep, memory_page, set_link_header
+from civicapi.core.pagination import (
+    BY_POSITION,
+    Order,
+    Page,
+    PageParams,
+    in_order,
+    memory_page,
+    set_link_header,
+    sorted_by,
+)
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals import permissions
 from civicapi.modules.proposals.dependencies import (
@@ -66,7 +75,7 @@ async def list_criteria(
     _caller: ReviewReader,
     ctx: CurrentContext,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(in_order(BY_POSITION))],
     request: Request,
     response: Response,
 ) -> Page[CriterionRead]:
@@ -127,7 +136,7 @@ async def list_valuators(
     proposal: CurrentProposal,
     ctx: CurrentContext,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("assigned_at", default="assigned_at"))],
     request: Request,
     response: Response,
 ) -> Page[AssignmentRead]:
@@ -207,7 +216,7 @@ async def review_queue(
     caller: ReviewReader,
     ctx: CurrentContext,
     session: SessionDep,
-    page: PageParamsDep,
+    page: Annotated[PageParams, Depends(sorted_by("published_at", default="published_at"))],
 ) -> Page[ProposalReviewRead]:
     items, cursor = await service.review_queue(
         session, ctx, user=caller.user, sees_all=_sees_all(caller), limit=page.limit, cursor=page.cursor
