@@ -10,12 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from civicapi import demo_budget
 from civicapi.config import Environment, Settings
 from civicapi.core.db.session import Database
 from civicapi.demo import DEMO_PEOPLE, create_platform_admin, seed_demo
 from civicapi.main import create_app
+from civicapi.modules.agenda.models import Meeting
 from civicapi.modules.budgets.cli import _download
 from civicapi.modules.budgets.results.recount import recount_as_published
 
@@ -225,3 +227,35 @@ def _dev_script() -> Any:
 )
 def test_the_serve_banner_names_the_real_address(args: list[str], url: str) -> None:
     assert f"civicapi on {url}  (API docs: {url}/docs)" in _dev_script().banner(args)
+
+
+async def test_the_demo_agenda_has_a_closed_a_filling_a_full_and_an_online_meeting(
+    settings: Settings, client: httpx.AsyncClient, db: Any
+) -> None:
+    """The agenda in the demo's process: last month's assembly closed with its minutes and the demo
+    proposals it discussed, a workshop with 3 places left, a full site visit with a waiting list, an online
+    session whose link signed-in people see; seeding again adds nothing."""
+    await seed_demo(settings)
+    await seed_demo(settings)
+    base = await _component(client, "bp-demo", "agenda")
+    async with db.unit_of_work() as session:  # the directory is another use case's route
+        ids = (await session.execute(select(Meeting.id).order_by(Meeting.start_at))).scalars().all()
+    assert len(ids) == 4
+    resident = next(p for p in DEMO_PEOPLE if p.email.startswith("resident@"))
+    r = await client.post("/v1/auth/token", json={"email": resident.email, "password": resident.password})
+    rita = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    past, workshop, visit, online = [(await client.get(f"{base}/meetings/{i}")).json() for i in ids]
+
+    assert past["closing"]["minutes"]["fr"] and past["closing"]["attendees_count"] == 38
+    closing = (await client.get(f"{base}/meetings/{past['id']}/closing")).json()
+    assert closing["proposals"] and all(p["title"]["fr"] for p in closing["proposals"])
+    proposals = await _component(client, "bp-2025", "proposals")
+    for proposal in closing["proposals"]:  # each lists the assembly where it was discussed
+        assert (await client.get(f"{proposals}/proposals/{proposal['id']}")).status_code == 200
+        meetings = (await client.get(f"{proposals}/proposals/{proposal['id']}/meetings")).json()["items"]
+        assert [m["meeting_id"] for m in meetings] == [past["id"]]
+    assert workshop["registration"]["places_left"] == 3 and workshop["registration"]["waitlist_enabled"]
+    assert visit["registration"]["places_left"] == 0 and visit["registration"]["waiting_count"] == 1
+    assert online["meeting_type"] == "online" and online["online_url"] is None
+    seen = (await client.get(f"{base}/meetings/{online['id']}", headers=rita)).json()
+    assert seen["online_url"].startswith("https://")

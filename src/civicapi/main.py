@@ -16,7 +16,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi import __version__
 from civicapi.communes.api_key_router import router as api_keys_router
@@ -27,7 +26,7 @@ from civicapi.communes.permissions import PermissionPolicy
 from civicapi.communes.router import router as communes_router
 from civicapi.communes.service import enabled_module_keys
 from civicapi.communes.verification_router import router as verification_router
-from civicapi.config import Environment, MailBackend, Settings, get_settings
+from civicapi.config import Environment, Settings, get_settings
 from civicapi.core.admission import AdmissionMiddleware
 from civicapi.core.audit import AUDIT_TABLE
 from civicapi.core.cache import ResponseCacheMiddleware
@@ -41,11 +40,10 @@ from civicapi.core.errors import (
     install_error_handlers,
     problem_responses,
 )
-from civicapi.core.events import Event, Handler
 from civicapi.core.http import BodySizeLimitMiddleware, RequestContextMiddleware, configure_logging
 from civicapi.core.lanes import LaneMiddleware
 from civicapi.core.loopwatch import LoopWatch
-from civicapi.core.mail import Mail, Mailer, OutboxMailer, SmtpMailer
+from civicapi.core.mail import Mailer
 from civicapi.core.openapi import build_openapi
 from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.routing import GuardedRouter
@@ -53,8 +51,8 @@ from civicapi.core.storable import StorableTextMiddleware
 from civicapi.core.uploads import import_route_matcher
 from civicapi.identity.api_keys import key_uses
 from civicapi.identity.dependencies import build_token_service
+from civicapi.identity.mailing import build_mailer, subscribe_mail_sender
 from civicapi.identity.router import router as identity_router
-from civicapi.identity.service import MAIL_EVENT
 from civicapi.platform.events_router import router as events_router
 from civicapi.platform.privacy_router import router as privacy_router
 from civicapi.registry import CivicModule, ModuleRegistry, load_modules
@@ -76,33 +74,11 @@ civicapi: participatory budgets, calls for proposals, accountability and more, f
 """
 
 
-def build_mailer(settings: Settings) -> Mailer:
-    if settings.mail_backend is MailBackend.smtp:
-        return SmtpMailer(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.mail_from,
-            username=settings.smtp_username,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            starttls=settings.smtp_starttls,
-        )
-    return OutboxMailer(log_bodies=settings.env is Environment.development)
-
-
 async def _start(key: str, hook: StartHook, state: Any) -> None:
     try:
         await hook(state)
     except Exception:
         log.exception("module %s: its start-up work failed", key)
-
-
-def _mail_sender(mailer: Mailer) -> Handler:
-    async def send(event: Event, session: AsyncSession) -> None:
-        await mailer.send(
-            Mail(to=event.payload["to"], subject=event.payload["subject"], body=event.payload["body"])
-        )
-
-    return send
 
 
 def _unique_id(route: APIRoute) -> str:
@@ -259,7 +235,7 @@ def create_app(
     app.state.limiter = RateLimiter(settings.rate_limit_storage, enabled=settings.rate_limits_enabled)
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     app.state.mailer = mailer or build_mailer(settings)
-    db.bus.subscribe(MAIL_EVENT, _mail_sender(app.state.mailer))
+    subscribe_mail_sender(db.bus, app.state.mailer)
 
     install_error_handlers(app)
     _include(app, _ops_router())

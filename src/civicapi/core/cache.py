@@ -118,7 +118,7 @@ class ResponseCacheMiddleware:
         if entry is not None:
             if entry.generation == generation and entry.expires > time.monotonic():
                 self.entries.move_to_end(key)
-                await _replay(entry, send)
+                await _replay(entry, send, _if_none_match(scope))
                 return
             self.forget(key)
         flight = self.in_flight.get(key)
@@ -155,7 +155,19 @@ class ResponseCacheMiddleware:
             self.bytes -= len(entry.body)
 
 
-async def _replay(entry: _Entry, send: Send) -> None:
+def _if_none_match(scope: Scope) -> set[bytes]:
+    """The entity tags of the request's ``If-None-Match`` (weak ones compared as strong)."""
+    value = next((v for k, v in scope["headers"] if k == b"if-none-match"), b"")
+    return {tag.strip().removeprefix(b"W/") for tag in value.split(b",") if tag.strip()}
+
+
+async def _replay(entry: _Entry, send: Send, known: set[bytes] | None = None) -> None:
+    """The kept answer; a bare 304 when it has an ``ETag`` the caller already holds (``known``)."""
+    etag = next((v for k, v in entry.headers if k == b"etag"), None)
+    if known and etag is not None and etag.removeprefix(b"W/") in known:
+        await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag)]})
+        await send({"type": "http.response.body", "body": b""})
+        return
     await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers})
     await send({"type": "http.response.body", "body": entry.body})
 

@@ -25,7 +25,9 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from civicapi.core import event_store as store
 from civicapi.core.db.base import utcnow
@@ -69,6 +71,20 @@ def _occurrence() -> datetime:
 
 
 Handler = Callable[[Event, "AsyncSession"], Awaitable[None]]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def payload_as(event: Event, model: type[M]) -> M | None:
+    """The event's payload read as ``model`` (a subscriber's view of another module's contract: the keys
+    it reads), or ``None``, logged, when the payload does not fit it (the subscriber then ignores it)."""
+    try:
+        return model.model_validate(event.payload)
+    except ValidationError:
+        log.warning("ignoring %s event with an unexpected payload", event.name)
+        return None
+
+
 RecipientFilter = Callable[["AsyncSession", uuid.UUID], Awaitable[set[str]]]
 
 

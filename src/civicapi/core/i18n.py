@@ -10,6 +10,7 @@ non-empty value.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
@@ -103,3 +104,9 @@ def translate(text: Mapping[str, str] | None, locale: str, default: str) -> str:
         if text.get(key):
             return text[key]
     return next((v for v in text.values() if v), "")
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used by text searches ("Église" → "eglise")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

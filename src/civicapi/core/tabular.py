@@ -79,3 +79,10 @@ def csv_chunks(
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """The whole CSV of a small export (see :func:`csv_chunks`)."""
     return "".join(csv_chunks(header, rows))
+
+
+def csv_line(values: Sequence[Any]) -> bytes:
+    """One CSV line (``\\r\\n``-terminated, UTF-8) of :func:`cell`s: a chunk of a streamed export."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([cell(v) for v in values])
+    return out.getvalue().encode()

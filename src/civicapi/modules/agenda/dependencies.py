@@ -13,6 +13,7 @@ from fastapi import Depends, Path
 
 from civicapi.communes.dependencies import Caller, require
 from civicapi.core.deps import SessionDep
+from civicapi.core.errors import Unauthorized
 from civicapi.modules.agenda import permissions
 from civicapi.modules.agenda.common.reading import Viewer, get_meeting, viewer_of
 from civicapi.modules.agenda.models import Meeting
@@ -59,3 +60,13 @@ async def valid_meeting(
 
 CurrentMeeting = Annotated[Meeting, Depends(valid_meeting)]
 """The meeting of the path, if the caller may see it (``common.reading``); else 404."""
+
+
+async def signed_in(resolved: AgendaComponent) -> Caller:
+    """The caller, if authenticated (a person or an API key); else 401 before the meeting is looked up."""
+    if not resolved.caller.authenticated:
+        raise Unauthorized("authentication required")
+    return resolved.caller
+
+
+SignedIn = Annotated[Caller, Depends(signed_in)]

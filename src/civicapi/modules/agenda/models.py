@@ -210,6 +210,8 @@ class Registration(IdMixin, TimestampMixin, CommuneScopedMixin, Base):
         ForeignKey("identity_user.id", ondelete="SET NULL")
     )
     cancelled_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the ``Idempotency-Key`` the registration was made with: a retry with it is a replay."""
 
 
 class Invite(IdMixin, CommuneScopedMixin, Base):
@@ -239,9 +241,11 @@ class Invite(IdMixin, CommuneScopedMixin, Base):
 
 
 class CalendarToken(IdMixin, CommuneScopedMixin, Base):
-    """The secret of a person's calendar feed of their registrations (revocable; only its hash is kept)."""
+    """The secret of a person's calendar feed of their registrations (revocable; only its hash is kept).
+    One per person and commune: a new secret replaces the previous one."""
 
     __tablename__ = "agenda_calendar_token"
+    __table_args__ = (UniqueConstraint("commune_id", "user_id"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -249,4 +253,20 @@ class CalendarToken(IdMixin, CommuneScopedMixin, Base):
     revoked_at: Mapped[datetime | None]
 
 
-MODELS: list[type[Any]] = [Meeting, AgendaItem, Registration, Invite, CalendarToken]
+class KnownProposal(IdMixin, CommuneScopedMixin, Base):
+    """A proposal of the commune as the proposals module's events described it (never its tables): what a
+    closing may name among the proposals discussed, and the title it shows for each."""
+
+    __tablename__ = "agenda_known_proposal"
+    __table_args__ = (UniqueConstraint("commune_id", "proposal_id"),)
+
+    proposal_id: Mapped[uuid.UUID]
+    component_id: Mapped[uuid.UUID]
+    process_id: Mapped[uuid.UUID]
+    reference: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[dict[str, str]]
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+MODELS: list[type[Any]] = [Meeting, AgendaItem, Registration, Invite, CalendarToken, KnownProposal]

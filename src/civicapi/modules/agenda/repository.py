@@ -25,6 +25,12 @@ class MeetingRepository(CommuneScopedRepository[Meeting]):
         stmt = self.base_statement().where(Meeting.component_id == component_id, Meeting.id == meeting_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def ids_in_component(self, component_id: uuid.UUID) -> list[uuid.UUID]:
+        stmt = select(Meeting.id).where(
+            Meeting.commune_id == self.commune_id, Meeting.component_id == component_id
+        )
+        return list((await self.session.execute(stmt.order_by(Meeting.start_at, Meeting.id))).scalars())
+
     async def is_guest(self, meeting_id: uuid.UUID, user_id: uuid.UUID) -> bool:
         """Whether the person holds an invitation (not declined) or a registration (not cancelled)."""
         invited = exists().where(

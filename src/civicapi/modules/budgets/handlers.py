@@ -8,21 +8,18 @@ goes, with the person's idempotency records.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.core.events import Event
+from civicapi.core.events import Event, payload_as
 from civicapi.modules.budgets.catalog.repository import CandidateRepository
 from civicapi.modules.budgets.models import ProposalCandidate
 from civicapi.modules.budgets.repository import AccountRepository
 from civicapi.modules.budgets.voting.repository import scramble_voter_keys
 from civicapi.modules.budgets.voting.service_voters import account_key
-
-log = logging.getLogger(__name__)
 
 PUBLISHED = "proposals.published"
 ANSWERED = "proposals.answered"
@@ -51,12 +48,8 @@ class ProposalPayload(BaseModel):
 
 
 async def _upsert(event: Event, session: AsyncSession, **changes: Any) -> None:
-    if event.commune_id is None:
-        return
-    try:
-        data = ProposalPayload.model_validate(event.payload)
-    except ValidationError:
-        log.warning("ignoring %s event with an unexpected payload", event.name)
+    data = payload_as(event, ProposalPayload)
+    if data is None or event.commune_id is None:
         return
     candidates = CandidateRepository(session, event.commune_id)
     row = await candidates.by_proposal(data.proposal_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from civicapi.modules.proposals.demo import seed as seed_demo
+from civicapi.modules.proposals.discussions.service import SUBSCRIPTIONS
 from civicapi.modules.proposals.handlers import erase_personal_data, export_personal_data
 from civicapi.modules.proposals.models import MODELS
 from civicapi.modules.proposals.permissions import PERMISSIONS
@@ -31,6 +32,7 @@ module = CivicModule(
     permissions=PERMISSIONS,
     component_settings_schema=ProposalsComponentSettings,
     step_settings_schema=ProposalsStepSettings,
+    subscriptions=SUBSCRIPTIONS,
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
     resource_types=RESOURCE_TYPES,

@@ -207,6 +207,27 @@ class ReferenceCounter(IdMixin, CommuneScopedMixin, Base):
     last: Mapped[int] = mapped_column(default=0)
 
 
+class Discussion(IdMixin, CommuneScopedMixin, Base):
+    """A meeting where a proposal was discussed, as the agenda module's ``agenda.meeting_closed`` events
+    described it (never its tables): what "discussed at" shows."""
+
+    __tablename__ = "proposals_discussion"
+    __table_args__ = (UniqueConstraint("proposal_id", "meeting_id"),)
+
+    proposal_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("proposals_proposal.id", ondelete="CASCADE"), index=True
+    )
+    meeting_id: Mapped[uuid.UUID]
+    meeting_component_id: Mapped[uuid.UUID]
+    title: Mapped[dict[str, str]]
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    closed_at: Mapped[datetime]
+    public: Mapped[bool] = mapped_column(default=True)
+    """The meeting's closing is shown to everyone; otherwise the discussion is kept but not listed."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 MODELS: tuple[type[Base], ...] = (
     Proposal,
     Authorship,
@@ -217,4 +238,5 @@ MODELS: tuple[type[Base], ...] = (
     ValuatorAssignment,
     Review,
     ReferenceCounter,
+    Discussion,
 )

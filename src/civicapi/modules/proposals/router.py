@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from civicapi.core.routing import GuardedRouter
 from civicapi.modules.proposals.answers import router as answers
+from civicapi.modules.proposals.discussions import router as discussions
 from civicapi.modules.proposals.io import router as io
 from civicapi.modules.proposals.lifecycle import router as lifecycle
 from civicapi.modules.proposals.review import router as review
 from civicapi.modules.proposals.supports import router as supports
 
 router = GuardedRouter()
-for part in (lifecycle, supports, answers, review, io):
+for part in (lifecycle, supports, answers, review, io, discussions):
     router.include_router(part.router)

@@ -350,3 +350,16 @@ class ProposalExport(BaseModel):
     published_at: datetime | None
     withdrawn_at: datetime | None
     answer_published_at: datetime | None
+
+
+class DiscussionRead(BaseModel):
+    """A meeting where the proposal was discussed, as the agenda module's closing said (``url``: the
+    meeting in the agenda's API)."""
+
+    meeting_id: uuid.UUID
+    component_id: uuid.UUID = Field(description="The agenda component of the meeting.")
+    title: dict[str, str]
+    start_at: datetime
+    end_at: datetime
+    closed_at: datetime
+    url: str

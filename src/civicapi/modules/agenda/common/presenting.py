@@ -39,18 +39,7 @@ def present(meeting: Meeting, viewer: Viewer, *, guest: bool, time_zone: str) ->
     insider = viewer.manages or viewer.is_author(meeting)
     details = not meeting.private or insider or guest
     tz = ZoneInfo(time_zone)
-    closing = None
-    if meeting.closed_at is not None and details and (meeting.closing_visible or insider):
-        closing = ClosingInfo(
-            closed_at=meeting.closed_at,
-            minutes=meeting.minutes or {},
-            attendees_count=meeting.attendees_count,
-            contributions_count=meeting.contributions_count,
-            attending_organizations=meeting.attending_organizations,
-            video_url=meeting.video_url,
-            audio_url=meeting.audio_url,
-            visible=meeting.closing_visible,
-        )
+    closing = closing_of(meeting, viewer, guest=guest)
     return MeetingRead(
         id=meeting.id,
         component_id=meeting.component_id,
@@ -98,6 +87,25 @@ def present(meeting: Meeting, viewer: Viewer, *, guest: bool, time_zone: str) ->
         ),
         attendance_count=meeting.attendance_count,
         closing=closing,
+    )
+
+
+def closing_of(meeting: Meeting, viewer: Viewer, *, guest: bool) -> ClosingInfo | None:
+    """The meeting's closing as this viewer sees it: ``None`` until closed, and for those who may not see
+    it (a closing not visible: only its author and staff; a private meeting's: also its guests)."""
+    insider = viewer.manages or viewer.is_author(meeting)
+    details = not meeting.private or insider or guest
+    if meeting.closed_at is None or not details or not (meeting.closing_visible or insider):
+        return None
+    return ClosingInfo(
+        closed_at=meeting.closed_at,
+        minutes=meeting.minutes or {},
+        attendees_count=meeting.attendees_count,
+        contributions_count=meeting.contributions_count,
+        attending_organizations=meeting.attending_organizations,
+        video_url=meeting.video_url,
+        audio_url=meeting.audio_url,
+        visible=meeting.closing_visible,
     )
 
 

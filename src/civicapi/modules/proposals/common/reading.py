@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput, NotFound, Unauthorized
+from civicapi.core.i18n import fold
 from civicapi.core.pagination import daily_seed, decode_cursor, encode_cursor, python_type
 from civicapi.modules.proposals.common.events import DELETED_PARTICIPANT
 from civicapi.modules.proposals.common.rules import (
     RANDOM_KEY_MODULUS,
     edit_deadline,
     edit_refusal,
-    fold,
     is_author,
 )
 from civicapi.modules.proposals.models import DRAFT, Proposal

@@ -6,7 +6,6 @@ Plain functions and constants, no routes and no use case of their own: ``lifecyc
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -15,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.errors import Forbidden, InvalidInput, Unauthorized
-from civicapi.core.i18n import check_locales
+from civicapi.core.i18n import check_locales, fold
 from civicapi.identity.models import User
 from civicapi.identity.verification.requirements import (
     ActionRequirement,
@@ -32,12 +31,6 @@ RANDOM_KEY_MODULUS = 2_147_483_647
 """A prime: ``sort=random`` orders by ``(random_key * a + b) mod p``, a permutation for every seed."""
 CONTENT_FIELDS = ("title", "body", "address", "latitude", "longitude", "category", "district")
 AUDIT_FIELDS = (*CONTENT_FIELDS, "official", "status")
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form used by the text search ("Église" → "eglise")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def search_text(proposal: Proposal) -> str:
