@@ -49,6 +49,7 @@ from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.routing import GuardedRouter
 from civicapi.core.storable import StorableTextMiddleware
 from civicapi.core.uploads import import_route_matcher
+from civicapi.forms import exceptions as _forms_problems  # noqa: F401  (listed before a module mounts the routes)
 from civicapi.identity.api_keys import key_uses
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.mailing import build_mailer, subscribe_mail_sender

@@ -88,10 +88,12 @@ async def insert_answers(
             }
             for c in answer.choices
         )
+    # render_nulls: one parameter shape for every row, so one executemany (the ORM would batch by which
+    # values are null)
     if answer_rows:
-        await session.execute(insert(Answer), answer_rows)
+        await session.execute(insert(Answer).execution_options(render_nulls=True), answer_rows)
     if choice_rows:
-        await session.execute(insert(AnswerChoice), choice_rows)
+        await session.execute(insert(AnswerChoice).execution_options(render_nulls=True), choice_rows)
 
 
 async def delete_answers(session: AsyncSession, response_id: uuid.UUID) -> None:
@@ -165,7 +167,7 @@ async def responses_of_person(
         .where(Response.id.in_(_of_person(user_id, owner_module)))
         .order_by(Response.submitted_at, Response.id)
     )
-    return [(r, q) for r, q in rows.tuples()]
+    return [(row[0], row[1]) for row in rows]
 
 
 def person_response_ids(user_id: uuid.UUID, owner_module: str | None) -> Any:
