@@ -49,6 +49,7 @@ from civicapi.core.ratelimit import RateLimiter, TrustedProxies
 from civicapi.core.routing import GuardedRouter
 from civicapi.core.storable import StorableTextMiddleware
 from civicapi.core.uploads import import_route_matcher
+from civicapi.forms import exceptions as forms_problems  # noqa: F401  (the forms capability's problem types, listed at /problems before any module mounts its routes)
 from civicapi.identity.api_keys import key_uses
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.mailing import build_mailer, subscribe_mail_sender
