@@ -86,6 +86,16 @@ async def setup(probe: httpx.AsyncClient, h: dict[str, str]) -> tuple[uuid.UUID,
     return thing, r.json()
 
 
+async def made(
+    probe: httpx.AsyncClient, world: World
+) -> tuple[dict[str, str], uuid.UUID, dict[str, Any], dict[str, Any]]:
+    """The admin's headers and a questionnaire of a choice (page 1) and a short answer (page 2)."""
+    h = world.headers("admin")
+    thing, body = await setup(probe, h)
+    first, second = questions(body)
+    return h, thing, first, second
+
+
 async def test_a_questionnaire_is_created_and_read_by_page(
     probe: httpx.AsyncClient, world: World, db: Database
 ) -> None:
@@ -161,9 +171,7 @@ async def test_bad_questions_are_refused_with_reasons(
 async def test_conditions_refer_to_earlier_questions_and_their_options(
     probe: httpx.AsyncClient, world: World, db: Database
 ) -> None:
-    h = world.headers("admin")
-    thing, body = await setup(probe, h)
-    first, second = questions(body)
+    h, thing, first, second = await made(probe, world)
     before = await counts(db)
     cases = [
         ({"question_id": str(uuid.uuid4()), "kind": "answered"}, 1, "condition_unknown_question"),
@@ -174,6 +182,13 @@ async def test_conditions_refer_to_earlier_questions_and_their_options(
         ),
         ({"question_id": first["id"], "kind": "equals"}, 1, "condition_operand"),
         ({"question_id": second["id"], "kind": "answered"}, 1, "condition_not_earlier"),
+        (
+            {"question_id": first["id"], "kind": "contains", "option_id": first["options"][0]["id"]},
+            3,
+            "condition_operand",
+        ),
+        ({"question_id": second["id"], "kind": "equals", "text": "Dupont"}, 3, "condition_not_applicable"),
+        ({"question_id": first["id"], "kind": "answered", "text": "x"}, 3, "condition_operand"),
     ]
     for rule, page, reason in cases:
         q = {
@@ -215,9 +230,7 @@ async def respond(db: Database, thing: uuid.UUID) -> None:
 async def test_after_a_response_only_wording_changes(
     probe: httpx.AsyncClient, world: World, db: Database
 ) -> None:
-    h = world.headers("admin")
-    thing, body = await setup(probe, h)
-    first, second = questions(body)
+    h, thing, first, second = await made(probe, world)
     await respond(db, thing)
     before = await counts(db)
     refused = [
@@ -291,3 +304,90 @@ async def test_a_new_version_copies_and_remaps(probe: httpx.AsyncClient, world: 
         (1, 1, True),
         (2, 0, False),
     ]
+
+
+async def test_options_and_rows_are_ordered_and_edited(
+    probe: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    h, thing, first, _ = await made(probe, world)
+    options = url(thing, "questions", first["id"], "options")
+    r = await probe.post(options, json={"body": {"fr": "Poisson"}, "position": 0}, headers=h)
+    assert r.status_code == 201, r.text
+    got = questions(r.json())[0]["options"]
+    assert [o["body"]["fr"] for o in got] == ["Poisson", "Viande", "Autre"]
+    assert [o["position"] for o in got] == [0, 1, 2]
+    ids = [o["id"] for o in got]
+    r = await probe.put(options + "/order", json={"ids": [ids[2], ids[0], ids[1]]}, headers=h)
+    assert [o["body"]["fr"] for o in questions(r.json())[0]["options"]] == ["Autre", "Poisson", "Viande"]
+    bad = await probe.put(options + "/order", json={"ids": ids[:2]}, headers=h)
+    assert assert_problem(bad, 422)["reason"] == "not_a_permutation"
+    r = await probe.patch(f"{options}/{ids[0]}", json={"free_text": True}, headers=h)
+    assert r.status_code == 200 and questions(r.json())[0]["options"][1]["free_text"]
+    assert (await probe.delete(f"{options}/{ids[0]}", headers=h)).status_code == 204
+    left = questions((await probe.get(url(thing))).json())[0]["options"]
+    assert [(o["body"]["fr"], o["position"]) for o in left] == [("Autre", 0), ("Viande", 1)]
+    # a matrix: its rows; an option of a matrix takes no free text; rows are only for matrices
+    matrix = {
+        "question_type": "matrix_single",
+        "body": {"fr": "Notez"},
+        "options": [{"body": {"fr": "Bien"}}, {"body": {"fr": "Mal"}}],
+        "rows": [{"body": {"fr": "Accueil"}}],
+    }
+    r = await probe.post(url(thing, "questions"), json=matrix, headers=h)
+    assert r.status_code == 201, r.text
+    mq = next(q for q in questions(r.json()) if q["question_type"] == "matrix_single")
+    rows = url(thing, "questions", mq["id"], "rows")
+    r = await probe.post(rows, json={"body": {"fr": "Repas"}}, headers=h)
+    assert [x["body"]["fr"] for x in next(q for q in questions(r.json()) if q["id"] == mq["id"])["rows"]] == [
+        "Accueil",
+        "Repas",
+    ]
+    before = await counts(db)
+    free = await probe.post(
+        url(thing, "questions", mq["id"], "options"), json={"body": {"fr": "?"}, "free_text": True}, headers=h
+    )
+    assert assert_problem(free, 422)["reason"] == "field_not_for_type"
+    no_rows = await probe.post(
+        url(thing, "questions", first["id"], "rows"), json={"body": {"fr": "x"}}, headers=h
+    )
+    assert assert_problem(no_rows, 422)["reason"] == "rows_not_for_type"
+    last = await probe.delete(f"{rows}/{mq['rows'][0]['id']}", headers=h)
+    assert last.status_code == 204
+    only = next(q for q in questions((await probe.get(url(thing))).json()) if q["id"] == mq["id"])["rows"]
+    assert (
+        assert_problem(await probe.delete(f"{rows}/{only[0]['id']}", headers=h), 422)["reason"]
+        == "rows_required"
+    )
+    assert (await counts(db))["forms_matrix_row"] == before["forms_matrix_row"] - 1
+
+
+async def test_a_referred_option_or_question_cannot_go_and_strangers_cannot_edit(
+    probe: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    h, thing, first, second = await made(probe, world)
+    rule = {"question_id": first["id"], "kind": "equals", "option_id": first["options"][0]["id"]}
+    q = {"question_type": "date", "body": {"fr": "Quand"}, "page": 2, "conditions": {"rules": [rule]}}
+    r = await probe.post(url(thing, "questions"), json=q, headers=h)
+    assert r.status_code == 201, r.text
+    third = questions(r.json())[2]["id"]
+    before = await counts(db)
+    option = url(thing, "questions", first["id"], "options", first["options"][0]["id"])
+    assert assert_problem(await probe.delete(option, headers=h), 422)["reason"] == "condition_unknown_option"
+    gone = await probe.delete(url(thing, "questions", first["id"]), headers=h)
+    assert assert_problem(gone, 422)["reason"] == "condition_unknown_question"
+    order = await probe.put(
+        url(thing, "questions", "order"), json={"ids": [third, second["id"], first["id"]]}, headers=h
+    )
+    assert order.status_code == 200, order.text
+    # each question keeps its page: page 1 before page 2
+    assert [q["id"] for q in questions(order.json())] == [first["id"], third, second["id"]]
+    assert await counts(db) == before | {"audit": before["audit"] + 1}
+    other, _ = await setup(probe, h)
+    before = await counts(db)
+    foreign = await probe.patch(url(other, "questions", first["id"]), json={"mandatory": False}, headers=h)
+    assert assert_problem(foreign, 404)["reason"] == "no_question"
+    participant = world.headers("participant")
+    assert_problem(await probe.post(url(thing, "questions"), json=q, headers=participant), 403)
+    assert_problem(await probe.put(url(thing), json={"title": {"fr": "X"}}, headers=participant), 403)
+    assert (await probe.get(url(thing), headers=participant)).status_code == 200
+    assert await counts(db) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.engine import CursorResult
@@ -13,6 +13,8 @@ from sqlalchemy.engine import CursorResult
 from civicapi.core.db.base import utcnow
 from civicapi.core.db.repository import CommuneScopedRepository
 from civicapi.forms.models import MatrixRow, Option, Question, Questionnaire
+
+M = TypeVar("M", Option, MatrixRow)
 
 
 class QuestionnaireRepository(CommuneScopedRepository[Questionnaire]):
@@ -67,29 +69,25 @@ class QuestionRepository(CommuneScopedRepository[Question]):
         )
 
 
-class OptionRepository(CommuneScopedRepository[Option]):
+class _PartRepository(CommuneScopedRepository[M]):
+    """Options or matrix rows: those of some questions, in order."""
+
+    async def of(self, question_ids: Collection[uuid.UUID]) -> list[M]:
+        if not question_ids:
+            return []
+        model = self.model
+        return await self.all(
+            self.base_statement()
+            .where(model.question_id.in_(question_ids))
+            .order_by(model.question_id, model.position, model.id)
+        )
+
+
+class OptionRepository(_PartRepository[Option]):
     model = Option
     resource_name = "option"
 
-    async def of(self, question_ids: Collection[uuid.UUID]) -> list[Option]:
-        if not question_ids:
-            return []
-        return await self.all(
-            self.base_statement()
-            .where(Option.question_id.in_(question_ids))
-            .order_by(Option.question_id, Option.position, Option.id)
-        )
 
-
-class RowRepository(CommuneScopedRepository[MatrixRow]):
+class RowRepository(_PartRepository[MatrixRow]):
     model = MatrixRow
     resource_name = "matrix row"
-
-    async def of(self, question_ids: Collection[uuid.UUID]) -> list[MatrixRow]:
-        if not question_ids:
-            return []
-        return await self.all(
-            self.base_statement()
-            .where(MatrixRow.question_id.in_(question_ids))
-            .order_by(MatrixRow.question_id, MatrixRow.position, MatrixRow.id)
-        )

@@ -7,13 +7,14 @@ caller may not see it) and the permission that manages it::
         prefix=MEETING + "/registration-form",
     )
 
-Routers do HTTP only; the rules are the services'."""
+Routers do HTTP only; the rules are the services'. (No ``from __future__ import annotations`` here: the
+routes' annotations name the factory's local dependencies.)"""
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, status
+from fastapi import Depends, Path
 
 from civicapi.communes.dependencies import Caller, CurrentCommune, require
 from civicapi.core.deps import SessionDep
@@ -21,6 +22,7 @@ from civicapi.core.errors import problem_responses
 from civicapi.core.routing import GuardedRouter
 from civicapi.forms import service_definition as definitions
 from civicapi.forms import service_structure as structure
+from civicapi.forms import service_versions as versions
 from civicapi.forms.schemas_definition import (
     OptionCreate,
     OptionUpdate,
@@ -32,27 +34,19 @@ from civicapi.forms.schemas_definition import (
     RowCreate,
     RowUpdate,
 )
-from civicapi.forms.service_definition import FormOwner
-
-
-class OwnerResource(Protocol):
-    """What the owner dependency answers: a row with its id (a meeting, a survey)."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-
+from civicapi.forms.service_definition import Editing, FormOwner
 
 QuestionId = Annotated[uuid.UUID, Path(description="The question's id.")]
-ItemId = Annotated[uuid.UUID, Path(description="The option's or matrix row's id.")]
+PartId = Annotated[uuid.UUID, Path(description="The option's or matrix row's id.")]
 WRITE = problem_responses(401, 403, 404, 409, 422)
-KINDS = {"options": "option", "rows": "matrix_row"}
 
 
 def definition_router(
     owner_dependency: Callable[..., Any], manage_permission: str, owner_module: str, owner_type: str
 ) -> GuardedRouter:
-    """GET the questionnaire (whoever sees the owner), PUT its wording, and manage its questions,
-    options, rows and versions (``manage_permission``)."""
+    """GET the questionnaire (whoever sees the owner: ``owner_dependency`` answers its row, with an
+    ``id``, or 404), PUT its wording, and manage its questions, options, rows and versions (callers
+    holding ``manage_permission``). Operation ids start with ``<owner_module>_<owner_type>_form``."""
     router = GuardedRouter()
     op = f"{owner_module}_{owner_type}_form"
 
@@ -62,194 +56,144 @@ def definition_router(
         return FormOwner(commune.id, owner_module, owner_type, resource.id, tuple(commune.locales))
 
     Owner = Annotated[FormOwner, Depends(get_owner)]
-    Manager = Annotated[Caller, Depends(require(manage_permission))]
 
-    async def current(owner: Owner, session: SessionDep) -> Any:
-        return await definitions.current_or_404(session, owner)
+    async def editing(
+        _: Annotated[Caller, Depends(require(manage_permission))], owner: Owner, session: SessionDep
+    ) -> Editing:
+        return Editing(session, owner, await definitions.current_or_404(session, owner))
 
-    Current = Annotated[Any, Depends(current)]
+    Edit = Annotated[Editing, Depends(editing)]
 
-    async def _read(session: SessionDep, owner: FormOwner) -> QuestionnaireRead:
-        return await definitions.read(session, await definitions.current_or_404(session, owner))
+    async def reread(ed: Editing) -> QuestionnaireRead:
+        return await definitions.read(ed.session, await definitions.current_or_404(ed.session, ed.owner))
 
-    @router.get(
+    @_route(
+        router,
+        "GET",
         "",
-        operation_id=f"{op}_get",
-        summary="The questionnaire as a respondent sees it (its questions in order, by page)",
+        f"{op}_get",
+        "The questionnaire as a respondent sees it (its questions in order, by page)",
         responses=problem_responses(404),
     )
     async def get_questionnaire(owner: Owner, session: SessionDep) -> QuestionnaireRead:
         """404 `no_questionnaire` when the resource has none."""
-        return await _read(session, owner)
+        return await definitions.read(session, await definitions.current_or_404(session, owner))
 
-    @router.put(
-        "",
-        operation_id=f"{op}_put",
-        summary="Create the questionnaire or change its wording",
-        responses=WRITE,
-    )
+    @_route(router, "PUT", "", f"{op}_put", "Create the questionnaire or change its wording")
     async def put_questionnaire(
-        _: Manager, owner: Owner, body: QuestionnaireWrite, session: SessionDep
-    ) -> QuestionnaireRead:
-        questionnaire = await definitions.put_questionnaire(session, owner, body)
-        return await definitions.read(session, questionnaire)
-
-    @router.post(
-        "/new-version",
-        operation_id=f"{op}_new_version",
-        summary="Copy the questionnaire to a new version whose structure may change (responses stay)",
-        status_code=status.HTTP_201_CREATED,
-        responses=WRITE,
-    )
-    async def new_version(
-        _: Manager, owner: Owner, questionnaire: Current, session: SessionDep
-    ) -> QuestionnaireRead:
-        return await definitions.read(session, await structure.new_version(session, owner, questionnaire))
-
-    @router.post(
-        "/questions",
-        operation_id=f"{op}_questions_create",
-        summary="Add a question (with its options and rows)",
-        status_code=status.HTTP_201_CREATED,
-        responses=WRITE,
-    )
-    async def add_question(
-        _: Manager, owner: Owner, questionnaire: Current, body: QuestionCreate, session: SessionDep
-    ) -> QuestionnaireRead:
-        """422 `form-definition-invalid` with a `reason`; 409 `has_responses` once it has responses."""
-        await structure.add_question(session, owner, questionnaire, body)
-        return await _read(session, owner)
-
-    @router.put(
-        "/questions/order",
-        operation_id=f"{op}_questions_order",
-        summary="Reorder the questions",
-        responses=WRITE,
-    )
-    async def reorder_questions(
-        _: Manager, owner: Owner, questionnaire: Current, body: Reorder, session: SessionDep
-    ) -> QuestionnaireRead:
-        await structure.reorder_questions(session, owner, questionnaire, body)
-        return await _read(session, owner)
-
-    @router.patch(
-        "/questions/{question_id}",
-        operation_id=f"{op}_questions_update",
-        summary="Change a question",
-        responses=WRITE,
-    )
-    async def update_question(
-        _: Manager,
+        _: Annotated[Caller, Depends(require(manage_permission))],
         owner: Owner,
-        questionnaire: Current,
-        question_id: QuestionId,
-        body: QuestionUpdate,
+        body: QuestionnaireWrite,
         session: SessionDep,
     ) -> QuestionnaireRead:
-        """Once the questionnaire has responses only `body` and `description` may change (`reword`)."""
-        await structure.update_question(session, owner, questionnaire, question_id, body)
-        return await _read(session, owner)
+        """Wording may always change (audited `reword` once the version has responses)."""
+        return await definitions.read(session, await definitions.put_questionnaire(session, owner, body))
 
-    @router.delete(
-        "/questions/{question_id}",
-        operation_id=f"{op}_questions_delete",
-        summary="Delete a question",
-        status_code=status.HTTP_204_NO_CONTENT,
-        responses=WRITE,
+    @_route(
+        router,
+        "POST",
+        "/new-version",
+        f"{op}_new_version",
+        "Copy the questionnaire to a new version whose structure may change (responses stay)",
+        status_code=201,
     )
-    async def delete_question(
-        _: Manager, owner: Owner, questionnaire: Current, question_id: QuestionId, session: SessionDep
-    ) -> None:
-        await structure.delete_question(session, owner, questionnaire, question_id)
+    async def new_version(ed: Edit) -> QuestionnaireRead:
+        return await definitions.read(ed.session, await versions.new_version(ed))
 
-    _child_routes(router, op, Manager, Owner, Current, "options", OptionCreate, OptionUpdate, _read)
-    _child_routes(router, op, Manager, Owner, Current, "rows", RowCreate, RowUpdate, _read)
+    @_route(router, "POST", "/questions", f"{op}_questions_create", "Add a question", status_code=201)
+    async def add_question(ed: Edit, body: QuestionCreate) -> QuestionnaireRead:
+        """With its options and rows. 422 `form-definition-invalid` with a `reason`; 409 `has_responses`
+        once the version has responses."""
+        await structure.add_question(ed, body)
+        return await reread(ed)
+
+    @_route(router, "PUT", "/questions/order", f"{op}_questions_order", "Reorder the questions")
+    async def reorder_questions(ed: Edit, body: Reorder) -> QuestionnaireRead:
+        await structure.reorder_questions(ed, body)
+        return await reread(ed)
+
+    @_route(router, "PATCH", "/questions/{question_id}", f"{op}_questions_update", "Change a question")
+    async def update_question(ed: Edit, question_id: QuestionId, body: QuestionUpdate) -> QuestionnaireRead:
+        """Once the questionnaire has responses only `body` and `description` may change (`reword`)."""
+        await structure.update_question(ed, question_id, body)
+        return await reread(ed)
+
+    @_route(router, "DELETE", "/questions/{question_id}", f"{op}_questions_delete", "Delete", status_code=204)
+    async def delete_question(ed: Edit, question_id: QuestionId) -> None:
+        await structure.delete_question(ed, question_id)
+
+    for plural, kind, create, update in (
+        ("options", "option", OptionCreate, OptionUpdate),
+        ("rows", "matrix_row", RowCreate, RowUpdate),
+    ):
+        _part_routes(router, op, Edit, reread, plural, kind, create, update)
     return router
 
 
-def _child_routes(
+def _route(
+    router: GuardedRouter,
+    method: str,
+    path: str,
+    operation_id: str,
+    summary: str,
+    *,
+    status_code: int = 200,
+    responses: dict[int | str, dict[str, Any]] = WRITE,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return router.api_route(
+        path,
+        methods=[method],
+        operation_id=operation_id,
+        summary=summary,
+        status_code=status_code,
+        responses=responses,
+    )
+
+
+def _part_routes(
     router: GuardedRouter,
     op: str,
-    Manager: Any,
-    Owner: Any,
-    Current: Any,
+    Edit: Any,
+    reread: Callable[[Editing], Any],
     plural: str,
-    create: type[Any],
-    update: type[Any],
-    reread: Callable[..., Any],
+    kind: str,
+    create: Any,
+    update: Any,
 ) -> None:
     """POST, PATCH, DELETE and reorder of a question's options or matrix rows."""
-    kind = KINDS[plural]
     base = f"/questions/{{question_id}}/{plural}"
 
-    @router.post(
-        base,
-        operation_id=f"{op}_{plural}_create",
-        summary=f"Add to a question's {plural}",
-        status_code=status.HTTP_201_CREATED,
-        responses=WRITE,
-    )
-    async def add_item(
-        _: Manager,
-        owner: Owner,
-        questionnaire: Current,
-        question_id: QuestionId,
-        body: create,  # type: ignore[valid-type]
-        session: SessionDep,
-    ) -> QuestionnaireRead:
-        values = body.model_dump(exclude={"position"})  # type: ignore[attr-defined]
-        await structure.add_child(session, owner, questionnaire, question_id, kind, values, body.position)  # type: ignore[attr-defined]
-        return await reread(session, owner)  # type: ignore[no-any-return]
+    @_route(router, "POST", base, f"{op}_{plural}_create", f"Add to a question's {plural}", status_code=201)
+    async def add_part(ed: Edit, question_id: QuestionId, body: create) -> QuestionnaireRead:
+        values = body.model_dump(exclude={"position"})
+        await structure.add_part(ed, question_id, kind, values, body.position)
+        return await reread(ed)  # type: ignore[no-any-return]
 
-    @router.put(
-        f"{base}/order",
-        operation_id=f"{op}_{plural}_order",
-        summary=f"Reorder a question's {plural}",
-        responses=WRITE,
-    )
-    async def reorder_items(
-        _: Manager,
-        owner: Owner,
-        questionnaire: Current,
-        question_id: QuestionId,
-        body: Reorder,
-        session: SessionDep,
-    ) -> QuestionnaireRead:
-        await structure.reorder_children(session, owner, questionnaire, question_id, kind, body)
-        return await reread(session, owner)  # type: ignore[no-any-return]
+    @_route(router, "PUT", f"{base}/order", f"{op}_{plural}_order", f"Reorder a question's {plural}")
+    async def reorder_parts(ed: Edit, question_id: QuestionId, body: Reorder) -> QuestionnaireRead:
+        await structure.reorder_parts(ed, question_id, kind, body)
+        return await reread(ed)  # type: ignore[no-any-return]
 
-    @router.patch(
-        f"{base}/{{item_id}}",
-        operation_id=f"{op}_{plural}_update",
-        summary=f"Change one of a question's {plural}",
-        responses=WRITE,
+    @_route(
+        router,
+        "PATCH",
+        f"{base}/{{part_id}}",
+        f"{op}_{plural}_update",
+        f"Change one of a question's {plural} (its body is wording)",
     )
-    async def change_item(
-        _: Manager,
-        owner: Owner,
-        questionnaire: Current,
-        question_id: QuestionId,
-        item_id: ItemId,
-        body: update,  # type: ignore[valid-type]
-        session: SessionDep,
+    async def update_part(
+        ed: Edit, question_id: QuestionId, part_id: PartId, body: update
     ) -> QuestionnaireRead:
-        values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
-        await structure.update_child(session, owner, questionnaire, question_id, kind, item_id, values)
-        return await reread(session, owner)  # type: ignore[no-any-return]
+        await structure.update_part(ed, question_id, kind, part_id, body.model_dump(exclude_unset=True))
+        return await reread(ed)  # type: ignore[no-any-return]
 
-    @router.delete(
-        f"{base}/{{item_id}}",
-        operation_id=f"{op}_{plural}_delete",
-        summary=f"Delete one of a question's {plural}",
-        status_code=status.HTTP_204_NO_CONTENT,
-        responses=WRITE,
+    @_route(
+        router,
+        "DELETE",
+        f"{base}/{{part_id}}",
+        f"{op}_{plural}_delete",
+        f"Delete one of a question's {plural}",
+        status_code=204,
     )
-    async def delete_item(
-        _: Manager,
-        owner: Owner,
-        questionnaire: Current,
-        question_id: QuestionId,
-        item_id: ItemId,
-        session: SessionDep,
-    ) -> None:
-        await structure.delete_child(session, owner, questionnaire, question_id, kind, item_id)
+    async def delete_part(ed: Edit, question_id: QuestionId, part_id: PartId) -> None:
+        await structure.delete_part(ed, question_id, kind, part_id)

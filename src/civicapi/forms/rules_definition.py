@@ -31,7 +31,18 @@ FIELDS_OF_TYPES: dict[str, tuple[str, ...]] = {
     "number_integer": (NUMBER,),
 }
 """A field set (not null, not false) on a question of another type is refused."""
-OPERAND_KINDS = ("equals", "not_equals", "contains")
+OPTION_KINDS = ("equals", "not_equals")
+"""Kinds testing whether an option (``option_id``, of the referred question) was chosen."""
+TEXT_KINDS = ("contains",)
+"""Kinds testing whether the answer's text or free texts contain ``text`` (a substring, never a pattern)."""
+FLAT_CHOICE_TYPES = tuple(t for t in CHOICE_TYPES if t not in MATRIX_TYPES)
+APPLIES_TO: dict[str, tuple[str, ...]] = {
+    "equals": FLAT_CHOICE_TYPES,
+    "not_equals": FLAT_CHOICE_TYPES,
+    "contains": (*TEXT_TYPES, *FLAT_CHOICE_TYPES),
+}
+"""The question types each kind with an operand may refer to (``answered``/``not_answered``: any answered
+type)."""
 
 
 @dataclass
@@ -105,19 +116,16 @@ def _check_rule(
         return
     target, kind = order[index], rule["kind"]
     option_id, text = rule.get("option_id"), rule.get("text")
-    if (
-        target.question_type == TITLE_AND_DESCRIPTION
-        or (kind in OPERAND_KINDS and target.question_type not in (*TEXT_TYPES, *CHOICE_TYPES))
-        or (kind in OPERAND_KINDS and target.question_type in MATRIX_TYPES)
+    applies = APPLIES_TO.get(kind)
+    if target.question_type == TITLE_AND_DESCRIPTION or (
+        applies is not None and target.question_type not in applies
     ):
         problems.add([*where, "kind"], "condition_not_applicable", f"{kind} does not apply to that question")
         return
-    choice = target.question_type in CHOICE_TYPES
-    wants_option = kind in OPERAND_KINDS and choice
-    wants_text = kind in OPERAND_KINDS and not choice
+    wants_option, wants_text = kind in OPTION_KINDS, kind in TEXT_KINDS
     if (option_id is not None) != wants_option or (text is not None) != wants_text:
         needs = "an option_id" if wants_option else "a text" if wants_text else "no operand"
-        problems.add([*where, "kind"], "condition_operand", f"{kind} on that question takes {needs}")
+        problems.add([*where, "kind"], "condition_operand", f"{kind} takes {needs}")
         return
     if option_id is not None and uuid.UUID(str(option_id)) not in target.option_ids:
         problems.add([*where, "option_id"], "condition_unknown_option", "not an option of that question")

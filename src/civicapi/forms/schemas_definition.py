@@ -23,9 +23,9 @@ MAX_ROWS = 30
 
 
 class ConditionRule(RequestModel):
-    """One test on an earlier question's answer: `answered`/`not_answered` take no operand; `equals`,
-    `not_equals` and `contains` take `option_id` (an option of that question) for a choice question and
-    `text` for a short or long answer."""
+    """One test on an earlier question's answer: `answered`/`not_answered` take no operand; `equals` and
+    `not_equals` take `option_id` (an option of that choice question: chosen or not); `contains` takes
+    `text` (found, ignoring case, in the answer's text or an option's free text; never a pattern)."""
 
     question_id: uuid.UUID
     kind: RuleKind

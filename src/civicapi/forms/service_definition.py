@@ -38,6 +38,7 @@ TRAIL = audit.ModuleTrail("forms")
 WORDING = frozenset({"title", "description", "terms", "body"})
 """Fields that are wording: they may change after responses (audited ``reword``)."""
 QUESTIONNAIRE_FIELDS = ("title", "description", "terms")
+QUESTIONNAIRE_READ_FIELDS = ("id", "version", *QUESTIONNAIRE_FIELDS, "responses_count", "superseded_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,37 @@ class FormOwner:
 
     def ref(self) -> dict[str, str]:
         return {"module": self.module, "type": self.type, "id": str(self.id)}
+
+
+@dataclass(frozen=True, slots=True)
+class Editing:
+    """A questionnaire being edited: the unit of work, the owner and the owner's current version."""
+
+    session: AsyncSession
+    owner: FormOwner
+    questionnaire: Questionnaire
+
+
+@dataclass
+class Definition:
+    """A questionnaire's questions in order (by page, then position), with their options and rows."""
+
+    questions: list[Question]
+    options: dict[uuid.UUID, list[Option]]
+    rows: dict[uuid.UUID, list[MatrixRow]]
+
+
+async def load(session: AsyncSession, questionnaire: Questionnaire) -> Definition:
+    """The questions, options and rows of ``questionnaire``, in three queries."""
+    commune_id = questionnaire.commune_id
+    questions = await QuestionRepository(session, commune_id).of(questionnaire.id)
+    ids = [q.id for q in questions]
+    definition = Definition(questions, {i: [] for i in ids}, {i: [] for i in ids})
+    for option in await OptionRepository(session, commune_id).of(ids):
+        definition.options[option.question_id].append(option)
+    for row in await RowRepository(session, commune_id).of(ids):
+        definition.rows[row.question_id].append(row)
+    return definition
 
 
 def record(
@@ -87,6 +119,17 @@ async def current_or_404(session: AsyncSession, owner: FormOwner) -> Questionnai
     if questionnaire is None:
         raise FormNotFound("this resource has no questionnaire", reason="no_questionnaire")
     return questionnaire
+
+
+async def get_or_create(
+    session: AsyncSession, owner: FormOwner, *, title: Mapping[str, str]
+) -> Questionnaire:
+    """The owner's current questionnaire, or a new empty one (version 1) titled ``title``: what a module
+    calls when its resource starts asking questions (a meeting's registration form)."""
+    existing = await current(session, owner)
+    if existing is not None:
+        return existing
+    return await put_questionnaire(session, owner, QuestionnaireWrite(title=dict(title)))
 
 
 async def put_questionnaire(
@@ -157,50 +200,26 @@ async def change(
     return changed
 
 
+READ_FIELDS = tuple(f for f in QuestionRead.model_fields if f not in ("options", "rows"))
+
+
 def _question_read(question: Question, options: list[Option], rows: list[MatrixRow]) -> QuestionRead:
     return QuestionRead(
-        id=question.id,
-        question_type=question.question_type,
-        page=question.page,
-        position=question.position,
-        body=question.body,
-        description=question.description,
-        mandatory=question.mandatory,
-        max_characters=question.max_characters,
-        min_choices=question.min_choices,
-        max_choices=question.max_choices,
-        number_min=question.number_min,
-        number_max=question.number_max,
-        number_integer=question.number_integer,
-        conditions=question.conditions,
-        options=[
-            OptionRead(id=o.id, position=o.position, body=o.body, free_text=o.free_text) for o in options
-        ],
-        rows=[RowRead(id=r.id, position=r.position, body=r.body) for r in rows],
+        **{f: getattr(question, f) for f in READ_FIELDS},
+        options=[OptionRead.model_validate(o, from_attributes=True) for o in options],
+        rows=[RowRead.model_validate(r, from_attributes=True) for r in rows],
     )
 
 
 async def read(session: AsyncSession, questionnaire: Questionnaire) -> QuestionnaireRead:
     """The questionnaire as a respondent sees it: its questions in order, by page."""
-    commune_id = questionnaire.commune_id
-    questions = await QuestionRepository(session, commune_id).of(questionnaire.id)
-    ids = [q.id for q in questions]
-    options: dict[uuid.UUID, list[Option]] = {i: [] for i in ids}
-    rows: dict[uuid.UUID, list[MatrixRow]] = {i: [] for i in ids}
-    for option in await OptionRepository(session, commune_id).of(ids):
-        options[option.question_id].append(option)
-    for row in await RowRepository(session, commune_id).of(ids):
-        rows[row.question_id].append(row)
+    definition = await load(session, questionnaire)
     pages: dict[int, list[QuestionRead]] = {}
-    for q in questions:
-        pages.setdefault(q.page, []).append(_question_read(q, options[q.id], rows[q.id]))
+    for q in definition.questions:
+        pages.setdefault(q.page, []).append(
+            _question_read(q, definition.options[q.id], definition.rows[q.id])
+        )
     return QuestionnaireRead(
-        id=questionnaire.id,
-        version=questionnaire.version,
-        title=questionnaire.title,
-        description=questionnaire.description,
-        terms=questionnaire.terms,
-        responses_count=questionnaire.responses_count,
-        superseded_at=questionnaire.superseded_at,
+        **{f: getattr(questionnaire, f) for f in QUESTIONNAIRE_READ_FIELDS},
         pages=[PageRead(page=n, questions=qs) for n, qs in sorted(pages.items())],
     )

@@ -1,6 +1,6 @@
-"""The structure of a questionnaire: questions (in order, on pages), their options and matrix rows, and
-new versions. Each write is refused (409 ``has_responses``) once the version has responses, except
-wording; each leaves a definition that keeps every rule (``rules_definition``: 422, nothing written)."""
+"""The structure of a questionnaire: questions (in order, on pages), their options and matrix rows. Each
+write is refused (409 ``has_responses``) once the version has responses, except wording; each leaves a
+definition that keeps every rule (``rules_definition``: 422 with every broken rule, nothing written)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from civicapi.core import audit
-from civicapi.core.db.base import utcnow
-from civicapi.forms.exceptions import FormDefinitionConflict, FormNotFound
-from civicapi.forms.models import MatrixRow, Option, Question, Questionnaire
-from civicapi.forms.repository_definition import (
-    OptionRepository,
-    QuestionnaireRepository,
-    QuestionRepository,
-    RowRepository,
-)
+from civicapi.forms.exceptions import FormNotFound
+from civicapi.forms.models import MatrixRow, Option, Question
+from civicapi.forms.repository_definition import OptionRepository, QuestionRepository, RowRepository
 from civicapi.forms.rules_definition import Problems, Shape, check_conditions, check_shape
 from civicapi.forms.schemas_definition import QuestionCreate, QuestionUpdate, Reorder
-from civicapi.forms.service_definition import FormOwner, change, check_texts, guard_structure, record
+from civicapi.forms.service_definition import Editing, change, check_texts, guard_structure, load, record
 
 QUESTION_FIELDS = (
     "page",
@@ -39,56 +31,39 @@ QUESTION_FIELDS = (
     "number_integer",
     "conditions",
 )
-OPTION_FIELDS = ("question_id", "position", "body", "free_text")
-ROW_FIELDS = ("question_id", "position", "body")
+PARTS: dict[str, tuple[type[Any], type[Any], tuple[str, ...], str]] = {
+    "option": (Option, OptionRepository, ("question_id", "position", "body", "free_text"), "no_option"),
+    "matrix_row": (MatrixRow, RowRepository, ("question_id", "position", "body"), "no_row"),
+}
+"""A question's parts: kind -> (model, repository, audited fields, reason when not found)."""
 
 
-async def _validate(session: AsyncSession, owner: FormOwner, questionnaire: Questionnaire, what: str) -> None:
+def _shape(question: Question, options: Sequence[Option], rows: int, **fields: Any) -> Shape:
+    return Shape(
+        id=question.id,
+        question_type=question.question_type,
+        fields={**{f: getattr(question, f) for f in QUESTION_FIELDS}, **fields},
+        option_ids=[o.id for o in options],
+        free_text_options=sum(o.free_text for o in options),
+        rows=rows,
+        conditions=question.conditions,
+    )
+
+
+async def _validate(ed: Editing, what: str) -> None:
     """Check the whole definition as the write leaves it (flushed): 422 with every broken rule."""
-    questions = await QuestionRepository(session, owner.commune_id).of(questionnaire.id)
-    ids = [q.id for q in questions]
-    options = await OptionRepository(session, owner.commune_id).of(ids)
-    rows = await RowRepository(session, owner.commune_id).of(ids)
+    definition = await load(ed.session, ed.questionnaire)
     problems = Problems()
-    order = []
-    for q in questions:
-        mine = [o for o in options if o.question_id == q.id]
-        shape = Shape(
-            id=q.id,
-            question_type=q.question_type,
-            fields={f: getattr(q, f) for f in QUESTION_FIELDS},
-            option_ids=[o.id for o in mine],
-            free_text_options=sum(o.free_text for o in mine),
-            rows=sum(r.question_id == q.id for r in rows),
-            conditions=q.conditions,
-        )
+    order = [_shape(q, definition.options[q.id], len(definition.rows[q.id])) for q in definition.questions]
+    for shape in order:
         check_shape(shape, problems)
-        order.append(shape)
     check_conditions(order, problems)
     problems.raise_any(what)
 
 
-async def _precheck(
-    session: AsyncSession,
-    owner: FormOwner,
-    question: Question | None,
-    fields: dict[str, Any],
-    shape: Shape | None = None,
-) -> None:
-    """The type's rules on the question as the write would leave it, before anything is flushed (the
-    tables' own checks would otherwise answer first)."""
-    if shape is None:
-        assert question is not None
-        options = await OptionRepository(session, owner.commune_id).of([question.id])
-        rows = await RowRepository(session, owner.commune_id).of([question.id])
-        shape = Shape(
-            id=question.id,
-            question_type=question.question_type,
-            fields={**{f: getattr(question, f) for f in QUESTION_FIELDS}, **fields},
-            option_ids=[o.id for o in options],
-            free_text_options=sum(o.free_text for o in options),
-            rows=len(rows),
-        )
+def _precheck(shape: Shape) -> None:
+    """The type's rules on a question as the write would leave it, before anything is flushed (the
+    tables' own checks would otherwise answer first, with a bare 409)."""
     problems = Problems()
     check_shape(shape, problems)
     problems.raise_any("question")
@@ -104,85 +79,68 @@ def _placed(items: list[Any], new: Any, position: int | None) -> None:
     _renumber(items)
 
 
-async def _question(
-    session: AsyncSession, owner: FormOwner, q: Questionnaire, question_id: uuid.UUID
-) -> Question:
-    question = await QuestionRepository(session, owner.commune_id).get(question_id)
-    if question is None or question.questionnaire_id != q.id:
+async def _question(ed: Editing, question_id: uuid.UUID) -> Question:
+    question = await QuestionRepository(ed.session, ed.owner.commune_id).get(question_id)
+    if question is None or question.questionnaire_id != ed.questionnaire.id:
         raise FormNotFound(f"question {question_id} not found", reason="no_question")
     return question
 
 
-async def add_question(
-    session: AsyncSession, owner: FormOwner, questionnaire: Questionnaire, body: QuestionCreate
-) -> Question:
-    await guard_structure(session, owner, questionnaire)
+async def add_question(ed: Editing, body: QuestionCreate) -> Question:
+    """Add a question with its options and rows, at ``position`` in the questionnaire's order (default:
+    last of its page)."""
+    await guard_structure(ed.session, ed.owner, ed.questionnaire)
     values = body.model_dump(exclude={"options", "rows", "position"}, mode="json")
     values["description"] = values["description"] or {}
-    check_texts(owner, {k: values[k] for k in ("body", "description")})
-    for i, option in enumerate(body.options):
-        check_texts(owner, {f"options.{i}.body": option.body})
-    shape = Shape(
-        id=None,
-        question_type=body.question_type,
-        fields=values,
-        option_ids=[uuid.uuid4() for _ in body.options],
-        free_text_options=sum(o.free_text for o in body.options),
-        rows=len(body.rows),
-    )
-    await _precheck(session, owner, None, values, shape)
-    questions = await QuestionRepository(session, owner.commune_id).of(questionnaire.id)
-    question = Question(commune_id=owner.commune_id, questionnaire_id=questionnaire.id, **values)
+    check_texts(ed.owner, {k: values[k] for k in ("body", "description")})
+    for i, text in enumerate([*(o.body for o in body.options), *(r.body for r in body.rows)]):
+        check_texts(ed.owner, {f"parts.{i}.body": text})
+    commune_id = ed.owner.commune_id
+    question = Question(commune_id=commune_id, questionnaire_id=ed.questionnaire.id, **values)
+    options = [Option(commune_id=commune_id, **o.model_dump(exclude={"position"})) for o in body.options]
+    _precheck(_shape(question, options, len(body.rows)))
+    questions = await QuestionRepository(ed.session, commune_id).of(ed.questionnaire.id)
     position = body.position
-    if position is None:  # last of its page
+    if position is None:
         position = sum(q.page <= body.page for q in questions)
     _placed(questions, question, position)
-    session.add(question)
-    await session.flush()
-    record(session, owner, "question", question.id, "create", audit.created(question, QUESTION_FIELDS))
-    for i, o in enumerate(body.options):
-        made = Option(
-            commune_id=owner.commune_id,
-            question_id=question.id,
-            position=i,
-            body=o.body,
-            free_text=o.free_text,
-        )
-        session.add(made)
-    for i, r in enumerate(body.rows):
-        session.add(MatrixRow(commune_id=owner.commune_id, question_id=question.id, position=i, body=r.body))
-    await session.flush()
-    await _validate(session, owner, questionnaire, "question")
+    ed.session.add(question)
+    await ed.session.flush()
+    record(ed.session, ed.owner, "question", question.id, "create", audit.created(question, QUESTION_FIELDS))
+    rows = [MatrixRow(commune_id=commune_id, body=r.body) for r in body.rows]
+    parts: list[list[Any]] = [options, rows]
+    for siblings in parts:
+        for i, made in enumerate(siblings):
+            made.question_id, made.position = question.id, i
+        ed.session.add_all(siblings)
+    await ed.session.flush()
+    await _validate(ed, "question")
     return question
 
 
-async def update_question(
-    session: AsyncSession,
-    owner: FormOwner,
-    questionnaire: Questionnaire,
-    question_id: uuid.UUID,
-    body: QuestionUpdate,
-) -> Question:
-    question = await _question(session, owner, questionnaire, question_id)
+async def update_question(ed: Editing, question_id: uuid.UUID, body: QuestionUpdate) -> Question:
+    """Change a question (its type stays); only its wording once the version has responses."""
+    question = await _question(ed, question_id)
     values = body.model_dump(exclude_unset=True, mode="json")
     if "description" in values and values["description"] is None:
         values["description"] = {}
-    check_texts(owner, values)
-    await _precheck(session, owner, question, values)
-    await change(session, owner, questionnaire, "question", question, values, QUESTION_FIELDS)
-    await _validate(session, owner, questionnaire, "question")
+    check_texts(ed.owner, values)
+    options = await OptionRepository(ed.session, ed.owner.commune_id).of([question.id])
+    rows = await RowRepository(ed.session, ed.owner.commune_id).of([question.id])
+    _precheck(_shape(question, options, len(rows), **values))
+    await change(ed.session, ed.owner, ed.questionnaire, "question", question, values, QUESTION_FIELDS)
+    await _validate(ed, "question")
     return question
 
 
-async def delete_question(
-    session: AsyncSession, owner: FormOwner, questionnaire: Questionnaire, question_id: uuid.UUID
-) -> None:
-    question = await _question(session, owner, questionnaire, question_id)
-    await guard_structure(session, owner, questionnaire)
-    record(session, owner, "question", question.id, "delete", audit.deleted(question, QUESTION_FIELDS))
-    await session.delete(question)
-    await session.flush()
-    await _validate(session, owner, questionnaire, "question")
+async def delete_question(ed: Editing, question_id: uuid.UUID) -> None:
+    """Delete a question (refused while a condition refers to it)."""
+    question = await _question(ed, question_id)
+    await guard_structure(ed.session, ed.owner, ed.questionnaire)
+    record(ed.session, ed.owner, "question", question.id, "delete", audit.deleted(question, QUESTION_FIELDS))
+    await ed.session.delete(question)
+    await ed.session.flush()
+    await _validate(ed, "question")
 
 
 def _permutation(items: Sequence[Any], body: Reorder) -> list[Any]:
@@ -194,188 +152,80 @@ def _permutation(items: Sequence[Any], body: Reorder) -> list[Any]:
     return [by_id[i] for i in body.ids]
 
 
-async def reorder_questions(
-    session: AsyncSession, owner: FormOwner, questionnaire: Questionnaire, body: Reorder
-) -> None:
+async def reorder_questions(ed: Editing, body: Reorder) -> None:
     """Set the questions' order (each keeps its page: the order within each page follows the list)."""
-    questions = await QuestionRepository(session, owner.commune_id).of(questionnaire.id)
+    questions = await QuestionRepository(ed.session, ed.owner.commune_id).of(ed.questionnaire.id)
     ordered = _permutation(questions, body)
-    await guard_structure(session, owner, questionnaire)
+    await guard_structure(ed.session, ed.owner, ed.questionnaire)
     _renumber(ordered)
-    await session.flush()
-    record(
-        session,
-        owner,
-        "questionnaire",
-        questionnaire.id,
-        "reorder",
-        {"questions": [str(i) for i in body.ids]},
-    )
-    await _validate(session, owner, questionnaire, "reorder")
+    await ed.session.flush()
+    changes = {"questions": [str(i) for i in body.ids]}
+    record(ed.session, ed.owner, "questionnaire", ed.questionnaire.id, "reorder", changes)
+    await _validate(ed, "reorder")
 
 
-async def _children(session: AsyncSession, owner: FormOwner, kind: str, question_id: uuid.UUID) -> list[Any]:
-    repo = OptionRepository if kind == "option" else RowRepository
-    return await repo(session, owner.commune_id).of([question_id])
+async def _parts(ed: Editing, kind: str, question_id: uuid.UUID) -> list[Any]:
+    repository = PARTS[kind][1]
+    parts: list[Any] = await repository(ed.session, ed.owner.commune_id).of([question_id])
+    return parts
 
 
-async def add_child(
-    session: AsyncSession,
-    owner: FormOwner,
-    questionnaire: Questionnaire,
-    question_id: uuid.UUID,
-    kind: str,
-    values: dict[str, Any],
-    position: int | None,
+async def add_part(
+    ed: Editing, question_id: uuid.UUID, kind: str, values: dict[str, Any], position: int | None
 ) -> Any:
-    """Add an option (``kind`` "option") or a matrix row ("matrix_row") to a question."""
-    question = await _question(session, owner, questionnaire, question_id)
-    await guard_structure(session, owner, questionnaire)
-    check_texts(owner, values)
-    siblings = await _children(session, owner, kind, question.id)
-    model = Option if kind == "option" else MatrixRow
-    child = model(commune_id=owner.commune_id, question_id=question.id, **values)
-    _placed(siblings, child, position)
-    session.add(child)
-    await session.flush()
-    record(session, owner, kind, child.id, "create", audit.created(child, _fields(kind)))
-    await _validate(session, owner, questionnaire, kind)
-    return child
+    """Add an option (``kind`` "option") or a matrix row ("matrix_row") to a question, at ``position``
+    among them (default last)."""
+    question = await _question(ed, question_id)
+    await guard_structure(ed.session, ed.owner, ed.questionnaire)
+    check_texts(ed.owner, values)
+    model, _, fields, _ = PARTS[kind]
+    siblings = await _parts(ed, kind, question.id)
+    part = model(commune_id=ed.owner.commune_id, question_id=question.id, **values)
+    _placed(siblings, part, position)
+    ed.session.add(part)
+    await ed.session.flush()
+    record(ed.session, ed.owner, kind, part.id, "create", audit.created(part, fields))
+    await _validate(ed, kind)
+    return part
 
 
-def _fields(kind: str) -> tuple[str, ...]:
-    return OPTION_FIELDS if kind == "option" else ROW_FIELDS
+async def _part(ed: Editing, question_id: uuid.UUID, kind: str, part_id: uuid.UUID) -> Any:
+    question = await _question(ed, question_id)
+    part = next((p for p in await _parts(ed, kind, question.id) if p.id == part_id), None)
+    if part is None:
+        raise FormNotFound(f"{kind} {part_id} not found", reason=PARTS[kind][3])
+    return part
 
 
-async def _child(
-    session: AsyncSession,
-    owner: FormOwner,
-    questionnaire: Questionnaire,
-    question_id: uuid.UUID,
-    kind: str,
-    child_id: uuid.UUID,
+async def update_part(
+    ed: Editing, question_id: uuid.UUID, kind: str, part_id: uuid.UUID, values: dict[str, Any]
 ) -> Any:
-    question = await _question(session, owner, questionnaire, question_id)
-    child = next((c for c in await _children(session, owner, kind, question.id) if c.id == child_id), None)
-    if child is None:
-        raise FormNotFound(
-            f"{kind} {child_id} not found", reason="no_option" if kind == "option" else "no_row"
-        )
-    return child
+    """Change an option or a row: its body is wording; an option's free text is structure."""
+    part = await _part(ed, question_id, kind, part_id)
+    check_texts(ed.owner, values)
+    await change(ed.session, ed.owner, ed.questionnaire, kind, part, values, PARTS[kind][2])
+    await _validate(ed, kind)
+    return part
 
 
-async def update_child(
-    session: AsyncSession,
-    owner: FormOwner,
-    questionnaire: Questionnaire,
-    question_id: uuid.UUID,
-    kind: str,
-    child_id: uuid.UUID,
-    values: dict[str, Any],
-) -> Any:
-    child = await _child(session, owner, questionnaire, question_id, kind, child_id)
-    check_texts(owner, values)
-    await change(session, owner, questionnaire, kind, child, values, _fields(kind))
-    await _validate(session, owner, questionnaire, kind)
-    return child
+async def delete_part(ed: Editing, question_id: uuid.UUID, kind: str, part_id: uuid.UUID) -> None:
+    """Delete an option or a row (refused while a condition refers to the option)."""
+    part = await _part(ed, question_id, kind, part_id)
+    await guard_structure(ed.session, ed.owner, ed.questionnaire)
+    record(ed.session, ed.owner, kind, part.id, "delete", audit.deleted(part, PARTS[kind][2]))
+    await ed.session.delete(part)
+    await ed.session.flush()
+    _renumber(await _parts(ed, kind, question_id))
+    await ed.session.flush()
+    await _validate(ed, kind)
 
 
-async def delete_child(
-    session: AsyncSession,
-    owner: FormOwner,
-    questionnaire: Questionnaire,
-    question_id: uuid.UUID,
-    kind: str,
-    child_id: uuid.UUID,
-) -> None:
-    child = await _child(session, owner, questionnaire, question_id, kind, child_id)
-    await guard_structure(session, owner, questionnaire)
-    record(session, owner, kind, child.id, "delete", audit.deleted(child, _fields(kind)))
-    await session.delete(child)
-    await session.flush()
-    _renumber(await _children(session, owner, kind, question_id))
-    await session.flush()
-    await _validate(session, owner, questionnaire, kind)
-
-
-async def reorder_children(
-    session: AsyncSession,
-    owner: FormOwner,
-    questionnaire: Questionnaire,
-    question_id: uuid.UUID,
-    kind: str,
-    body: Reorder,
-) -> None:
-    question = await _question(session, owner, questionnaire, question_id)
-    ordered = _permutation(await _children(session, owner, kind, question.id), body)
-    await guard_structure(session, owner, questionnaire)
+async def reorder_parts(ed: Editing, question_id: uuid.UUID, kind: str, body: Reorder) -> None:
+    """Set the order of a question's options or rows."""
+    question = await _question(ed, question_id)
+    ordered = _permutation(await _parts(ed, kind, question.id), body)
+    await guard_structure(ed.session, ed.owner, ed.questionnaire)
     _renumber(ordered)
-    await session.flush()
-    record(session, owner, "question", question.id, f"reorder_{kind}s", {"ids": [str(i) for i in body.ids]})
-
-
-async def new_version(session: AsyncSession, owner: FormOwner, questionnaire: Questionnaire) -> Questionnaire:
-    """Copy the questionnaire (questions, options, rows; conditions remapped to the copies' ids) to
-    version + 1 and mark it superseded: from then on the owner's current questionnaire is the copy."""
-    if not await QuestionnaireRepository(session, owner.commune_id).supersede(questionnaire.id):
-        raise FormDefinitionConflict("a newer version replaced this questionnaire", reason="superseded")
-    questionnaire.superseded_at = utcnow()
-    copy = Questionnaire(
-        commune_id=owner.commune_id,
-        owner_module=owner.module,
-        owner_type=owner.type,
-        owner_id=owner.id,
-        version=questionnaire.version + 1,
-        title=questionnaire.title,
-        description=questionnaire.description,
-        terms=questionnaire.terms,
-    )
-    session.add(copy)
-    await session.flush()
-    questions = await QuestionRepository(session, owner.commune_id).of(questionnaire.id)
-    ids = [q.id for q in questions]
-    options = await OptionRepository(session, owner.commune_id).of(ids)
-    rows = await RowRepository(session, owner.commune_id).of(ids)
-    remap: dict[str, str] = {}
-    copies: list[Question] = []
-    for q in questions:
-        values = {f: getattr(q, f) for f in QUESTION_FIELDS}
-        new = Question(commune_id=owner.commune_id, questionnaire_id=copy.id, **values)
-        session.add(new)
-        copies.append(new)
-    await session.flush()
-    for old, new in zip(questions, copies, strict=True):
-        remap[str(old.id)] = str(new.id)
-    for o in options:
-        made = Option(
-            commune_id=owner.commune_id,
-            question_id=uuid.UUID(remap[str(o.question_id)]),
-            position=o.position,
-            body=o.body,
-            free_text=o.free_text,
-        )
-        session.add(made)
-        await session.flush()
-        remap[str(o.id)] = str(made.id)
-    for r in rows:
-        session.add(
-            MatrixRow(
-                commune_id=owner.commune_id,
-                question_id=uuid.UUID(remap[str(r.question_id)]),
-                position=r.position,
-                body=r.body,
-            )
-        )
-    for new in copies:
-        if new.conditions:
-            new.conditions = {
-                **new.conditions,
-                "rules": [
-                    {k: remap.get(v, v) if k in ("question_id", "option_id") else v for k, v in rule.items()}
-                    for rule in new.conditions["rules"]
-                ],
-            }
-    await session.flush()
-    changes = {"version": [questionnaire.version, copy.version], "from": str(questionnaire.id)}
-    record(session, owner, "questionnaire", copy.id, "new_version", changes)
-    return copy
+    await ed.session.flush()
+    changes = {f"{kind}s": [str(i) for i in body.ids]}
+    record(ed.session, ed.owner, "question", question.id, "reorder", changes)
