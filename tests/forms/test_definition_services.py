@@ -4,6 +4,7 @@ freezes it), on both backends."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -18,7 +19,16 @@ from civicapi.forms.models import Questionnaire
 from civicapi.forms.schemas_definition import QuestionCreate, QuestionUpdate
 from civicapi.forms.service_definition import Editing, FormOwner
 from tests.fixtures.factories import World
-from tests.forms.helpers import count_rows, every_type_questionnaire
+from tests.forms.helpers import Built, count_rows, every_type_questionnaire
+
+
+async def built_form(db: Database, world: World) -> tuple[Built, FormOwner, Questionnaire]:
+    """A questionnaire of every type, its owner, and the questionnaire as read then (detached)."""
+    thing = uuid.uuid4()
+    built = await every_type_questionnaire(db, world.alpha.id, owner=("example", "thing", thing))
+    owner = FormOwner(world.alpha.id, "example", "thing", thing, ("fr",))
+    async with db.unit_of_work() as session:
+        return built, owner, await definitions.current_or_404(session, owner)
 
 
 async def test_get_or_create_answers_the_current_version(db: Database, world: World) -> None:
@@ -32,11 +42,7 @@ async def test_get_or_create_answers_the_current_version(db: Database, world: Wo
 
 
 async def test_a_response_counted_after_reading_freezes_the_structure(db: Database, world: World) -> None:
-    thing = uuid.uuid4()
-    built = await every_type_questionnaire(db, world.alpha.id, owner=("example", "thing", thing))
-    owner = FormOwner(world.alpha.id, "example", "thing", thing, ("fr", "nl", "en"))
-    async with db.unit_of_work() as session:
-        stale = await definitions.current_or_404(session, owner)
+    built, owner, stale = await built_form(db, world)
     assert stale.responses_count == 0
     async with db.unit_of_work() as session:  # a first response, as submitting counts it
         await session.execute(
@@ -67,11 +73,8 @@ async def test_a_response_counted_after_reading_freezes_the_structure(db: Databa
 async def test_a_new_version_of_every_type_copies_options_rows_and_conditions(
     db: Database, world: World
 ) -> None:
-    thing = uuid.uuid4()
-    built = await every_type_questionnaire(db, world.alpha.id, owner=("example", "thing", thing))
-    owner = FormOwner(world.alpha.id, "example", "thing", thing, ("fr",))
+    built, owner, old = await built_form(db, world)
     async with db.unit_of_work() as session:
-        old = await definitions.current_or_404(session, owner)
         copy = await versions.new_version(Editing(session, owner, old))
         before, after = await definitions.read(session, old), await definitions.read(session, copy)
     assert (copy.version, before.superseded_at is not None, after.superseded_at) == (2, True, None)
@@ -106,3 +109,29 @@ async def test_a_new_version_of_every_type_copies_options_rows_and_conditions(
         async with db.unit_of_work() as session:
             await versions.new_version(Editing(session, owner, old))
     assert twice.value.extras["reason"] == "superseded"
+
+
+async def test_a_structural_edit_racing_a_first_response_waits_and_is_refused(
+    db: Database, world: World
+) -> None:
+    built, owner, stale = await built_form(db, world)
+    before = await count_rows(db)
+    new = QuestionCreate.model_validate({"question_type": "date", "body": {"fr": "Quand"}})
+
+    async def edit() -> None:
+        async with db.unit_of_work() as session:
+            await structure.add_question(Editing(session, owner, stale), new)
+
+    async with db.unit_of_work() as submitting:  # a first response, not committed yet
+        await submitting.execute(
+            update(Questionnaire)
+            .where(Questionnaire.id == built.id, Questionnaire.responses_count == 0)
+            .values(responses_count=Questionnaire.responses_count + 1)
+        )
+        racing = asyncio.create_task(edit())
+        await asyncio.sleep(0.3)
+        assert not racing.done()  # the edit waits for the response's transaction
+    with pytest.raises(FormDefinitionConflict) as refused:
+        await racing
+    assert refused.value.extras["reason"] == "has_responses"
+    assert await count_rows(db) == before

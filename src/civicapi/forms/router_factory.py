@@ -73,7 +73,7 @@ def definition_router(
         "",
         f"{op}_get",
         "The questionnaire as a respondent sees it (its questions in order, by page)",
-        responses=problem_responses(404),
+        responses=problem_responses(404, 422),
     )
     async def get_questionnaire(owner: Owner, session: SessionDep) -> QuestionnaireRead:
         """404 `no_questionnaire` when the resource has none."""
