@@ -153,6 +153,20 @@ BAD = [
         "rows_required",
     ),
     ({"question_type": "short_answer", "body": {"de": "x"}}, "unknown_locale"),
+    (
+        {"question_type": "date", "body": {"fr": "x"}, "options": [{"body": {"fr": "a"}}]},
+        "options_not_for_type",
+    ),
+    (
+        {
+            "question_type": "matrix_multiple",
+            "body": {"fr": "x"},
+            "max_choices": 2,
+            "options": [{"body": {"fr": "a"}}],
+            "rows": [{"body": {"fr": "r"}}],
+        },
+        "field_not_for_type",
+    ),
 ]
 
 

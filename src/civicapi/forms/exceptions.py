@@ -9,7 +9,7 @@ from civicapi.core.errors import Conflict, InvalidInput, NotFound
 
 
 class FormDefinitionInvalid(InvalidInput):
-    slug = "form-definition-invalid"
+    slug = "forms-definition-invalid"
     title = "Invalid questionnaire definition"
     description = (
         "The questionnaire, a question, an option or a matrix row breaks a rule; `reason` names the first "
@@ -25,7 +25,7 @@ class FormDefinitionInvalid(InvalidInput):
 
 
 class FormDefinitionConflict(Conflict):
-    slug = "form-definition-conflict"
+    slug = "forms-definition-conflict"
     title = "The questionnaire's structure is frozen"
     description = (
         "`reason`: `has_responses`: this version of the questionnaire has responses, so only its wording "
@@ -36,7 +36,7 @@ class FormDefinitionConflict(Conflict):
 
 
 class FormNotFound(NotFound):
-    slug = "form-not-found"
+    slug = "forms-definition-not-found"
     title = "No such questionnaire or question"
     description = (
         "`reason`: `no_questionnaire` (the resource has no questionnaire yet), `no_question`, `no_option`, "

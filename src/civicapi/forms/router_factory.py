@@ -102,7 +102,7 @@ def definition_router(
 
     @_route(router, "POST", "/questions", f"{op}_questions_create", "Add a question", status_code=201)
     async def add_question(ed: Edit, body: QuestionCreate) -> QuestionnaireRead:
-        """With its options and rows. 422 `form-definition-invalid` with a `reason`; 409 `has_responses`
+        """With its options and rows. 422 `forms-definition-invalid` with a `reason`; 409 `has_responses`
         once the version has responses."""
         await structure.add_question(ed, body)
         return await reread(ed)

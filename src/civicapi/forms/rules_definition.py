@@ -13,7 +13,6 @@ from civicapi.forms.exceptions import FormDefinitionInvalid
 from civicapi.forms.models import (
     CHOICE_TYPES,
     LONG_ANSWER,
-    MATRIX_MULTIPLE,
     MATRIX_TYPES,
     MULTIPLE_CHOICE,
     NUMBER,
@@ -24,8 +23,8 @@ from civicapi.forms.models import (
 TEXT_TYPES = (SHORT_ANSWER, LONG_ANSWER)
 FIELDS_OF_TYPES: dict[str, tuple[str, ...]] = {
     "max_characters": TEXT_TYPES,
-    "min_choices": (MULTIPLE_CHOICE, MATRIX_MULTIPLE),
-    "max_choices": (MULTIPLE_CHOICE, MATRIX_MULTIPLE),
+    "min_choices": (MULTIPLE_CHOICE,),
+    "max_choices": (MULTIPLE_CHOICE,),
     "number_min": (NUMBER,),
     "number_max": (NUMBER,),
     "number_integer": (NUMBER,),

@@ -62,7 +62,7 @@ class RowUpdate(RequestModel):
 
 class QuestionFields(RequestModel):
     """Fields a type may take: `max_characters` (short and long answers), `min_choices`/`max_choices`
-    (multiple choice, matrix multiple), `number_min`/`number_max`/`number_integer` (number)."""
+    (multiple choice), `number_min`/`number_max`/`number_integer` (number)."""
 
     description: MultilingualText | None = None
     mandatory: bool = False
