@@ -66,13 +66,14 @@ async def every_type_questionnaire(
         session.add(q)
         await session.flush()
         built = Built(q.id)
+        positions = iter(range(100))
 
         def question(name: str, qtype: str, page: int, **fields: Any) -> Question:
             row = Question(
                 commune_id=commune_id,
                 questionnaire_id=q.id,
                 page=page,
-                position=len(built.questions),
+                position=next(positions),
                 question_type=qtype,
                 body=_t(name),
                 **fields,
