@@ -180,6 +180,87 @@ RULES["agenda_closing_put"] = Owner(
 )
 REQUESTS["agenda_closing_put"] = json_body({"minutes": {"fr": "Procès-verbal"}})
 
+# --- registration form (the forms capability under a meeting) ---
+FORM_QUESTION = {
+    "question_type": "matrix_single",
+    "body": {"fr": "Comment venez-vous ?"},
+    "options": [{"body": {"fr": "À pied"}}, {"body": {"fr": "À vélo"}}],
+    "rows": [{"body": {"fr": "Aller"}}],
+}
+
+
+def _questions(form: dict[str, Any]) -> list[dict[str, Any]]:
+    """The questions of a questionnaire read (every write answers the whole questionnaire)."""
+    return [q for page in form["pages"] for q in page["questions"]]
+
+
+async def _form_question(ctx: Ctx) -> str:
+    """A matrix question (options and rows) of the meeting's registration form."""
+    form = _meeting_path(ctx.ids) + "/registration-form"
+    r = await ctx.client.put(
+        "/v1/communes/alpha" + form, json={"title": {"fr": "Inscription"}}, headers=ctx.headers("admin")
+    )
+    assert r.status_code in (200, 201), r.text
+    return str(_questions(await ctx.call("POST", form + "/questions", FORM_QUESTION, ok=201))[-1]["id"])
+
+
+async def _form_option(ctx: Ctx) -> str:
+    url = _meeting_path(ctx.ids) + f"/registration-form/questions/{ctx.ids['question_id']}/options"
+    form = await ctx.call("POST", url, {"body": {"fr": "En bus"}}, ok=201)
+    question = next(q for q in _questions(form) if q["id"] == ctx.ids["question_id"])
+    return str(question["options"][-1]["id"])
+
+
+async def _tenancy_form_question(client: httpx.AsyncClient, world: People, ids: dict[str, str]) -> str:
+    form = f"{ids['agenda_component']}/meetings/{ids['meeting_id']}/registration-form"
+    r = await client.put(form, json={"title": {"fr": "Inscription"}}, headers=world.headers("admin"))
+    assert r.status_code in (200, 201), r.text
+    r = await client.post(form + "/questions", json=FORM_QUESTION, headers=world.headers("admin"))
+    assert r.status_code == 201, r.text
+    question = _questions(r.json())[-1]
+    ids["form_question_options"] = str(question["options"][0]["id"])
+    return str(question["id"])
+
+
+async def _tenancy_form_option(client: httpx.AsyncClient, world: People, ids: dict[str, str]) -> str:
+    return ids["form_question_options"]
+
+
+_FORM_WRITES = [
+    "put",
+    "new_version",
+    *(
+        f"{part}_{verb}"
+        for part in ("questions", "options", "rows")
+        for verb in ("create", "update", "delete", "order")
+    ),
+]
+RULES.update({f"agenda_meeting_form_{op}": Perm(permissions.MANAGE) for op in _FORM_WRITES})
+FACTORIES["question_id"] = (("meeting_id",), _form_question)
+FACTORIES["part_id"] = (("meeting_id", "question_id"), _form_option)
+TENANCY["question_id"] = _tenancy_form_question
+TENANCY["part_id"] = _tenancy_form_option
+REQUESTS.update(
+    {
+        "agenda_meeting_form_put": json_body({"title": {"fr": "Inscription"}}),
+        "agenda_meeting_form_questions_create": json_body(
+            {"question_type": "short_answer", "body": {"fr": "Nom ?"}}
+        ),
+        "agenda_meeting_form_questions_update": json_body({"mandatory": True}),
+        "agenda_meeting_form_questions_order": lambda ctx: {
+            "json": {"ids": [ctx.ids.get("question_id", _NO_ITEM)]}
+        },
+        "agenda_meeting_form_options_create": json_body({"body": {"fr": "En train"}}),
+        "agenda_meeting_form_options_update": json_body({"body": {"fr": "En tram"}}),
+        "agenda_meeting_form_options_order": lambda ctx: {
+            "json": {"ids": [ctx.ids.get("part_id", _NO_ITEM)]}
+        },
+        "agenda_meeting_form_rows_create": json_body({"body": {"fr": "Retour"}}),
+        "agenda_meeting_form_rows_update": json_body({"body": {"fr": "Aller simple"}}),
+        "agenda_meeting_form_rows_order": lambda ctx: {"json": {"ids": [_NO_ITEM]}},
+    }
+)
+
 # --- calendars ---
 RULES["agenda_calendar_token_rotate"] = Authenticated()
 RULES["agenda_calendar_token_revoke"] = Authenticated()

@@ -8,7 +8,9 @@ from civicapi.modules.agenda.calendars import router as calendars
 from civicapi.modules.agenda.closing import router as closing
 from civicapi.modules.agenda.meetings import router as meetings
 from civicapi.modules.agenda.registrations import router as registrations
+from civicapi.modules.agenda.registrations import router_form
 
 router = GuardedRouter()
 for part in (meetings, registrations, closing, calendars):
     router.include_router(part.router)
+router.include_router(router_form.router, prefix=router_form.FORM)

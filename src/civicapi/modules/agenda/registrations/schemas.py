@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from civicapi.core.i18n import MultilingualText
 from civicapi.core.schemas import RequestModel, exactly_one_of
+from civicapi.forms.schemas_submission import SubmissionIn
 from civicapi.modules.agenda.schemas import RegistrationMode
 
 RegistrationStatus = Literal["registered", "waiting", "offered", "cancelled"]
@@ -74,6 +75,11 @@ class RegistrationCreate(RequestModel):
     accept_terms: bool = Field(default=False, description="Required (true) when the meeting has terms.")
     public_participation: bool = Field(
         default=False, description="Appear (display name only) in the meeting's public list of participants."
+    )
+    form: SubmissionIn | None = Field(
+        default=None,
+        description="Answers to the meeting's registration form, where it has one "
+        "(`GET .../meetings/{meeting_id}/registration-form`); judged whole, every problem listed at once.",
     )
 
 

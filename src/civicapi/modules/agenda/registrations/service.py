@@ -17,6 +17,12 @@ from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput, NotFound, Unauthorized
 from civicapi.core.events import Event, EventBus
 from civicapi.core.i18n import check_locales
+from civicapi.forms import service_definition as form_definitions
+from civicapi.forms import service_submission as forms
+from civicapi.forms.models import Questionnaire
+from civicapi.forms.schemas_submission import SubmissionIn
+from civicapi.forms.service_definition import FormOwner
+from civicapi.forms.service_submission import Answerer
 from civicapi.identity.models import User
 from civicapi.identity.verification.requirements import RequirementStatus, check_requirements
 from civicapi.modules.agenda.exceptions import AgendaActionForbidden, AgendaConflict
@@ -157,9 +163,15 @@ async def register(
     if meeting.registration_terms and not body.accept_terms:
         raise _invalid("accept_terms", "accept the meeting's registration terms", "terms_not_accepted")
     await _check_requirements(session, ctx, user.id)
+    form = await registration_form(session, ctx, meeting)
+    if form is None and body.form is not None:
+        raise _invalid("form", "the meeting has no registration form", "no_registration_form")
     for _ in range(ATTEMPTS):
         try:
             async with session.begin_nested():
+                if form is not None:  # judged before a place is taken: a refused form takes none
+                    answers = body.form or SubmissionIn(answers=[])
+                    await forms.submit(session, form, answers, Answerer(user_id=user.id))
                 registration = await _take(session, ctx, meeting, user.id, body, existing, now)
                 registration.idempotency_key = hashed
                 await session.flush()
@@ -183,6 +195,14 @@ async def register(
         )
         return Outcome(registration, created=True)
     raise AgendaConflict("no free check-in code was found; retry", reason="code_collision")
+
+
+async def registration_form(
+    session: AsyncSession, ctx: ComponentContext, meeting: Meeting
+) -> Questionnaire | None:
+    """The meeting's registration form (the current version of its questionnaire), if it has one."""
+    owner = FormOwner(ctx.commune_id, "agenda", "meeting", meeting.id, tuple(ctx.commune.locales))
+    return await form_definitions.current(session, owner)
 
 
 def _again(registration: Registration, body: RegistrationCreate, hashed: str | None) -> Outcome:

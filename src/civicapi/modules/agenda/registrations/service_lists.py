@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.errors import NotFound
 from civicapi.core.pagination import PageParams, keyset_page
+from civicapi.forms import service_submission as form_answers
 from civicapi.modules.agenda.common.reading import Viewer, sees_details
 from civicapi.modules.agenda.models import CANCELLED_REGISTRATION, WAITING, Invite, Meeting, Registration
 from civicapi.modules.agenda.registrations.repository import (
@@ -178,7 +179,8 @@ async def export_personal_data(session: AsyncSession, user_id: uuid.UUID) -> dic
         invite_read(i).model_dump(mode="json")
         for i in await repo.invites(user_id, user.email if user else None)
     ]
-    return {"registrations": registrations, "invitations": invites}
+    forms = await form_answers.export_person(session, user_id, owner_module="agenda")
+    return {"registrations": registrations, "invitations": invites, "registration_forms": forms["responses"]}
 
 
 async def erase_personal_data(session: AsyncSession, user_id: uuid.UUID) -> None:
@@ -187,3 +189,4 @@ async def erase_personal_data(session: AsyncSession, user_id: uuid.UUID) -> None
     repo = PersonalDataRepository(session)
     user = await repo.user(user_id)
     await repo.forget(user_id, user.email if user else None)
+    await form_answers.erase_person(session, user_id, owner_module="agenda")
