@@ -35,6 +35,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicapi.core.db.raw import RawStatement, driver_connection
 from civicapi.core.db.session import create_engine
@@ -51,17 +52,8 @@ def _claims(authorization: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
-def floor_app() -> FastAPI:
-    config = json.loads(os.environ[CONFIG_ENV])
-    commune_id = uuid.UUID(config["commune_id"])
-    component_id = uuid.UUID(config["component_id"])
-    budget_id = uuid.UUID(config["budget_id"])
-    projects = [uuid.UUID(p) for p in config["projects"]]
-    expected_cost = sum(config["costs"])
-    engine = create_engine(os.environ["CIVICAPI_DATABASE_URL"])
-    read = RawStatement(LANE_READ, engine.dialect)
-    write = RawStatement(_CAST_AT_ONCE[True, True], engine.dialect)
-    answer = json.dumps({"padding": "x" * ANSWER_BYTES})
+def bare_app(engine: AsyncEngine) -> FastAPI:
+    """A FastAPI app with nothing but ``GET /ready``, that disposes of ``engine`` when it stops."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,6 +65,22 @@ def floor_app() -> FastAPI:
     @app.get("/ready")
     async def ready() -> dict[str, str]:
         return {"status": "ok"}
+
+    return app
+
+
+def floor_app() -> FastAPI:
+    config = json.loads(os.environ[CONFIG_ENV])
+    commune_id = uuid.UUID(config["commune_id"])
+    component_id = uuid.UUID(config["component_id"])
+    budget_id = uuid.UUID(config["budget_id"])
+    projects = [uuid.UUID(p) for p in config["projects"]]
+    expected_cost = sum(config["costs"])
+    engine = create_engine(os.environ["CIVICAPI_DATABASE_URL"])
+    read = RawStatement(LANE_READ, engine.dialect)
+    write = RawStatement(_CAST_AT_ONCE[True, True], engine.dialect)
+    answer = json.dumps({"padding": "x" * ANSWER_BYTES})
+    app = bare_app(engine)
 
     @app.post("/ballot", status_code=201)
     async def ballot(request: Request) -> JSONResponse:

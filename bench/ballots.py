@@ -39,7 +39,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -98,10 +98,15 @@ def ceiling_app() -> FastAPI:
 
 
 def serve_ceiling(port: int) -> None:
+    serve(ceiling_app(), port)
+
+
+def serve(app: FastAPI, port: int) -> None:
+    """Serve ``app`` under the uvicorn options of ``civicapi serve`` (one worker, loopback, quiet)."""
     import uvicorn
 
     uvicorn.run(
-        ceiling_app(),
+        app,
         host="127.0.0.1",
         port=port,
         log_config=None,
@@ -259,10 +264,18 @@ class Voters:
 
 
 async def load(
-    url: str, body: bytes, voters: Voters, *, seconds: int, connections: int, server_pid: int | None = None
+    url: str,
+    body: bytes,
+    voters: Voters,
+    *,
+    seconds: int,
+    connections: int,
+    server_pid: int | None = None,
+    path_of: Callable[[int], str] | None = None,
 ) -> dict[str, Any]:
     """Closed loop: ``connections`` keep-alive connections each send the next voter's ballot as soon as the
-    previous answer arrives, for ``seconds``."""
+    previous answer arrives, for ``seconds``. ``path_of(n)``: the path of the n-th voter's request, when
+    it is not ``url``'s."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     latencies: list[float] = []
@@ -277,7 +290,7 @@ async def load(
                 return
             request = build_request(
                 "POST",
-                parts.path,
+                parts.path if path_of is None else path_of(voters.next),
                 f"{host}:{port}",
                 {"Authorization": f"Bearer {token}", "Idempotency-Key": token[-24:]},
                 body,

@@ -30,10 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from ceilings import RESPONSE_ENV, ROUTE_ENV, CapturedResponse
@@ -96,6 +96,19 @@ SCENARIOS: dict[str, list[tuple[str, str, str] | Endpoint]] = {
             "/v1/communes/demo/accountability/components/{accountability_component_id}/statuses",
         ),
     ],
+    "agenda": [
+        Endpoint(
+            "agenda directory: a 50-meeting page of 10,000, anonymous",
+            "GET",
+            "/v1/communes/demo/agenda/meetings?limit=50",
+        ),
+        Endpoint(
+            "agenda directory: the same page for a signed-in resident (their registrations flagged)",
+            "GET",
+            "/v1/communes/demo/agenda/meetings?limit=50",
+            headers={"Authorization": "Bearer {agenda_token}"},
+        ),
+    ],
 }
 # Scenario name -> setup command (arguments after the venv's python, run in bench/ after seed-demo);
 # it prints a JSON object of placeholders for the scenario's paths and headers. Run once per command.
@@ -103,6 +116,7 @@ SETUP: dict[str, tuple[str, ...]] = {
     "proposals": ("seed_proposals.py", "--count", "10000"),
     "supports": ("seed_proposals.py", "--count", "10000"),
     "accountability": ("seed_accountability.py", "--count", "5000"),
+    "agenda": ("seed_agenda.py", "--count", "10000"),
 }
 
 # Targets in the order they are loaded within a round; "real" is civicapi itself.
@@ -377,6 +391,29 @@ def run_setup(scenarios: list[str], env: dict[str, str], workdir: Path) -> dict[
     return placeholders
 
 
+R = TypeVar("R")
+
+
+def interleaved(
+    targets: Sequence[str],
+    load: Callable[[str, int], R],
+    args: argparse.Namespace,
+    show: Callable[[int, str, R], str],
+) -> dict[str, list[R]]:
+    """Each target loaded for ``args.warmup`` seconds (not measured), then in turn for ``args.duration``
+    seconds, for ``args.rounds`` rounds, so that a burst of noise hits them all; each round's result."""
+    if args.warmup:
+        for target in targets:
+            load(target, args.warmup)
+    rounds: dict[str, list[R]] = {t: [] for t in targets}
+    for i in range(args.rounds):
+        for target in targets:
+            result = load(target, args.duration)
+            rounds[target].append(result)
+            print(show(i, target, result), flush=True)
+    return rounds
+
+
 def bench_endpoint(
     servers: Servers,
     real: Server,
@@ -431,19 +468,13 @@ def bench_endpoint(
                 paths_file=paths_file,
             )
 
-        if args.warmup:
-            for target in TARGETS:
-                load(target, args.warmup)
-        rounds: dict[str, list[LoadResult]] = {t: [] for t in TARGETS}
-        for i in range(args.rounds):
-            for target in TARGETS:
-                result = load(target, args.duration)
-                rounds[target].append(result)
-                print(
-                    f"   round {i + 1}/{args.rounds} {TARGET_NAMES[target]:<24} {result.rps:>9,.0f} req/s"
-                    f"  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms  errors {result.errors}",
-                    flush=True,
-                )
+        def show(i: int, target: str, result: LoadResult) -> str:
+            return (
+                f"   round {i + 1}/{args.rounds} {TARGET_NAMES[target]:<24} {result.rps:>9,.0f} req/s"
+                f"  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms  errors {result.errors}"
+            )
+
+        rounds = interleaved(TARGETS, load, args, show)
     finally:
         servers.stop(bare)
         servers.stop(hello)
@@ -454,6 +485,15 @@ def bench_endpoint(
         "body_bytes": len(captured.body),
         "summary": summarize(rounds),
     }
+
+
+def save_report(report: dict[str, Any], prefix: str, started: dt.datetime) -> Path:
+    """Write ``report`` to ``bench/results/<prefix><UTC time>.json`` (git-ignored); its path."""
+    results_dir = BENCH_DIR / "results"
+    results_dir.mkdir(exist_ok=True)
+    out = results_dir / f"{prefix}{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -515,10 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         "endpoints": results,
         "markdown": table,
     }
-    results_dir = BENCH_DIR / "results"
-    results_dir.mkdir(exist_ok=True)
-    out = results_dir / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    out = save_report(report, "", started)
     m = report["machine"]
     print(
         f"\n{m['nproc']} CPUs ({m['cpu_model']}), Python {m['python']}, {report['database']},"

@@ -11,25 +11,24 @@ JSON object of placeholders for the scenario's path: ``accountability_component_
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import random
+from datetime import date
 
-from civicapi.communes import service as communes
-from civicapi.communes.repository import CommuneRepository
+from seeding import demo_component, seed_main
+
 from civicapi.config import get_settings
 from civicapi.core.db.session import Database, create_engine
-from civicapi.demo import DEMO_SLUG
 from civicapi.modules.accountability.models import Result
 from civicapi.modules.accountability.rollup import recompute_component
 from civicapi.modules.accountability.schemas import StatusCreate
 from civicapi.modules.accountability.service_statuses import create_status
-from civicapi.modules.accountability.settings import AccountabilityComponentSettings, ComponentContext
+from civicapi.modules.accountability.settings import (
+    AccountabilityComponentSettings,
+    AccountabilityStepSettings,
+    ComponentContext,
+)
 from civicapi.registry import load_modules
-from civicapi.spaces import service as spaces
-from civicapi.spaces import service_components as spaces_components
-from civicapi.spaces.schemas import ComponentCreate, ProcessCreate
+from civicapi.spaces.schemas import ComponentCreate
 
 DISTRICTS = ("Centre", "Outremeuse", "Sainte-Marguerite", "Guillemins", "Angleur", "Jupille")
 STATUSES = (
@@ -56,32 +55,17 @@ async def seed(count: int) -> dict[str, str]:
     rng = random.Random(2026)  # the same data on every run
     try:
         async with db.unit_of_work() as session:
-            commune = await CommuneRepository(session).by_slug(DEMO_SLUG, with_modules=True)
-            if commune is None:
-                raise SystemExit("run `civicapi seed-demo` first")
-            if not any(m.module_key == "accountability" and m.enabled for m in commune.modules):
-                await communes.enable_module(session, registry, commune, "accountability", {})
-            process = await spaces.create_process(
-                session,
-                commune,
-                ProcessCreate(
-                    slug=f"bench-suivi-{rng.randrange(10**9)}", title={"fr": "Suivi des projets (bench)"}
-                ),
+            data = ComponentCreate(module_key="accountability", name={"fr": "Suivi des projets"})
+            commune, process, component = await demo_component(
+                session, registry, rng, data, slug="bench-suivi", title="Suivi des projets (bench)"
             )
-            await spaces.set_published(session, process, True)
-            component = await spaces_components.create_component(
-                session,
-                registry,
-                commune,
-                process,
-                ComponentCreate(module_key="accountability", name={"fr": "Suivi des projets"}),
-            )
-            await spaces.set_published(session, component, True)
             ctx = ComponentContext(
                 commune=commune,
                 component=component,
                 process=process,
                 settings=AccountabilityComponentSettings(),
+                step=AccountabilityStepSettings(),
+                today=date.today(),
             )
             statuses = [
                 await create_status(
@@ -127,12 +111,7 @@ async def seed(count: int) -> dict[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--count", type=int, default=5_000, help="results to create (10-100000)")
-    args = parser.parse_args()
-    if not 10 <= args.count <= 100_000:
-        parser.error("--count must be within 10-100000")
-    print(json.dumps(asyncio.run(seed(args.count))))
+    seed_main(__doc__, seed, 5_000, "results")
 
 
 if __name__ == "__main__":
