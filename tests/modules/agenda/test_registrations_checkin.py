@@ -118,4 +118,5 @@ async def test_export_and_erase(client: httpx.AsyncClient, world: World, db: Dat
         assert await module.export_personal_data(session, person.id) == {
             "registrations": [],
             "invitations": [],
+            "registration_forms": [],
         }
