@@ -13,7 +13,6 @@ services); the closing goes through its service, as a request would.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -41,6 +40,7 @@ from civicapi.modules.agenda.models import (
     Meeting,
     Registration,
 )
+from civicapi.modules.agenda.registrations.service import new_code
 from civicapi.modules.agenda.repository import MeetingRepository
 from civicapi.modules.agenda.settings import AgendaComponentSettings, AgendaStepSettings, ComponentContext
 from civicapi.registry import DemoContext
@@ -256,7 +256,7 @@ def add_registration(session: AsyncSession, meeting: Meeting, user_id: uuid.UUID
             user_id=user_id,
             status=status,
             number=meeting.queue_seq,
-            code=f"D{meeting.queue_seq}{secrets.token_hex(4).upper()}",
+            code=new_code(),
             confirmed_at=utcnow() if status == REGISTERED_STATUS else None,
         )
     )

@@ -130,7 +130,7 @@ async def my_registration(
     operation_id="agenda_registrations_cancel_mine",
     summary="Cancel my registration (a freed place goes to the first in line)",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 403, 404),
 )
 async def cancel_mine(
     caller: AuthenticatedCaller, meeting: CurrentMeeting, ctx: CurrentContext, session: SessionDep
@@ -143,7 +143,7 @@ async def cancel_mine(
     MINE + "/confirm",
     operation_id="agenda_registrations_confirm",
     summary="Take the place offered to me before its deadline",
-    responses=problem_responses(401, 404, 409),
+    responses=problem_responses(401, 403, 404, 409),
 )
 async def confirm_offer(
     caller: AuthenticatedCaller,

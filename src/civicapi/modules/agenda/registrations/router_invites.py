@@ -96,7 +96,7 @@ async def answer_mine(
     COMPONENT + "/invitations/answer",
     operation_id="agenda_invites_answer_by_token",
     summary="Accept or decline an invitation by e-mail, with the secret of its link",
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(403, 404, 409, 422),
 )
 async def answer_by_token(body: InviteAnswer, ctx: CurrentContext, session: SessionDep) -> InviteRead:
     """404 for an unknown secret."""
