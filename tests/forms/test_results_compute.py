@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 
 from civicapi.core.db.session import Database
 from civicapi.forms.models import Answer, Question, Questionnaire
 from civicapi.forms.results import questionnaire_results
+from civicapi.testing.resources import count_statements
 from tests.fixtures.factories import World
 from tests.forms.helpers import Built, every_type_questionnaire
 from tests.forms.results_helpers import seed_responses
-
-
-@contextmanager
-def count_statements(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", before)
 
 
 async def _results(db: Database, built: Built, **options: Any) -> dict[str, Any]:
@@ -130,7 +115,7 @@ async def test_median_of_even_and_odd_counts_and_empty_results(db: Database, wor
     assert _by_question(await _results(db, built), built, "age")["number"]["median"] == 4
 
 
-async def test_a_constant_number_of_statements(db: Database, world: World) -> None:
+async def test_a_constant_number_of_statements(db: Database, world: World, app: Any) -> None:
     small = await every_type_questionnaire(db, world.alpha.id)
     large = await every_type_questionnaire(db, world.alpha.id)
     # the larger questionnaire has three times the questions
@@ -150,9 +135,9 @@ async def test_a_constant_number_of_statements(db: Database, world: World) -> No
     groups = [("Centre", "18-29"), ("Nord", "30-44"), (None, "45-64")]
     await seed_responses(db, world.alpha.id, small, 20, groups=groups)
     await seed_responses(db, world.alpha.id, large, 40, seed=3, groups=groups)
-    with count_statements(db) as few:
+    with count_statements(app) as few:
         await _results(db, small)
-    with count_statements(db) as many:
+    with count_statements(app) as many:
         results = await _results(db, large)
     assert len(results["questions"]) == 33
     assert len(few) == len(many)
