@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from civicapi.core.db.session import Database
-from civicapi.forms.models import Answer, AnswerChoice, Response
+from civicapi.forms.models import Answer, AnswerChoice, Question, Response
 from tests.forms.helpers import Built
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -62,10 +62,11 @@ async def seed_responses(
     seed: int = 1,
     groups: Sequence[tuple[str | None, str | None]] | None = None,
     is_test: bool = False,
+    user_id: uuid.UUID | None = None,
     batch: int = 2000,
 ) -> list[Given]:
     """``n`` random responses to ``built`` (an :func:`every_type_questionnaire`), the ``i``-th of district
-    and age band ``groups[i % len(groups)]`` (default: none), bulk-inserted ``batch`` at a time."""
+    and age band ``groups[i % len(groups)]`` (default: none), all given by ``user_id`` (default: nobody), bulk-inserted ``batch`` at a time."""
     rng = random.Random(seed)
     given: list[Given] = []
     for start in range(0, n, batch):
@@ -91,6 +92,7 @@ async def seed_responses(
                     "district": district,
                     "age_band": age_band,
                     "is_test": is_test,
+                    "user_id": user_id,
                     "submitted_at": g.submitted_at,
                     "updated_at": g.submitted_at,
                 }
@@ -140,3 +142,14 @@ def _choices(name: str, value: Any) -> list[tuple[uuid.UUID, uuid.UUID | None, i
     if name == "times":
         return [(v, row, None) for row, chosen in value.items() for v in chosen]
     return []
+
+
+async def in_order(db: Database, built: Built) -> Built:
+    """Give ``built``'s questions the positions of their order of creation (``every_type_questionnaire``
+    leaves the first ten at 0, so that their order is their ids')."""
+    async with db.unit_of_work() as session:
+        for position, question_id in enumerate(built.questions.values()):
+            await session.execute(
+                update(Question).where(Question.id == question_id).values(position=position)
+            )
+    return built

@@ -3,75 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter
-from sqlalchemy import select
 
-from civicapi.communes.dependencies import CurrentCommune
 from civicapi.config import Settings
 from civicapi.core.db.session import Database
-from civicapi.core.deps import SessionDep
-from civicapi.core.errors import NotFound
-from civicapi.forms.models import Answer, Questionnaire
-from civicapi.forms.router_results import results_router
-from civicapi.main import create_app
-from civicapi.registry import CivicModule, load_modules
-from civicapi.registry.contract import Permission, Role
+from civicapi.forms.models import Answer
 from tests.fixtures.factories import World
 from tests.forms.helpers import count_rows, every_type_questionnaire
 from tests.forms.results_helpers import seed_responses
+from tests.forms.results_probe import PUBLISHED, probe_client
 from tests.spaces.helpers import assert_problem
-
-PUBLISHED: set[uuid.UUID] = set()
-
-
-async def thing_questionnaire(
-    thing_id: uuid.UUID, commune: CurrentCommune, session: SessionDep
-) -> Questionnaire:
-    stmt = select(Questionnaire).where(
-        Questionnaire.commune_id == commune.id,
-        Questionnaire.owner_module == "probe",
-        Questionnaire.owner_type == "thing",
-        Questionnaire.owner_id == thing_id,
-    )
-    found = (await session.execute(stmt)).scalar_one_or_none()
-    if found is None:
-        raise NotFound("no such thing")
-    return found
-
-
-async def is_published(questionnaire: Questionnaire) -> bool:
-    return questionnaire.id in PUBLISHED
-
-
-router = APIRouter()
-router.include_router(
-    results_router(thing_questionnaire, manage_permission="probe.results", published=is_published),
-    prefix="/things/{thing_id}",
-)
-PROBE = CivicModule(
-    key="probe",
-    title={"en": "Probe"},
-    router=router,
-    permissions=[
-        Permission("probe.results", "Read unpublished results", frozenset({Role.admin, Role.moderator}))
-    ],
-)
 
 
 @pytest.fixture
-async def probe(settings: Settings, db: Database, world: World) -> Any:
-    app = create_app(settings, registry=load_modules(None, extra=[PROBE]), database=db)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        for commune in ("alpha", "beta"):
-            admin = world.headers("admin" if commune == "alpha" else "beta_admin")
-            r = await c.put(f"/v1/communes/{commune}/modules/probe", json={}, headers=admin)
-            assert r.status_code == 200, r.text
-        yield c
+async def probe(settings: Settings, db: Database, world: World) -> AsyncIterator[httpx.AsyncClient]:
+    async with probe_client(settings, db, world) as client:
+        yield client
 
 
 async def test_results_are_public_once_published(

@@ -10,14 +10,16 @@ dependency, which FastAPI must see as an object.)"""
 import inspect
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from civicapi.communes.dependencies import Caller, CallerDep
-from civicapi.core.deps import SessionDep
+from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.pagination import Page, PageParamsDep, set_link_header
+from civicapi.forms.exports import EXTENSIONS, MEDIA_TYPES, export_responses
 from civicapi.forms.models import Questionnaire
 from civicapi.forms.results import MIN_GROUP_SIZE, moderate_text_answer, questionnaire_results, text_answers
 from civicapi.forms.schemas_results import QuestionnaireResults, TextAnswerModeration, TextAnswerRead
@@ -105,5 +107,52 @@ def results_router(
     ) -> Any:
         caller.require(manage_permission)
         return await moderate_text_answer(session, found, answer_id, hidden=body.hidden)
+
+    return router
+
+
+EXPORT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {media.split(";")[0]: {"schema": {"type": "string"}} for media in MEDIA_TYPES.values()},
+        "description": "The responses, streamed: one row (or JSON line) per response.",
+    }
+}
+
+
+def exports_router(
+    questionnaire: Callable[..., Awaitable[Questionnaire]],
+    *,
+    export_permission: str,
+    tags: list[str] | None = None,
+) -> APIRouter:
+    """``GET /responses/export?format=csv|jsonl|xlsx`` on the questionnaire that ``questionnaire`` (a
+    dependency) resolves, for callers holding ``export_permission``: one row per response (test responses
+    left out) with its pseudonymous respondent, never account data."""
+    router = APIRouter(tags=list(tags or ["forms"]))
+    QuestionnaireDep = Annotated[Questionnaire, Depends(questionnaire)]
+
+    @router.get(
+        "/responses/export",
+        summary="The responses as CSV, JSON lines or XLSX (streamed)",
+        response_class=StreamingResponse,
+        responses={**EXPORT_RESPONSE, **problem_responses(401, 403, 404, 422)},
+    )
+    async def export(
+        db: DatabaseDep,
+        caller: CallerDep,
+        found: QuestionnaireDep,
+        format: Annotated[Literal["csv", "jsonl", "xlsx"], Query(description="The file format.")] = "csv",
+        locale: Annotated[
+            str | None, Query(max_length=8, description="Language of the column names and option labels.")
+        ] = None,
+    ) -> StreamingResponse:
+        caller.require(export_permission)
+        chunks = await export_responses(db, found, format, locale=locale)
+        filename = f"responses-{found.owner_id}-v{found.version}.{EXTENSIONS[format]}"
+        return StreamingResponse(
+            chunks,
+            media_type=MEDIA_TYPES[format],
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     return router
