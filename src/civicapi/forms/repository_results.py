@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.pagination import PageParams, keyset_page
@@ -199,9 +199,8 @@ class ResultsRepository:
         )
         if after is not None:
             at, last = after
-            stmt = stmt.where(
-                or_(Response.submitted_at > at, and_(Response.submitted_at == at, Response.id > last))
-            )
+            # a row value: both backends seek the (questionnaire, submitted_at, id) index with it
+            stmt = stmt.where(tuple_(Response.submitted_at, Response.id) > tuple_(at, last))
         stmt = stmt.order_by(Response.submitted_at, Response.id).limit(limit)
         return list(await self.session.execute(stmt))
 
