@@ -72,3 +72,12 @@ class QuestionnaireSuperseded(Conflict):
     slug = "forms-questionnaire-superseded"
     title = "Questionnaire superseded"
     description = "A newer version of the questionnaire replaced this one: answer the current version."
+
+
+# -- results and exports --------------------------------------------------------------------------------
+
+
+class TextAnswerNotFound(NotFound):
+    slug = "forms-text-answer-not-found"
+    title = "Written answer not found"
+    description = "The questionnaire has no written answer with this id."
