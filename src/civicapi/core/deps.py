@@ -5,13 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.config import Settings
 from civicapi.core.db.session import Database
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retrying with the same key and body returns the first answer; another body is a 422.",
+    ),
+]
+"""The header of a write that is safe to retry (a ballot, a registration): the module keeps the first
+answer under the key."""
 
 
 async def get_settings(request: Request) -> Settings:

@@ -19,6 +19,12 @@ from civicapi.communes.models import Commune
 from civicapi.core import audit
 from civicapi.core.audit import ModuleTrail
 from civicapi.core.db.repository import Repository
+from civicapi.core.errors import ProblemError
+from civicapi.identity.verification.requirements import (
+    ActionRequirement,
+    RequirementStatus,
+    check_requirements,
+)
 from civicapi.registry import ResourceCaller, ResourceInfo, ResourceType
 from civicapi.spaces.models import Component, ParticipatoryProcess
 from civicapi.spaces.repository import rows_with_slug, visible_in_components
@@ -99,6 +105,30 @@ def component_context(
         step=step,
         today=today_in(commune.timezone),
     )
+
+
+async def require_verifications(
+    session: AsyncSession,
+    ctx: ComponentContext[Any, Any],
+    user_id: uuid.UUID,
+    requirements: Sequence[ActionRequirement],
+    *,
+    forbidden: Callable[..., ProblemError],
+) -> None:
+    """Raise the module's 403 ``forbidden`` with reason ``requirements_not_met`` (and the requirement's
+    status, handler and failed conditions) unless the person meets every one of the component's
+    ``requirements`` for an action (none: nothing to check)."""
+    if not requirements:
+        return
+    result = await check_requirements(
+        session, commune_id=ctx.commune_id, user_id=user_id, requirements=requirements, today=ctx.today
+    )
+    if result.status is not RequirementStatus.ok:
+        raise forbidden(
+            f"verification required: {result.reason}",
+            reason="requirements_not_met",
+            requirement=result.model_dump(mode="json", exclude={"results", "metadata"}),
+        )
 
 
 class _Scope(Protocol):

@@ -3,8 +3,6 @@ registration written straight to the table."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,8 +10,6 @@ from icalendar import Calendar, Event
 from sqlalchemy import event
 
 from civicapi.core.db.session import Database
-from civicapi.modules.agenda.models import REGISTERED_STATUS, Registration
-from tests.fixtures.factories import World
 
 
 def parse(r: httpx.Response) -> Calendar:
@@ -28,29 +24,6 @@ def parse(r: httpx.Response) -> Calendar:
 def events(r: httpx.Response) -> dict[str, Event]:
     """The feed's events by their meeting's id (the UID's left part)."""
     return {str(e["UID"]).split("@", 1)[0]: e for e in parse(r).events}
-
-
-async def register(
-    db: Database,
-    world: World,
-    meeting_id: uuid.UUID,
-    who: str,
-    *,
-    status: str = REGISTERED_STATUS,
-    number: int = 1,
-) -> None:
-    async with db.unit_of_work() as session:
-        session.add(
-            Registration(
-                commune_id=world.alpha.id,
-                meeting_id=meeting_id,
-                user_id=world.users[who].id,
-                status=status,
-                number=number,
-                code=uuid.uuid4().hex[:8].upper(),
-                confirmed_at=datetime.now(UTC),
-            )
-        )
 
 
 def text(event: Event, name: str) -> Any:

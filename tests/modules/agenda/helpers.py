@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from civicapi.core.audit import AuditEntry
 from civicapi.core.db.session import Database
-from civicapi.modules.agenda.models import MODELS, PUBLISHED, Meeting
+from civicapi.modules.agenda.models import MODELS, PUBLISHED, REGISTERED_STATUS, Meeting, Registration
 from civicapi.spaces.models import Component
 from tests.fixtures.factories import World
 from tests.spaces.helpers import (
@@ -139,3 +139,27 @@ async def count_rows(db: Database) -> dict[str, int]:
             for model in (*MODELS, AuditEntry)
         }
     return out
+
+
+async def register(
+    db: Database,
+    world: World,
+    meeting_id: uuid.UUID,
+    who: str,
+    *,
+    status: str = REGISTERED_STATUS,
+    number: int = 1,
+) -> None:
+    """A registration of ``who`` written straight into the table (for tests of other use cases)."""
+    async with db.unit_of_work() as session:
+        session.add(
+            Registration(
+                commune_id=world.alpha.id,
+                meeting_id=meeting_id,
+                user_id=world.users[who].id,
+                status=status,
+                number=number,
+                code=uuid.uuid4().hex[:8].upper(),
+                confirmed_at=datetime.now(UTC),
+            )
+        )

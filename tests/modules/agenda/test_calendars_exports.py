@@ -15,8 +15,14 @@ from civicapi.core.audit import AuditEntry
 from civicapi.core.db.session import Database
 from civicapi.modules.agenda.calendars import service_export
 from tests.fixtures.factories import World
-from tests.modules.agenda.calendars_helpers import register
-from tests.modules.agenda.helpers import assert_problem, count_rows, insert_meeting, make_component, soon
+from tests.modules.agenda.helpers import (
+    assert_problem,
+    count_rows,
+    insert_meeting,
+    make_component,
+    register,
+    soon,
+)
 
 LINK = "https://meet.jit.si/atelier"
 

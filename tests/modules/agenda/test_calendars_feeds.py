@@ -13,8 +13,15 @@ from icalendar import Calendar, Event
 from civicapi.core.db.session import Database
 from civicapi.modules.agenda.calendars import service
 from tests.fixtures.factories import World
-from tests.modules.agenda.calendars_helpers import Statements, events, parse, register, text
-from tests.modules.agenda.helpers import assert_problem, count_rows, insert_meeting, make_component, soon
+from tests.modules.agenda.calendars_helpers import Statements, events, parse, text
+from tests.modules.agenda.helpers import (
+    assert_problem,
+    count_rows,
+    insert_meeting,
+    make_component,
+    register,
+    soon,
+)
 
 LINK = "https://meet.jit.si/assemblee"
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from civicapi.core.db.session import Database
 from civicapi.modules.agenda.models import CalendarToken
 from tests.fixtures.factories import World
-from tests.modules.agenda.calendars_helpers import events, parse, register, text
-from tests.modules.agenda.helpers import assert_problem, count_rows, insert_meeting, make_component
+from tests.modules.agenda.calendars_helpers import events, parse, text
+from tests.modules.agenda.helpers import assert_problem, count_rows, insert_meeting, make_component, register
 
 TOKEN = "/v1/communes/alpha/agenda/calendar-token"
 LINK = "https://meet.jit.si/atelier"

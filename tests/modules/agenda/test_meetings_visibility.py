@@ -9,24 +9,8 @@ from datetime import UTC, datetime
 import httpx
 
 from civicapi.core.db.session import Database
-from civicapi.modules.agenda.models import REGISTERED_STATUS, Registration
 from tests.fixtures.factories import World
-from tests.modules.agenda.helpers import assert_problem, insert_meeting, make_component
-
-
-async def _register(db: Database, world: World, meeting_id: object, who: str) -> None:
-    async with db.unit_of_work() as session:
-        session.add(
-            Registration(
-                commune_id=world.alpha.id,
-                meeting_id=meeting_id,
-                user_id=world.users[who].id,
-                status=REGISTERED_STATUS,
-                number=1,
-                code="K7P2Q9",
-                confirmed_at=datetime.now(UTC),
-            )
-        )
+from tests.modules.agenda.helpers import assert_problem, insert_meeting, make_component, register
 
 
 async def test_a_draft_is_seen_by_staff_and_its_author_only(
@@ -52,7 +36,7 @@ async def test_a_private_meeting_is_seen_by_its_guests_and_a_transparent_one_in_
         db, comp, private=True, online_url="https://meet.jit.si/x", meeting_type="hybrid"
     )
     transparent = await insert_meeting(db, comp, private=True, transparent=True)
-    await _register(db, world, private, "participant")
+    await register(db, world, private, "participant")
 
     assert_problem(await client.get(comp.meeting(private), headers=world.headers("outsider")), 404)
     assert_problem(await client.get(comp.meeting(private)), 404)
@@ -85,7 +69,7 @@ async def test_the_online_link_is_shown_to_whom_the_meeting_says(
     registered = await insert_meeting(
         db, comp, meeting_type="online", address=None, online_url=link, online_url_visibility="registered"
     )
-    await _register(db, world, registered, "participant")
+    await register(db, world, registered, "participant")
 
     def seen(r: httpx.Response) -> object:
         assert r.status_code == 200, r.text

@@ -37,15 +37,6 @@ KEY = "budgets"
 BudgetId = Annotated[uuid.UUID, Path(description="The budget's id.")]
 ProjectId = Annotated[uuid.UUID, Path(description="The project's id.")]
 RunId = Annotated[uuid.UUID, Path(description="The count run's id.")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        description="Retrying with the same key and body returns the first answer; another body is a 422.",
-    ),
-]
 IfMatch = Annotated[str | None, Header(description="ETag from a previous read; a stale one gets 412.")]
 
 BudgetsComponent = Annotated[ResolvedComponent, Depends(component_dependency(KEY))]

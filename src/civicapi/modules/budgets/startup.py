@@ -10,7 +10,6 @@ again every :data:`SWEEP_SECONDS` while it runs:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from civicapi.communes.repository import CommuneRepository
 from civicapi.core.db.session import Database
 from civicapi.core.errors import ProblemError
+from civicapi.core.periodic import run_every
 from civicapi.modules.budgets.catalog.repository import unsealed
 from civicapi.modules.budgets.dependencies import KEY, make_context
 from civicapi.modules.budgets.reminders import service as service_reminders
@@ -39,16 +39,11 @@ async def keep_sealing(state: Any) -> None:
     """``on_start``: :func:`resume_sealings` and :func:`send_due_reminders` now, then every
     :data:`SWEEP_SECONDS` until the app stops (the task is cancelled at shutdown); a sweep that fails is
     logged and the next one comes all the same."""
-    while True:
-        try:
-            await resume_sealings(state)
-        except Exception:
-            log.exception("looking for votes left unsealed failed; trying again in %s s", SWEEP_SECONDS)
-        try:
-            await send_due_reminders(state)
-        except Exception:
-            log.exception("sending the reminders that are due failed; trying again in %s s", SWEEP_SECONDS)
-        await asyncio.sleep(SWEEP_SECONDS)
+    jobs = [
+        ("looking for votes left unsealed", lambda: resume_sealings(state)),
+        ("sending the reminders that are due", lambda: send_due_reminders(state)),
+    ]
+    await run_every(SWEEP_SECONDS, jobs, log)
 
 
 async def send_due_reminders(state: Any) -> int:

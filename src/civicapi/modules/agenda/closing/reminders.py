@@ -18,7 +18,6 @@ the event outbox after the commit, only to active accounts with a confirmed addr
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from civicapi.communes.models import Commune
 from civicapi.core.db.base import utcnow
 from civicapi.core.db.session import Database
 from civicapi.core.i18n import translate
+from civicapi.core.periodic import run_every
 from civicapi.identity.service import queue_mail
 from civicapi.modules.agenda.closing.repository_reminders import Candidate, Recipient, ReminderRepository
 from civicapi.modules.agenda.common.presenting import places_left
@@ -196,11 +196,10 @@ async def sweep(db: Database, *, now: datetime | None = None) -> SweepResult:
 async def keep_reminding(state: Any) -> None:
     """``on_start``: :func:`sweep` now, then every :data:`SWEEP_SECONDS` until the app stops; a sweep that
     fails is logged and the next one comes all the same."""
-    while True:
-        try:
-            done = await sweep(state.db)
-            if done.mails:
-                log.info("agenda reminders: %s", done)
-        except Exception:
-            log.exception("the agenda's reminders failed; trying again in %s s", SWEEP_SECONDS)
-        await asyncio.sleep(SWEEP_SECONDS)
+
+    async def remind() -> None:
+        done = await sweep(state.db)
+        if done.mails:
+            log.info("agenda reminders: %s", done)
+
+    await run_every(SWEEP_SECONDS, [("the agenda's reminders", remind)], log)

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.errors import Forbidden, Unauthorized
 from civicapi.core.i18n import fold
-from civicapi.identity.verification.requirements import RequirementStatus, check_requirements
 from civicapi.modules.agenda.common.reading import Viewer
 from civicapi.modules.agenda.exceptions import AgendaActionForbidden, AgendaConflict, AgendaInvalid
 from civicapi.modules.agenda.models import CANCELLED, HYBRID, IN_PERSON, ONLINE, WITHDRAWN, Meeting
 from civicapi.modules.agenda.permissions import MANAGE
 from civicapi.modules.agenda.settings import ComponentContext
+from civicapi.spaces import kit
 
 MULTILINGUAL = ("title", "description", "location", "location_hints")
 CALENDAR_FIELDS = (
@@ -85,21 +85,9 @@ async def require_participant_creation(
         raise AgendaActionForbidden(
             "the current phase does not accept new meetings", reason="creation_disabled"
         )
-    if not ctx.settings.create_requirements:
-        return
-    result = await check_requirements(
-        session,
-        commune_id=ctx.commune_id,
-        user_id=user_id,
-        requirements=ctx.settings.create_requirements,
-        today=ctx.today,
+    await kit.require_verifications(
+        session, ctx, user_id, ctx.settings.create_requirements, forbidden=AgendaActionForbidden
     )
-    if result.status is not RequirementStatus.ok:
-        raise AgendaActionForbidden(
-            f"verification required: {result.reason}",
-            reason="requirements_not_met",
-            requirement=result.model_dump(mode="json", exclude={"results", "metadata"}),
-        )
 
 
 def _error(field: str | list[str], message: str, code: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header, Path
+from fastapi import Depends, Path
 
 from civicapi.communes.dependencies import Caller, CallerDep
 from civicapi.core.deps import SessionDep
@@ -23,16 +23,6 @@ INVITES = MEETING + "/invites"
 PARTICIPANTS = MEETING + "/participants"
 
 RegistrationId = Annotated[uuid.UUID, Path(description="The registration's id.")]
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        description="Repeat it when retrying: the retry gets the first answer again (201).",
-    ),
-]
 
 
 async def authenticated(caller: CallerDep) -> Caller:

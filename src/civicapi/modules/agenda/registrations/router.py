@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request, Response, status
 
-from civicapi.core.deps import SessionDep, SettingsDep
+from civicapi.core.deps import IdempotencyKey, SessionDep, SettingsDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.pagination import Page, PageParams, set_link_header, sorted_by
 from civicapi.core.routing import GuardedRouter
@@ -29,7 +29,6 @@ from civicapi.modules.agenda.registrations.dependencies import (
     SETTINGS,
     AuthenticatedCaller,
     CurrentRegistration,
-    IdempotencyKey,
 )
 from civicapi.modules.agenda.registrations.schemas import (
     CheckInCreate,

@@ -24,7 +24,6 @@ from civicapi.forms.schemas_submission import SubmissionIn
 from civicapi.forms.service_definition import FormOwner
 from civicapi.forms.service_submission import Answerer
 from civicapi.identity.models import User
-from civicapi.identity.verification.requirements import RequirementStatus, check_requirements
 from civicapi.modules.agenda.exceptions import AgendaActionForbidden, AgendaConflict
 from civicapi.modules.agenda.models import (
     CANCELLED,
@@ -47,6 +46,7 @@ from civicapi.modules.agenda.registrations.schemas import (
     RegistrationSettingsUpdate,
 )
 from civicapi.modules.agenda.settings import ComponentContext
+from civicapi.spaces import kit
 
 CODE_LENGTH = 8
 ATTEMPTS = 5
@@ -215,18 +215,9 @@ def _again(registration: Registration, body: RegistrationCreate, hashed: str | N
 
 
 async def _check_requirements(session: AsyncSession, ctx: ComponentContext, user_id: uuid.UUID) -> None:
-    requirements = ctx.settings.registration_requirements
-    if not requirements:
-        return
-    result = await check_requirements(
-        session, commune_id=ctx.commune_id, user_id=user_id, requirements=requirements, today=ctx.today
+    await kit.require_verifications(
+        session, ctx, user_id, ctx.settings.registration_requirements, forbidden=AgendaActionForbidden
     )
-    if result.status is not RequirementStatus.ok:
-        raise AgendaActionForbidden(
-            f"verification required: {result.reason}",
-            reason="requirements_not_met",
-            requirement=result.model_dump(mode="json", exclude={"results", "metadata"}),
-        )
 
 
 async def _take(

@@ -6,7 +6,6 @@ Each person moved up is told by mail (after the commit)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from civicapi.communes.repository import CommuneRepository
 from civicapi.core.db.base import utcnow
 from civicapi.core.db.session import Database
 from civicapi.core.i18n import translate
+from civicapi.core.periodic import run_every
 from civicapi.identity.service import queue_mail
 from civicapi.modules.agenda.models import (
     CANCELLED_REGISTRATION,
@@ -149,9 +149,4 @@ async def sweep_once(db: Database, now: datetime | None = None) -> int:
 async def sweep(state: Any) -> None:
     """``on_start``: :func:`sweep_once` now, then every :data:`SWEEP_SECONDS` until the app stops; a sweep
     that fails is logged and the next one comes all the same."""
-    while True:
-        try:
-            await sweep_once(state.db)
-        except Exception:
-            log.exception("passing on expired offers failed; trying again in %s s", SWEEP_SECONDS)
-        await asyncio.sleep(SWEEP_SECONDS)
+    await run_every(SWEEP_SECONDS, [("passing on expired offers", lambda: sweep_once(state.db))], log)

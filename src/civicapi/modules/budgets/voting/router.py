@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import Response, status
 
-from civicapi.core.deps import SessionDep
+from civicapi.core.deps import IdempotencyKey, SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.routing import GuardedRouter
 from civicapi.identity.verification.dependencies import IdentityHasherDep
@@ -16,7 +16,6 @@ from civicapi.modules.budgets.dependencies import (
     COMPONENT,
     CurrentBudget,
     CurrentContext,
-    IdempotencyKey,
     ManageBudgets,
     PaperBallots,
     ProjectId,

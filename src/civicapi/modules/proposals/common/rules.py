@@ -18,14 +18,13 @@ from civicapi.core.i18n import check_locales, fold
 from civicapi.identity.models import User
 from civicapi.identity.verification.requirements import (
     ActionRequirement,
-    RequirementStatus,
-    check_requirements,
 )
 from civicapi.modules.proposals.exceptions import ProposalActionForbidden, ProposalConflict
 from civicapi.modules.proposals.models import DRAFT, WITHDRAWN, Proposal
 from civicapi.modules.proposals.permissions import OFFICIAL
 from civicapi.modules.proposals.repository import ReferenceCounterRepository
 from civicapi.modules.proposals.settings import ComponentContext
+from civicapi.spaces import kit
 
 RANDOM_KEY_MODULUS = 2_147_483_647
 """A prime: ``sort=random`` orders by ``(random_key * a + b) mod p``, a permutation for every seed."""
@@ -51,17 +50,7 @@ async def check_action_requirements(
     requirements: Sequence[ActionRequirement],
 ) -> None:
     """403 ``requirements_not_met`` (with the requirement's status) unless the person meets them all."""
-    if not requirements:
-        return
-    result = await check_requirements(
-        session, commune_id=ctx.commune_id, user_id=user_id, requirements=requirements, today=ctx.today
-    )
-    if result.status is not RequirementStatus.ok:
-        raise ProposalActionForbidden(
-            f"verification required: {result.reason}",
-            reason="requirements_not_met",
-            requirement=result.model_dump(mode="json", exclude={"results", "metadata"}),
-        )
+    await kit.require_verifications(session, ctx, user_id, requirements, forbidden=ProposalActionForbidden)
 
 
 def is_author(proposal: Proposal, user_id: uuid.UUID | None) -> bool:

@@ -68,7 +68,7 @@ WRITES = frozenset(
 )
 """The tables a first cast writes (all quiet for the response cache: see ``CivicModule.cache_quiet_tables``)."""
 MAX_KEY = 200
-"""The route's bound on ``Idempotency-Key`` (``dependencies.IdempotencyKey``)."""
+"""The route's bound on ``Idempotency-Key`` (``civicapi.core.deps.IdempotencyKey``)."""
 
 
 class _Declined(Exception):
