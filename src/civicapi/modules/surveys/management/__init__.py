@@ -1,0 +1,1 @@
+"""Surveys: the management use case."""

@@ -1,0 +1,1 @@
+"""Surveys: the results use case."""
