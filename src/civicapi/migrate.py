@@ -39,7 +39,7 @@ VERSION_TABLE = "civicapi_alembic_version"
 LEGACY_VERSION_TABLE = "alembic_version"
 ADVISORY_LOCK_KEY = 0x43495649  # "CIVI": any constant shared by every civicapi process
 PLATFORM = "platform"
-PLATFORM_TABLE_PREFIXES = ("core_", "communes_", "identity_", "spaces_", "forms_")
+PLATFORM_TABLE_PREFIXES = ("core_", "communes_", "identity_", "spaces_", "forms_", "places_")
 
 LINEAR_HISTORY: tuple[tuple[str, str], ...] = (
     ("1ee77dc74a71", PLATFORM),
@@ -71,6 +71,7 @@ def import_models(registry: ModuleRegistry | None = None) -> MetaData:
     import civicapi.forms.models
     import civicapi.identity.models
     import civicapi.identity.verification.models
+    import civicapi.places.models
     import civicapi.spaces.models  # noqa: F401
 
     for module in registry or ():

@@ -20,7 +20,7 @@ from civicapi.registry.resources import RESOURCE_NAME_PATTERN, ResourceType, Unk
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "civicapi.modules"
-CORE_TABLE_PREFIXES = ("core_", "communes_", "identity_", "spaces_", "forms_")
+CORE_TABLE_PREFIXES = ("core_", "communes_", "identity_", "spaces_", "forms_", "places_")
 """Tables of the platform itself: the only ones a module may reference besides its own."""
 
 
