@@ -1,0 +1,28 @@
+"""The surveys' resource type for the shared capabilities (comments, attachments, notifications...): which
+surveys a caller may see and how to name them, a page of ids at a time (``registry.ResourceType``), by the
+one visibility rule of ``common/reading.py``: drafts for the holders of ``surveys.manage`` only."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, true
+
+from civicapi.modules.surveys import permissions
+from civicapi.modules.surveys.models import DRAFT, Survey
+from civicapi.registry import ResourceCaller
+from civicapi.spaces import kit
+
+
+def _readable(caller: ResourceCaller) -> ColumnElement[bool]:
+    """As ``GET .../surveys/{id}`` answers (``common.reading.visible_to``)."""
+    return true() if caller.can(permissions.MANAGE) else Survey.status != DRAFT
+
+
+SURVEY = kit.component_resource_type(
+    module_key="surveys",
+    name="survey",
+    title={"fr": "Enquête", "nl": "Enquête", "en": "Survey", "de": "Umfrage"},
+    model=Survey,
+    path=lambda row: ("surveys", row.id),
+    rule=_readable,
+)
+RESOURCE_TYPES = (SURVEY,)
