@@ -3,12 +3,16 @@ refused with nothing written; another commune's survey unknown."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from civicapi.core.db.session import Database
+from civicapi.modules.surveys.permissions import MANAGE
+from civicapi.modules.surveys.resources import SURVEY
 from tests.fixtures.factories import World
 from tests.modules.surveys.helpers import (
     Comp,
@@ -237,3 +241,29 @@ async def test_another_communes_survey_is_unknown(
         assert r.status_code == 404, (method, suffix, r.text)
     assert await count_rows(db) == before
     assert (await survey_row(db, survey.id)).status == "published"
+
+
+@dataclass(frozen=True)
+class _Caller:
+    user_id: uuid.UUID | None
+    permissions: frozenset[str]
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+async def test_the_resource_type_shows_drafts_to_managers_only(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    comp = await make_component(client, world)
+    published = await insert_survey(db, comp)
+    draft = await insert_survey(db, comp, status="draft")
+    commune_id = (await survey_row(db, published.id)).commune_id
+    ids = [published.id, draft.id]
+    async with db.unit_of_work() as session:
+        anyone = await SURVEY.visible(session, commune_id, _Caller(None, frozenset()), ids)
+        manager = await SURVEY.visible(session, commune_id, _Caller(None, frozenset({MANAGE})), ids)
+        described = await SURVEY.describe(session, commune_id, ids)
+    assert anyone == {published.id} and manager == {published.id, draft.id}
+    assert described[published.id].path == comp.survey(published.id)
+    assert described[published.id].title == {"fr": "Consultation sur le parc"}

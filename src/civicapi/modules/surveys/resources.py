@@ -4,17 +4,18 @@ one visibility rule of ``common/reading.py``: drafts for the holders of ``survey
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement
 
 from civicapi.modules.surveys import permissions
-from civicapi.modules.surveys.models import DRAFT, Survey
+from civicapi.modules.surveys.models import Survey
+from civicapi.modules.surveys.repository import visible_clause
 from civicapi.registry import ResourceCaller
 from civicapi.spaces import kit
 
 
 def _readable(caller: ResourceCaller) -> ColumnElement[bool]:
     """As ``GET .../surveys/{id}`` answers (``common.reading.visible_to``)."""
-    return true() if caller.can(permissions.MANAGE) else Survey.status != DRAFT
+    return visible_clause(caller.can(permissions.MANAGE))
 
 
 SURVEY = kit.component_resource_type(

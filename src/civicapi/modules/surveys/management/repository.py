@@ -8,14 +8,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.db.base import utcnow
 from civicapi.core.pagination import PageParams, keyset_page
-from civicapi.modules.surveys.models import DRAFT, PUBLISHED, Participant, Survey
-from civicapi.modules.surveys.repository import SurveyRepository
+from civicapi.modules.surveys.models import PUBLISHED, Participant, Survey
+from civicapi.modules.surveys.repository import SurveyRepository, visible_clause
 from civicapi.spaces.models import Component, ParticipatoryProcess
 
 NO_SYNC = {"synchronize_session": False}
@@ -44,7 +44,7 @@ class ManagementRepository(SurveyRepository):
     ) -> tuple[list[Survey], str | None]:
         """A page of the component's surveys (drafts only for managers), newest first by default."""
         stmt = self.base_statement().where(Survey.component_id == component_id)
-        stmt = stmt.where(true() if manages else Survey.status != DRAFT)
+        stmt = stmt.where(visible_clause(manages))
         if status is not None:
             stmt = stmt.where(Survey.status == status)
         if open_filter is not None:
