@@ -7,9 +7,10 @@ from __future__ import annotations
 import random
 
 import httpx
+import pytest
 
 from civicapi.core.db.session import Database
-from civicapi.forms import service_seal
+from civicapi.forms import repository_seal, service_seal
 from civicapi.modules.surveys.management.rules import owner_of
 from tests.fixtures.factories import World
 from tests.modules.surveys.helpers import insert_survey, make_component, survey_row
@@ -27,8 +28,9 @@ class Reversing(random.Random):
 
 
 async def test_the_seal_reissues_every_response_in_the_new_order_with_the_same_results(
-    client: httpx.AsyncClient, world: World, db: Database
+    client: httpx.AsyncClient, world: World, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(repository_seal, "CHUNK", 5)  # 12 responses: three chunks
     comp = await make_component(client, world)
     survey = await insert_survey(db, comp, anonymous=True)
     given = await answered(db, survey, 12)
