@@ -24,6 +24,7 @@ from civicapi.testing import (
     register,
     tenancy_component,
 )
+from tests.forms.route_factories import FORM_QUESTION, OWNERS, PART, QUESTION, FormOwnerPath, questions
 from tests.modules.agenda.helpers import insert_meeting
 
 
@@ -181,34 +182,9 @@ RULES["agenda_closing_put"] = Owner(
 REQUESTS["agenda_closing_put"] = json_body({"minutes": {"fr": "Procès-verbal"}})
 
 # --- registration form (the forms capability under a meeting) ---
-FORM_QUESTION = {
-    "question_type": "matrix_single",
-    "body": {"fr": "Comment venez-vous ?"},
-    "options": [{"body": {"fr": "À pied"}}, {"body": {"fr": "À vélo"}}],
-    "rows": [{"body": {"fr": "Aller"}}],
-}
-
-
-def _questions(form: dict[str, Any]) -> list[dict[str, Any]]:
-    """The questions of a questionnaire read (every write answers the whole questionnaire)."""
-    return [q for page in form["pages"] for q in page["questions"]]
-
-
-async def _form_question(ctx: Ctx) -> str:
-    """A matrix question (options and rows) of the meeting's registration form."""
-    form = _meeting_path(ctx.ids) + "/registration-form"
-    r = await ctx.client.put(
-        "/v1/communes/alpha" + form, json={"title": {"fr": "Inscription"}}, headers=ctx.headers("admin")
-    )
-    assert r.status_code in (200, 201), r.text
-    return str(_questions(await ctx.call("POST", form + "/questions", FORM_QUESTION, ok=201))[-1]["id"])
-
-
-async def _form_option(ctx: Ctx) -> str:
-    url = _meeting_path(ctx.ids) + f"/registration-form/questions/{ctx.ids['question_id']}/options"
-    form = await ctx.call("POST", url, {"body": {"fr": "En bus"}}, ok=201)
-    question = next(q for q in _questions(form) if q["id"] == ctx.ids["question_id"])
-    return str(question["options"][-1]["id"])
+OWNERS["agenda"] = FormOwnerPath(
+    "meeting_id", _meeting, lambda ids: _meeting_path(ids) + "/registration-form"
+)
 
 
 async def _tenancy_form_question(client: httpx.AsyncClient, world: People, ids: dict[str, str]) -> str:
@@ -217,7 +193,7 @@ async def _tenancy_form_question(client: httpx.AsyncClient, world: People, ids: 
     assert r.status_code in (200, 201), r.text
     r = await client.post(form + "/questions", json=FORM_QUESTION, headers=world.headers("admin"))
     assert r.status_code == 201, r.text
-    question = _questions(r.json())[-1]
+    question = questions(r.json())[-1]
     ids["form_question_options"] = str(question["options"][0]["id"])
     return str(question["id"])
 
@@ -236,8 +212,8 @@ _FORM_WRITES = [
     ),
 ]
 RULES.update({f"agenda_meeting_form_{op}": Perm(permissions.MANAGE) for op in _FORM_WRITES})
-FACTORIES["question_id"] = (("meeting_id",), _form_question)
-FACTORIES["part_id"] = (("meeting_id", "question_id"), _form_option)
+FACTORIES["question_id"] = QUESTION  # (shared with every module's questionnaire editor)
+FACTORIES["part_id"] = PART
 TENANCY["question_id"] = _tenancy_form_question
 TENANCY["part_id"] = _tenancy_form_option
 REQUESTS.update(

@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 
-from civicapi.testing import Ctx, People, RouteTable, register, tenancy_component
+from civicapi.modules.surveys import permissions
+from civicapi.testing import Ctx, People, Perm, RouteTable, json_body, register, tenancy_component
+from tests.forms.route_factories import OWNERS, PART, QUESTION, FormOwnerPath
 from tests.modules.surveys.helpers import insert_survey
 
 
@@ -38,11 +40,71 @@ REQUESTS: dict[str, Any] = {}
 TENANCY: dict[str, Any] = {"survey_id": _tenancy_survey}
 
 # --- management ---
+# The path's survey is published and open, without answers: holders of surveys.manage act on it (publishing
+# it is then a 409 `not_a_draft`, reopening a 409 `not_closed`).
+MANAGE = Perm(permissions.MANAGE)
+RULES.update(
+    {f"surveys_{verb}": MANAGE for verb in ("create", "update", "delete", "publish", "close", "reopen")}
+)
+REQUESTS.update(
+    {
+        "surveys_create": json_body({"title": {"fr": "Consultation sur la mobilité"}}),
+        "surveys_update": json_body({"title": {"fr": "Consultation sur le parc communal"}}),
+    }
+)
+_NO_ITEM = "00000000-0000-4000-8000-000000000000"
+# The questionnaire editor: its path parameters' factories are shared (tests/forms/route_factories.py); the
+# tenancy check reuses the question of another module's form (through beta, the survey is already unknown).
+OWNERS["surveys"] = FormOwnerPath(
+    "survey_id",
+    _survey,
+    lambda ids: f"/surveys/components/{ids['component_id']}/surveys/{ids['survey_id']}/form",
+)
+
+_FORM_WRITES = [
+    "put",
+    "new_version",
+    *(
+        f"{part}_{verb}"
+        for part in ("questions", "options", "rows")
+        for verb in ("create", "update", "delete", "order")
+    ),
+]
+RULES.update({f"surveys_survey_form_{op}": MANAGE for op in _FORM_WRITES})
+FACTORIES["question_id"] = QUESTION
+FACTORIES["part_id"] = PART
+REQUESTS.update(
+    {
+        "surveys_survey_form_put": json_body({"title": {"fr": "Questionnaire"}}),
+        "surveys_survey_form_questions_create": json_body(
+            {"question_type": "short_answer", "body": {"fr": "Votre quartier ?"}}
+        ),
+        "surveys_survey_form_questions_update": json_body({"mandatory": True}),
+        "surveys_survey_form_questions_order": lambda ctx: {
+            "json": {"ids": [ctx.ids.get("question_id", _NO_ITEM)]}
+        },
+        "surveys_survey_form_options_create": json_body({"body": {"fr": "En train"}}),
+        "surveys_survey_form_options_update": json_body({"body": {"fr": "En tram"}}),
+        "surveys_survey_form_options_order": lambda ctx: {
+            "json": {"ids": [ctx.ids.get("part_id", _NO_ITEM)]}
+        },
+        "surveys_survey_form_rows_create": json_body({"body": {"fr": "Retour"}}),
+        "surveys_survey_form_rows_update": json_body({"body": {"fr": "Aller simple"}}),
+        "surveys_survey_form_rows_order": lambda ctx: {"json": {"ids": [_NO_ITEM]}},
+    }
+)
 
 # --- answering ---
 
 # --- results ---
 
 TABLE = register(
-    RouteTable(key="surveys", rules=RULES, factories=FACTORIES, requests=REQUESTS, tenancy=TENANCY)
+    RouteTable(
+        key="surveys",
+        rules=RULES,
+        factories=FACTORIES,
+        requests=REQUESTS,
+        tenancy=TENANCY,
+        resource_types={"survey": "survey_id"},
+    )
 )

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civicapi.modules.surveys.management.sweep import keep_closing
 from civicapi.modules.surveys.models import MODELS
 from civicapi.modules.surveys.permissions import PERMISSIONS
+from civicapi.modules.surveys.resources import RESOURCE_TYPES
 from civicapi.modules.surveys.router import router
 from civicapi.modules.surveys.settings import SurveysComponentSettings, SurveysStepSettings
 from civicapi.registry import CivicModule
@@ -27,6 +29,8 @@ module = CivicModule(
     permissions=PERMISSIONS,
     component_settings_schema=SurveysComponentSettings,
     step_settings_schema=SurveysStepSettings,
+    resource_types=RESOURCE_TYPES,
+    on_start=keep_closing,
     version="1",
 )
 

@@ -21,7 +21,11 @@ class SurveysConflict(Conflict):
     title = "Conflict with the survey's state"
     description = (
         "The survey forbids the change; `reason` says why: `not_a_draft`, `not_published`, `closed`, "
-        "`not_open_yet`, `already_answered`."
+        "`not_open_yet`, `already_answered`, `has_answers` (the survey has counted answers: it cannot be "
+        "deleted, and `anonymous`, `multiple_answers`, `answers_without_account` no longer change), "
+        "`no_questions` (publishing a questionnaire with no question to answer), `ended` (publishing or "
+        "reopening a survey whose `ends_at` has passed), `not_closed` (reopening), `sealed` (reopening an "
+        "anonymous survey: its seal is final)."
     )
 
 

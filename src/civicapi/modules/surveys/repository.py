@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import ColumnElement, true
+
 from civicapi.core.db.repository import CommuneScopedRepository
-from civicapi.modules.surveys.models import Survey
+from civicapi.modules.surveys.models import DRAFT, Survey
+
+
+def visible_clause(manages: bool) -> ColumnElement[bool]:
+    """``common.reading.visible_to`` as SQL, for lists and the resource type: drafts for managers only."""
+    return true() if manages else Survey.status != DRAFT
 
 
 class SurveyRepository(CommuneScopedRepository[Survey]):
