@@ -1,7 +1,7 @@
 """A real HTTP server on 127.0.0.1 speaking the Nominatim (``/nominatim/search``, ``/nominatim/reverse``,
 ``format=jsonv2``) and Photon (``/photon/api``, ``/photon/reverse``, GeoJSON) APIs for a few canned
 queries, and misbehaving on demand: ``q=redirect`` answers a redirect, ``q=huge`` a body of megabytes,
-``q=slow`` nothing for seconds, ``q=garbage`` HTML, ``q=boom`` a 500. It counts every request it gets."""
+``q=bulky`` a large body with its length, ``q=slow`` nothing for seconds, ``q=garbage`` HTML, ``q=boom`` a 500. It counts every request it gets."""
 
 from __future__ import annotations
 
@@ -85,8 +85,10 @@ def build_app(seen: Seen) -> Starlette:
     async def misbehave(request: Request, q: str) -> Response | None:
         if q == "redirect":
             return RedirectResponse(str(request.url_for("elsewhere")), status_code=302)
-        if q == "huge":
+        if q == "huge":  # streamed: no Content-Length
             return StreamingResponse(_huge(), media_type="application/json")
+        if q == "bulky":  # whole: its Content-Length says it all
+            return JSONResponse([_nominatim_item("Liège")] * 2_000)
         if q == "slow":
             await asyncio.sleep(SLOW_SECONDS)
             return JSONResponse([])

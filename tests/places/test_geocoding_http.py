@@ -139,6 +139,7 @@ async def test_photon_search_reverse_and_autocomplete(
     [
         ("redirect", 502, "redirect"),
         ("huge", 502, "too_large"),
+        ("bulky", 502, "too_large"),
         ("garbage", 502, "bad_answer"),
         ("boom", 502, "bad_status"),
         ("slow", 504, "timeout"),
@@ -183,6 +184,13 @@ async def test_a_burst_of_identical_queries_sends_one_request(
     assert {r.status_code for r in answers} == {200}
     assert len({r.text for r in answers}) == 1
     assert fake.seen.hits == {"/nominatim/search rue de la station": 1}
+    # A failure is shared by those who waited for it, then forgotten.
+    async with geocoding_client(settings, db, **nominatim(fake)) as client:
+        failed = await asyncio.gather(*(client.get(GEOCODE, params={"q": "boom"}) for _ in range(8)))
+        assert {(r.status_code, r.json()["reason"]) for r in failed} == {(502, "bad_status")}
+        assert fake.seen.hits["/nominatim/search boom"] == 1
+        await client.get(GEOCODE, params={"q": "boom"})
+    assert fake.seen.hits["/nominatim/search boom"] == 2
 
 
 async def test_answers_are_cached_in_the_database(
@@ -213,6 +221,28 @@ async def test_answers_are_cached_in_the_database(
     assert fake.seen.total("/photon/api") == 3  # without the cache, asked again
     async with db.unit_of_work() as session:
         assert (await session.execute(select(func.count()).select_from(GeocodeCache))).scalar_one() == 2
+
+
+async def test_an_expired_answer_is_asked_again_and_swept(
+    settings: Settings, db: Database, world: World, fake: FakeGeocoder
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from civicapi.core.db.base import utcnow
+    from civicapi.places.models import GeocodeCache
+
+    async with geocoding_client(settings, db, **photon(fake)) as client:
+        await client.get(GEOCODE, params={"q": "station"})
+    async with db.unit_of_work() as session:
+        await session.execute(update(GeocodeCache).values(expires_at=utcnow() - timedelta(seconds=1)))
+    async with geocoding_client(settings, db, **photon(fake)) as client:
+        assert len((await client.get(GEOCODE, params={"q": "station"})).json()["results"]) == 1
+    assert fake.seen.total("/photon/api") == 2
+    async with db.unit_of_work() as session:
+        rows = (await session.execute(select(GeocodeCache))).scalars().all()
+    assert len(rows) == 1 and rows[0].expires_at > utcnow()  # the expired one is gone
 
 
 async def test_requests_to_the_provider_are_spaced_and_a_long_queue_is_refused(

@@ -128,7 +128,10 @@ class GeocodeCache(IdMixin, Base):
     URL, the kind of question, the normalised query and the locale (the same for every commune)."""
 
     __tablename__ = "places_geocode_cache"
-    __table_args__ = (Index("ix_places_geocode_cache_key", "query_hash", "expires_at"),)
+    __table_args__ = (
+        Index("ix_places_geocode_cache_key", "query_hash", "expires_at"),
+        Index("ix_places_geocode_cache_expires_at", "expires_at"),
+    )
 
     provider: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.places.models import Address, GeocodeCache
@@ -89,11 +89,8 @@ async def cached(session: AsyncSession, query_hash: str, now: datetime) -> list[
 
 
 async def keep(session: AsyncSession, values: dict[str, Any], now: datetime) -> None:
-    """Keep an answer, dropping the expired ones of the same key (two processes may keep one each: the
-    reading takes the newest, so no unique constraint is needed)."""
-    await session.execute(
-        delete(GeocodeCache).where(
-            and_(GeocodeCache.query_hash == values["query_hash"], GeocodeCache.expires_at <= now)
-        )
-    )
+    """Keep an answer, and drop every expired one (few at a time: the table is swept on each write, on its
+    ``expires_at`` index). Two processes may keep the same key once each: the reading takes the newest, so
+    no unique constraint is needed."""
+    await session.execute(delete(GeocodeCache).where(GeocodeCache.expires_at <= now))
     await session.execute(insert(GeocodeCache).values(id=uuid.uuid4(), created_at=now, **values))
