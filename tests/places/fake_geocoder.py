@@ -92,6 +92,10 @@ def build_app(seen: Seen) -> Starlette:
         if q == "slow":
             await asyncio.sleep(SLOW_SECONDS)
             return JSONResponse([])
+        if q == "shape":  # JSON, but not what the API answers
+            return JSONResponse({"features": "none", "results": 3})
+        if q == "deep":  # JSON nested past any parser's depth
+            return Response("[" * 40_000 + "]" * 40_000, media_type="application/json")
         if q == "garbage":
             return PlainTextResponse("<html>rate limited</html>", status_code=200)
         if q == "boom":

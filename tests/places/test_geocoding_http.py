@@ -141,6 +141,8 @@ async def test_photon_search_reverse_and_autocomplete(
         ("huge", 502, "too_large"),
         ("bulky", 502, "too_large"),
         ("garbage", 502, "bad_answer"),
+        ("shape", 502, "bad_answer"),
+        ("deep", 502, "bad_answer"),
         ("boom", 502, "bad_status"),
         ("slow", 504, "timeout"),
     ],
@@ -166,6 +168,7 @@ async def test_a_photon_answering_garbage_and_nobody_listening_are_502(
 ) -> None:
     async with geocoding_client(settings, db, **photon(fake)) as client:
         problem(await client.get(GEOCODE, params={"q": "garbage"}), 502, "bad_answer")
+        problem(await client.get(GEOCODE, params={"q": "shape"}), 502, "bad_answer")
     down = {"geocoder": "photon", "geocoder_base_url": closed_port_url()}
     async with geocoding_client(settings, db, **down) as client:
         problem(await client.get(GEOCODE, params={"q": "station"}), 502, "unreachable")

@@ -84,5 +84,5 @@ async def get_json(upstream: Upstream, path: str, params: dict[str, str]) -> Any
         ) from exc
     try:
         return json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested past the parser's depth
         raise GeocoderFailed("the geocoder's answer is not JSON", reason="bad_answer") from exc
