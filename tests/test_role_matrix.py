@@ -114,6 +114,8 @@ PLATFORM: dict[str, Rule] = {
     "verification_desk_verify": Perm("identity.verify.desk"),
     # The owner (the resident, whose verification is in the path) or a census manager.
     "verification_revoke": Owner("commune.census.manage"),
+    # places (geocoding: the offline geocoder's address list)
+    "places_addresses_replace": Perm("commune.manage"),
     # spaces
     "spaces_processes_create": Perm("spaces.manage"),
     "spaces_processes_update": Perm("spaces.manage"),
@@ -257,6 +259,10 @@ PLATFORM_REQUESTS: dict[str, RequestFactory] = {
     "registrations_desk_create": json_body({"email": "resident@example.org", "display_name": "Rita"}),
     "verification_census_replace": lambda ctx: {"content": census_csv(), "headers": {"Content-Type": CSV}},
     "verification_census_verify": json_body({"identifier": BRUNO[0], "birth_date": BRUNO[1]}),
+    "places_addresses_replace": lambda ctx: {
+        "content": b"street,latitude,longitude\nRue Neuve,50.64,5.57\n",
+        "headers": {"Content-Type": CSV},
+    },
     "verification_desk_verify": json_body(
         {"email": "participant@alpha.test.org", "identifier": "EM 1234567"}
     ),

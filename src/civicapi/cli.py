@@ -1,4 +1,4 @@
-"""``civicapi`` command: serve | migrate | seed-demo | openapi | create-admin | events, and each module's
+"""``civicapi`` command: serve | migrate | seed-demo | openapi | create-admin | events | places, and each module's
 commands under ``civicapi <module key>`` (``civicapi budgets recount``)."""
 
 from __future__ import annotations
@@ -194,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     events = sub.add_parser("events", help="events waiting in the outbox; those set aside after failures")
     events.add_argument("--retry", action="store_true", help="make the set-aside events due again")
     events.set_defaults(func=_cmd_events)
+
+    from civicapi.places.geocoding import cli as geocoding_cli
+
+    places = sub.add_parser("places", help="the places capability's commands")
+    geocoding_cli.register(places)
 
     for module in _modules_with_commands():
         assert module.cli is not None

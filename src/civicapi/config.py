@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-insecure-development-secret"  # noqa: S105 - refused in production
@@ -29,6 +29,28 @@ class MailBackend(StrEnum):
 class LogFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class GeocoderKind(StrEnum):
+    offline = "offline"
+    nominatim = "nominatim"
+    photon = "photon"
+
+
+class GeocoderEndpoint(BaseModel):
+    """A geocoding provider: which API it speaks and where (``offline`` needs no URL)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: GeocoderKind = GeocoderKind.offline
+    base_url: str | None = None
+
+    @model_validator(mode="after")
+    def _url(self) -> GeocoderEndpoint:
+        usable = self.base_url is not None and self.base_url.startswith(("http://", "https://"))
+        if self.provider is not GeocoderKind.offline and not usable:
+            raise ValueError(f"the {self.provider.value} geocoder needs an http(s) base_url")
+        return self
 
 
 class UnsafeConfiguration(ValueError):
@@ -140,6 +162,35 @@ class Settings(BaseSettings):
     row_cache_seconds: float = Field(default=2, ge=0, le=60)
     """How long a process may reuse a commune or component it loaded (with its modules, process, phases)
     instead of reading it again; 0 disables. Writes through this process are seen at once."""
+
+    # --- places: geocoding (issue 24, part m2; docs/capabilities/places.md#geocoding) ---
+    geocoder: GeocoderKind = GeocoderKind.offline
+    """``offline`` (the commune's own address list, no network), ``nominatim`` or ``photon`` (an HTTP API
+    at ``geocoder_base_url``). Nothing a client sends chooses where the server connects."""
+    geocoder_base_url: str | None = None
+    """The provider's base URL (``https://nominatim.example.org``); its paths are appended to it."""
+    geocoder_communes: dict[str, GeocoderEndpoint] = Field(default_factory=dict)
+    """Per-commune overrides, as JSON keyed by the commune's slug:
+    ``{"liege": {"provider": "photon", "base_url": "https://photon.example.org"}}``."""
+    geocoder_user_agent: str = "civicapi geocoding (+https://civicapi.org)"
+    """The ``User-Agent`` sent to the provider (Nominatim's policy asks for one naming the application)."""
+    geocoder_email: str | None = None
+    """Sent as Nominatim's ``email`` parameter when set (its policy, for heavy users)."""
+    geocoder_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    """Longest wait for the provider's whole answer (connection, headers and body); then a 504 problem."""
+    geocoder_max_response_bytes: int = Field(default=1_048_576, ge=1_024, le=67_108_864)
+    """Largest answer read from the provider; past it the reading stops and the answer is a 502 problem."""
+    geocoder_requests_per_second: float = Field(default=1.0, gt=0, le=1_000)
+    """Requests per second this process sends to one provider (Nominatim's public policy: 1)."""
+    geocoder_cache_seconds: int = Field(default=604_800, ge=0, le=31_536_000)
+    """How long a provider's answer is kept in the database (``places_geocode_cache``); 0 keeps nothing."""
+    rate_limit_geocoding: str = "60/minute"
+    """Geocoding requests (search, reverse, autocomplete) per client address."""
+
+    @model_validator(mode="after")
+    def _geocoder(self) -> Settings:
+        GeocoderEndpoint(provider=self.geocoder, base_url=self.geocoder_base_url)  # ValueError if unusable
+        return self
 
     @field_validator("modules", "cors_origins", "previous_secret_keys", "trusted_proxies", mode="before")
     @classmethod

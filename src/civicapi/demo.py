@@ -33,6 +33,7 @@ from civicapi.identity.repository import UserRepository
 from civicapi.identity.verification import census
 from civicapi.identity.verification.hashing import IdentityHasher
 from civicapi.identity.verification.repository import CensusRepository
+from civicapi.places.geocoding.demo import seed_demo_addresses
 from civicapi.registry import DemoContext, ModuleRegistry, Role, load_modules
 from civicapi.registry.loader import wire_subscriptions
 from civicapi.spaces import service as spaces
@@ -214,6 +215,7 @@ async def seed_demo(settings: Settings) -> str:
                         session, commune, MembershipCreate(user_id=user.id, role=person.role)
                     )
             await _seed_census(session, settings, commune.id)
+            await seed_demo_addresses(session, commune.id)
             already = {m.module_key for m in await communes.list_commune_modules(session, commune)}
             for module in registry:
                 if module.key not in already:

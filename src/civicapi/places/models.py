@@ -97,4 +97,49 @@ class Place(IdMixin, CommuneScopedMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-MODELS = (District, Place)
+# --- geocoding (issue 24, part m2) ---
+
+
+class Address(IdMixin, CommuneScopedMixin, Base):
+    """One address of the commune's own list (what the offline geocoder searches), replaced whole by an
+    upload. ``search`` is the address folded (lower case, no accents, words separated by one space, a
+    space at each end) so that a word or a word's start is found with ``LIKE``."""
+
+    __tablename__ = "places_address"
+    __table_args__ = (
+        CheckConstraint("latitude >= -90 AND latitude <= 90", name="latitude"),
+        CheckConstraint("longitude >= -180 AND longitude <= 180", name="longitude"),
+        Index("ix_places_address_search", "commune_id", "search"),
+        Index("ix_places_address_point", "commune_id", "latitude", "longitude"),
+    )
+
+    street: Mapped[str] = mapped_column(String(200))
+    house_number: Mapped[str | None] = mapped_column(String(20))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(120))
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    label: Mapped[str] = mapped_column(String(400))
+    search: Mapped[str] = mapped_column(String(420))
+
+
+class GeocodeCache(IdMixin, Base):
+    """A provider's answer kept for ``geocoder_cache_seconds``: the key is a hash of the provider's base
+    URL, the kind of question, the normalised query and the locale (the same for every commune)."""
+
+    __tablename__ = "places_geocode_cache"
+    __table_args__ = (
+        Index("ix_places_geocode_cache_key", "query_hash", "expires_at"),
+        Index("ix_places_geocode_cache_expires_at", "expires_at"),
+    )
+
+    provider: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    query_hash: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(20))
+    result: Mapped[list[Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+MODELS = (District, Place, Address, GeocodeCache)
