@@ -47,11 +47,13 @@ def server(tmp_path: Path) -> Iterator[str]:
         "CIVICAPI_DOCS_ENABLED": "true",
     }
     civicapi = Path(sys.executable).with_name("civicapi")
+    # The server's log goes to a file: a pipe nobody reads fills up (64 KiB) and blocks the server.
+    log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
         [str(civicapi), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -62,13 +64,14 @@ def server(tmp_path: Path) -> Iterator[str]:
                     break
             except httpx.TransportError:
                 pass
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "server exited"
+            assert proc.poll() is None, (tmp_path / "server.log").read_text()[-4000:]
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.2)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
 
 
 def _render(browser: str, url: str, profile: Path) -> str:

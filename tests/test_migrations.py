@@ -201,8 +201,8 @@ def test_every_table_follows_the_naming_rules() -> None:
     assert metadata is Base.metadata
     for table in metadata.sorted_tables:
         prefix = table.name.split("_", 1)[0]
-        assert prefix in {"core", "communes", "identity", "spaces", "forms", "places"} or load_modules(None).get(
-            prefix
-        ), table.name
+        assert prefix in {"core", "communes", "identity", "spaces", "forms", "places"} or load_modules(
+            None
+        ).get(prefix), table.name
         for constraint in table.constraints:
             assert constraint.name, f"unnamed constraint on {table.name}"
