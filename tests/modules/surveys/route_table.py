@@ -9,7 +9,16 @@ from typing import Any
 
 import httpx
 
-from civicapi.testing import Ctx, People, RouteTable, register, tenancy_component
+from civicapi.testing import (
+    Authenticated,
+    Ctx,
+    People,
+    Public,
+    RouteTable,
+    json_body,
+    register,
+    tenancy_component,
+)
 from tests.modules.surveys.helpers import insert_survey
 
 
@@ -40,6 +49,14 @@ TENANCY: dict[str, Any] = {"survey_id": _tenancy_survey}
 # --- management ---
 
 # --- answering ---
+
+# Answering needs an account (or an answer token: then no account, see test_answering_tokens); the survey
+# the factory makes takes no answers without an account (409 for the token), nor edits (409 for the PUT).
+RULES["surveys_responses_create"] = Authenticated()
+REQUESTS["surveys_responses_create"] = json_body({"answers": []})
+RULES["surveys_responses_mine_replace"] = Authenticated()
+REQUESTS["surveys_responses_mine_replace"] = json_body({"answers": []})
+RULES["surveys_answer_tokens_create"] = Public()
 
 # --- results ---
 

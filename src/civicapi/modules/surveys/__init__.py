@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civicapi.modules.surveys.answering.personal_data import erase_personal_data, export_personal_data
 from civicapi.modules.surveys.models import MODELS
 from civicapi.modules.surveys.permissions import PERMISSIONS
 from civicapi.modules.surveys.router import router
@@ -27,6 +28,8 @@ module = CivicModule(
     permissions=PERMISSIONS,
     component_settings_schema=SurveysComponentSettings,
     step_settings_schema=SurveysStepSettings,
+    export_personal_data=export_personal_data,
+    erase_personal_data=erase_personal_data,
     version="1",
 )
 
