@@ -59,11 +59,13 @@ async def open_survey(
     settings: dict[str, Any] | None = None,
     step_settings: dict[str, Any] | None = None,
     comp: Comp | None = None,
+    slug: str = "consultations",
     **fields: Any,
 ) -> Open:
-    """A published survey, open now, in a new published component (or ``comp``)."""
+    """A published survey, open now, in a new published component in a new process ``slug`` (or
+    ``comp``)."""
     if comp is None:
-        comp = await make_component(client, world, settings=settings, step_settings=step_settings)
+        comp = await make_component(client, world, slug=slug, settings=settings, step_settings=step_settings)
     return Open(comp, await insert_survey(db, comp, **fields))
 
 
