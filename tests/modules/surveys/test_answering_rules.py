@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from civicapi.core.db.session import Database
+from civicapi.modules.surveys.answering.rules import age_band
 from tests.fixtures.factories import World
 from tests.modules.surveys.answering_helpers import (
     Open,
@@ -55,9 +56,7 @@ async def test_an_answer_is_stored_counted_and_registered_with_the_breakdown_att
     assert [(x.district, x.age_band) for x in mine] == [(None, None)]
 
 
-async def test_the_age_bands_are_fixed(client: httpx.AsyncClient, world: World, db: Database) -> None:
-    from civicapi.modules.surveys.answering.rules import age_band
-
+def test_the_age_bands_are_fixed() -> None:
     today = datetime.now(UTC).date()
     ages = {17: "under_18", 18: "18-24", 24: "18-24", 25: "25-34", 49: "35-49", 64: "50-64", 65: "65_plus"}
     assert {age: age_band(today.year - age, today) for age in ages} == ages
