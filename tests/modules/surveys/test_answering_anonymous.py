@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from civicapi.core.db.base import Base
 from civicapi.core.db.session import Database
+from civicapi.modules.surveys.models import Participant, Survey
 from tests.fixtures.factories import World
 from tests.modules.surveys.answering_helpers import Open, answers_of, open_survey, participants, responses
 from tests.modules.surveys.helpers import survey_row
@@ -104,3 +105,25 @@ async def test_an_anonymous_answer_without_editing_is_nobodys_and_its_replay_a_r
     r = await client.get(s.participation, headers=world.headers("staff"))
     assert r.json() == {"answered": False, "answers": 0, "can_edit": False}
     assert (await client.get(s.participation)).status_code == 401
+
+
+async def test_after_the_close_a_replay_needs_no_link(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    """An anonymous survey that allowed editing: while open the replay is the response (through the
+    register's link); once closed (the close empties the link) it is a receipt."""
+    s = await open_survey(client, world, db, anonymous=True, allow_editing=True)
+    h = {**world.headers("participant"), "Idempotency-Key": "anon-2"}
+    first = await client.post(s.responses, json=s.answer(), headers=h)
+    again = await client.post(s.responses, json=s.answer(), headers=h)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    async with db.unit_of_work() as session:  # what the close does to the register and the survey
+        await session.execute(
+            update(Participant).where(Participant.survey_id == s.survey.id).values(response_id=None)
+        )
+        await session.execute(update(Survey).where(Survey.id == s.survey.id).values(status="closed"))
+    after = await client.post(s.responses, json=s.answer(), headers=h)
+    assert after.status_code == 200 and after.headers["Idempotent-Replayed"] == "true"
+    assert after.json() == {"answered": True, "answers": 1, "can_edit": False}
+    assert len(await responses(db, s)) == 1
