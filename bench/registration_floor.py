@@ -22,6 +22,7 @@ import os
 import pickle
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,22 +50,32 @@ def given(authorization: str, meeting_id: str, key: str) -> dict[str, Any]:
     }
 
 
-def floor_app() -> FastAPI:
-    # Written by bench/registrations.py in its own temporary directory, for this process alone.
+def replaying_app(path: str, given_of: Callable[[Request], dict[str, Any]]) -> FastAPI:
+    """The bare app whose ``POST path`` replays the plan of ``CIVICAPI_BENCH_REPLAY`` with the request's
+    values (``given_of``) and answers the captured answer's bytes."""
+    # Written by the benchmark in its own temporary directory, for this process alone.
     saved = pickle.loads(Path(os.environ[PLAN_ENV]).read_bytes())  # noqa: S301
     engine = create_engine(os.environ["CIVICAPI_DATABASE_URL"])
     replayer = Replayer(engine, saved["ops"], saved["captured_at"], saved["given"])
     answer: bytes = saved["answer"]
     app = bare_app(engine)
 
-    @app.post(PATH, status_code=201)
-    async def register(commune: str, component_id: str, meeting_id: str, request: Request) -> Response:
+    @app.post(path, status_code=201)
+    async def write(request: Request) -> Response:
         await request.json()
-        headers = request.headers
-        await replayer.run(given(headers["authorization"], meeting_id, headers.get("idempotency-key", "")))
+        await replayer.run(given_of(request))
         return Response(answer, status_code=201, media_type="application/json")
 
     return app
+
+
+def floor_app() -> FastAPI:
+    def given_of(request: Request) -> dict[str, Any]:
+        headers = request.headers
+        meeting_id = request.path_params["meeting_id"]
+        return given(headers["authorization"], meeting_id, headers.get("idempotency-key", ""))
+
+    return replaying_app(PATH, given_of)
 
 
 def main() -> None:

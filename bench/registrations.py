@@ -31,13 +31,15 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 from ballots import BENCH_DIR, BIN, Voters, load, server_env
 from registration_floor import PATH, PLAN_ENV, given
-from replay import Op, Replayer, capture, plan
+from replay import Op, Replayer, capture, saved_plan
 from run import (
     Servers,
     interleaved,
@@ -118,14 +120,7 @@ async def capture_two(component_id: str, meetings: list[str], voters: Voters) ->
                 captured.append((ops, given(f"Bearer {token}", meeting, key), started, response))
     finally:
         await db.dispose()
-    (ops_a, given_a, _, _), (ops_b, given_b, started_b, answer) = captured[-2:]
-    return {
-        "ops": plan(ops_a, ops_b, given_a, given_b),
-        "captured_at": started_b,
-        "given": given_b,
-        "answer": answer.content,
-        "statements": sum(op.kind == "sql" for op in ops_b),
-    }
+    return saved_plan(captured)
 
 
 async def check_floor(saved: dict[str, Any], meeting: str, voters: Voters) -> None:
@@ -152,17 +147,41 @@ async def check_floor(saved: dict[str, Any], meeting: str, voters: Voters) -> No
         await db.dispose()
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+@dataclass
+class Prepared:
+    """What a benchmark against a floor prepared: the captured plan (``saved``), the body every request
+    sends and the path of the n-th request."""
+
+    saved: dict[str, Any]
+    body: bytes
+    path_of: Callable[[int], str]
+
+
+def floor_parser(doc: str | None, people: int, people_help: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite database")
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--people", type=int, default=30_000, help="accounts seeded (one registration each)")
-    args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="civicapi-bench-registrations-"))
+    parser.add_argument("--people", type=int, default=people, help=people_help)
+    return parser
+
+
+def against_floor(
+    argv: list[str],
+    args: argparse.Namespace,
+    *,
+    what: str,
+    name: str,
+    floor_cmd: list[str],
+    prepare: Callable[[Voters, dict[str, str], Path], Prepared],
+) -> int:
+    """Migrate a fresh database, ``civicapi seed-demo``, seed ``--people`` accounts, ``prepare`` (seed what
+    the requests need, capture the plan), start ``civicapi serve`` and the floor (``floor_cmd``, given the
+    plan's file), load each in turn for ``--rounds`` rounds (each request a new person, with an
+    ``Idempotency-Key``), then report civicapi ÷ floor (``bench/results/<name>-<time>.json``)."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"civicapi-bench-{name}-"))
     database_url = args.database_url or f"sqlite+aiosqlite:///{workdir}/bench.db"
     env = server_env(database_url)
     servers = Servers()
@@ -173,45 +192,31 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(
                 [str(BIN / "civicapi"), *step], env=env, check=True, timeout=300, capture_output=True
             )
-        placeholders = run_setup(["agenda"], env, workdir)
-        meetings = Path(placeholders["agenda_meetings_file"]).read_text(encoding="utf-8").split()
-        component_id = placeholders["agenda_component_id"]
         voters = Voters(asyncio.run(seed_people(args.people)))
-        saved = asyncio.run(capture_two(component_id, meetings, voters))
-        asyncio.run(check_floor(saved, meetings[2], voters))
+        prepared = prepare(voters, env, workdir)
+        saved = prepared.saved
         plan_file = workdir / "plan.pkl"
         plan_file.write_bytes(pickle.dumps(saved))
-        print(f"a registration sends {saved['statements']} statements; the floor replays them", flush=True)
+        print(f"{what} sends {saved['statements']} statements; the floor replays them", flush=True)
         real = start_server(
             servers, "civicapi", [str(BIN / "civicapi"), "serve"], env, workdir, "/health/ready"
         )
         floor = start_server(
-            servers,
-            "floor",
-            [str(BIN / "python"), str(BENCH_DIR / "registration_floor.py")],
-            {**env, PLAN_ENV: str(plan_file)},
-            workdir,
-            "/ready",
+            servers, "floor", floor_cmd, {**env, PLAN_ENV: str(plan_file)}, workdir, "/ready"
         )
         servers_of = {"real": real, "floor": floor}
-        rest = meetings[3:]  # not those the capture and the check used (their numbers are taken)
-
-        def path_of(n: int) -> str:
-            return PATH.format(commune="demo", component_id=component_id, meeting_id=rest[n % len(rest)])
-
-        body = json.dumps({"public_participation": False}).encode()
 
         def measure(target: str, seconds: int) -> dict[str, Any]:
             server = servers_of[target]
             return asyncio.run(
                 load(
-                    server.base_url + path_of(0),
-                    body,
+                    server.base_url + prepared.path_of(0),
+                    prepared.body,
                     voters,
                     seconds=seconds,
                     connections=args.connections,
                     server_pid=server.proc.pid,
-                    path_of=path_of,
+                    path_of=prepared.path_of,
                 )
             )
 
@@ -236,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     per_round = [round(r["rps"] / f["rps"], 3) for r, f in zip(rounds["real"], rounds["floor"], strict=True)]
     report = {
         "started_at": started.isoformat(timespec="seconds"),
-        "command": " ".join([".venv/bin/python", "bench/registrations.py", *argv]),
+        "command": " ".join([".venv/bin/python", f"bench/{name.replace('-', '_')}.py", *argv]),
         "machine": machine_info(),
         "database_url": redact(database_url),
         "options": {k: getattr(args, k) for k in ("duration", "connections", "rounds", "warmup", "people")},
@@ -247,10 +252,33 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_real_to_floor_per_round": per_round,
         "rounds": rounds,
     }
-    out = save_report(report, "registrations-", started)
-    print(f"\nregistration / its database floor: {ratio:.3f} (median req/s; per round {per_round})")
+    out = save_report(report, f"{name}-", started)
+    print(f"\n{what} / its database floor: {ratio:.3f} (median req/s; per round {per_round})")
     print(f"results: {out.relative_to(BENCH_DIR.parent)}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = floor_parser(__doc__, 30_000, "accounts seeded (one registration each)").parse_args(argv)
+
+    def prepare(voters: Voters, env: dict[str, str], workdir: Path) -> Prepared:
+        placeholders = run_setup(["agenda"], env, workdir)
+        meetings = Path(placeholders["agenda_meetings_file"]).read_text(encoding="utf-8").split()
+        component_id = placeholders["agenda_component_id"]
+        saved = asyncio.run(capture_two(component_id, meetings, voters))
+        asyncio.run(check_floor(saved, meetings[2], voters))
+        rest = meetings[3:]  # not those the capture and the check used (their numbers are taken)
+
+        def path_of(n: int) -> str:
+            return PATH.format(commune="demo", component_id=component_id, meeting_id=rest[n % len(rest)])
+
+        return Prepared(saved, json.dumps({"public_participation": False}).encode(), path_of)
+
+    floor_cmd = [str(BIN / "python"), str(BENCH_DIR / "registration_floor.py")]
+    return against_floor(
+        argv, args, what="a registration", name="registrations", floor_cmd=floor_cmd, prepare=prepare
+    )
 
 
 if __name__ == "__main__":

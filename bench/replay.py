@@ -61,8 +61,9 @@ def capture(engine: AsyncEngine, ops: list[Op]) -> Iterator[None]:
         return numbers.setdefault(id(conn.connection.dbapi_connection), len(numbers))
 
     def after(conn: Any, cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
-        if many:
-            raise RuntimeError("executemany is not replayed")
+        if many:  # one statement for many rows (an INSERT of a response's answers): each row's parameters
+            ops.append(Op(number(conn), "many", statement, tuple(tuple(p) for p in parameters)))
+            return
         rows = [tuple(r) for r in getattr(cursor, "_rows", ())]
         ops.append(Op(number(conn), "sql", statement, tuple(parameters or ()), rows))
 
@@ -159,16 +160,37 @@ def plan(a: list[Op], b: list[Op], given_a: dict[str, Any], given_b: dict[str, A
         raise ValueError("the two captured requests did not send the same statements")
     answers: dict[tuple[int, int], tuple[Any, Any]] = {}
     planned = []
-    for i, (op_a, op_b) in enumerate(zip(a, b, strict=True)):
-        sources = tuple(
-            _explain(x, y, given_a, given_b, answers) for x, y in zip(op_a.params, op_b.params, strict=True)
+
+    def explain(params_a: tuple[Any, ...], params_b: tuple[Any, ...]) -> tuple[Source, ...]:
+        return tuple(
+            _explain(x, y, given_a, given_b, answers) for x, y in zip(params_a, params_b, strict=True)
         )
+
+    for i, (op_a, op_b) in enumerate(zip(a, b, strict=True)):
+        if op_b.kind == "many":  # a row of parameters each (the same number in both requests)
+            rows = tuple(explain(x, y) for x, y in zip(op_a.params, op_b.params, strict=True))
+            planned.append(Op(op_b.conn, op_b.kind, op_b.sql, rows))
+            continue
+        sources = explain(op_a.params, op_b.params)
         planned.append(Op(op_b.conn, op_b.kind, op_b.sql, sources))
         if op_a.rows and op_b.rows:
             for column, (x, y) in enumerate(zip(op_a.rows[0], op_b.rows[0], strict=True)):
                 if x != y:
                     answers.setdefault((i, column), (x, y))
     return planned
+
+
+def saved_plan(captured: list[tuple[list[Op], dict[str, Any], datetime, Any]]) -> dict[str, Any]:
+    """What a floor needs of the captured requests, each ``(ops, given, started, response)``: the plan of
+    the last (explained by the one before), its start and values, its answer's bytes, its statements."""
+    (ops_a, given_a, _, _), (ops_b, given_b, started_b, answer) = captured[-2:]
+    return {
+        "ops": plan(ops_a, ops_b, given_a, given_b),
+        "captured_at": started_b,
+        "given": given_b,
+        "answer": answer.content,
+        "statements": sum(op.kind in ("sql", "many") for op in ops_b),
+    }
 
 
 # --- replay -----------------------------------------------------------------------------------------------
@@ -186,6 +208,13 @@ def _time_like(old: Any, at: datetime) -> Any:
     if isinstance(old, date):
         return at.date()
     return at.strftime(SQLITE_TIME) if " " in old else at.isoformat()
+
+
+def _sources(op: Op) -> list[Source]:
+    """A planned op's parameters' sources (every row's, for an executemany)."""
+    if op.kind == "many":
+        return [source for row in op.params for source in row]
+    return list(op.params)
 
 
 class Replayer:
@@ -212,7 +241,7 @@ class Replayer:
             elif isinstance(old, str):
                 texts[old] = str(given[name])
         for op in self.ops:
-            for source in op.params:
+            for source in _sources(op):
                 old_id = _as_uuid(source.sample) if source.kind == "fresh" else None
                 if old_id is not None and old_id not in fresh:
                     fresh[old_id] = new = uuid.uuid4()
@@ -273,6 +302,10 @@ class Replayer:
                     else:
                         tr = transactions.pop(op.conn)
                         await (tr.commit() if op.kind == "commit" else tr.rollback())
+                    continue
+                if op.kind == "many":
+                    many = [[self._param(s, given, answers, fresh, texts) for s in row] for row in op.params]
+                    await conn.executemany(op.sql, many)
                     continue
                 params = [self._param(s, given, answers, fresh, texts) for s in op.params]
                 if self.sqlite:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -103,11 +104,11 @@ async def delete_answers(session: AsyncSession, response_id: uuid.UUID) -> None:
     await session.execute(delete(Answer).where(Answer.response_id == response_id))
 
 
-async def touch_response(session: AsyncSession, response_id: uuid.UUID) -> None:
+async def touch_response(session: AsyncSession, response_id: uuid.UUID, at: datetime | None = None) -> None:
     await session.execute(
         update(Response)
         .where(Response.id == response_id)
-        .values(updated_at=utcnow())
+        .values(updated_at=at or utcnow())
         .execution_options(synchronize_session=False)
     )
 

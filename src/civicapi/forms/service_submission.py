@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,13 +26,20 @@ class Answerer:
     """Who answers, as the owning module decided: ``user_id`` None for an anonymous questionnaire or an
     answer without an account; ``respondent`` a pseudonym the module keeps (None: a new one); ``district``
     and ``age_band`` from the person's verification (for results' breakdowns); ``is_test`` before the
-    owner is published (not counted)."""
+    owner is published (not counted); ``coarse_times`` for an anonymous questionnaire: the response's times
+    are kept to the day only, so that no time joins it to anything else the answerer left."""
 
     user_id: uuid.UUID | None = None
     respondent: uuid.UUID | None = None
     district: str | None = None
     age_band: str | None = None
     is_test: bool = False
+    coarse_times: bool = False
+
+
+def day_of(moment: datetime) -> datetime:
+    """The start of the (UTC) day of ``moment``: the time kept of an anonymous response."""
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 async def _validated(
@@ -58,7 +66,7 @@ async def submit(
     if not current:
         raise QuestionnaireSuperseded()
     clean = await _validated(session, questionnaire, submission)
-    now = utcnow()
+    now = day_of(utcnow()) if answerer.coarse_times else utcnow()
     values: dict[str, Any] = {
         "id": uuid.uuid4(),
         "commune_id": questionnaire.commune_id,
@@ -85,22 +93,29 @@ async def submit(
 
 
 async def replace(
-    session: AsyncSession, questionnaire: Questionnaire, response: Response, submission: SubmissionIn
+    session: AsyncSession,
+    questionnaire: Questionnaire,
+    response: Response,
+    submission: SubmissionIn,
+    *,
+    coarse_times: bool = False,
 ) -> ResponseRead:
-    """Edit a response: judged whole like a new one, its answers replaced; same respondent, same count."""
+    """Edit a response: judged whole like a new one, its answers replaced; same respondent, same count.
+    ``coarse_times``: its new ``updated_at`` kept to the day (an anonymous questionnaire)."""
     if response.questionnaire_id != questionnaire.id:
         raise ResponseNotFound()
     clean = await _validated(session, questionnaire, submission)
+    now = day_of(utcnow()) if coarse_times else utcnow()
     await repo.delete_answers(session, response.id)
     await repo.insert_answers(session, questionnaire.commune_id, response.id, clean)
-    await repo.touch_response(session, response.id)
+    await repo.touch_response(session, response.id, now)
     return ResponseRead(
         id=response.id,
         questionnaire_id=questionnaire.id,
         version=questionnaire.version,
         respondent=response.respondent,
         submitted_at=response.submitted_at,
-        updated_at=utcnow(),
+        updated_at=now,
         answers=[_clean_read(a) for a in clean],
     )
 
@@ -118,6 +133,22 @@ async def response_of(
 ) -> ResponseRead:
     """The person's own response with its answers (three queries)."""
     response = await own_response(session, questionnaire, user_id)
+    return await read(session, questionnaire, response)
+
+
+async def response_by_id(
+    session: AsyncSession, questionnaire: Questionnaire, response_id: uuid.UUID
+) -> Response:
+    """A response to this version that the owning module linked to its answerer itself (an anonymous
+    questionnaire's responses carry no account); 404 ``forms-response-not-found``."""
+    found = await repo.response_by_id(session, response_id)
+    if found is None or found.questionnaire_id != questionnaire.id:
+        raise ResponseNotFound()
+    return found
+
+
+async def read(session: AsyncSession, questionnaire: Questionnaire, response: Response) -> ResponseRead:
+    """A response of this version with its answers (two queries)."""
     answers, choices = await repo.answers_of(session, [response.id])
     return _present(response, questionnaire.version, answers, choices)
 

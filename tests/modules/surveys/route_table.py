@@ -10,7 +10,17 @@ from typing import Any
 import httpx
 
 from civicapi.modules.surveys import permissions
-from civicapi.testing import Ctx, People, Perm, RouteTable, json_body, register, tenancy_component
+from civicapi.testing import (
+    Authenticated,
+    Ctx,
+    People,
+    Perm,
+    Public,
+    RouteTable,
+    json_body,
+    register,
+    tenancy_component,
+)
 from tests.forms.route_factories import OWNERS, PART, QUESTION, FormOwnerPath
 from tests.modules.surveys.helpers import insert_survey
 
@@ -95,6 +105,14 @@ REQUESTS.update(
 )
 
 # --- answering ---
+
+# Answering needs an account (or an answer token: then no account, see test_answering_tokens); the survey
+# the factory makes takes no answers without an account (409 for the token), nor edits (409 for the PUT).
+RULES["surveys_responses_create"] = Authenticated()
+REQUESTS["surveys_responses_create"] = json_body({"answers": []})
+RULES["surveys_responses_mine_replace"] = Authenticated()
+REQUESTS["surveys_responses_mine_replace"] = json_body({"answers": []})
+RULES["surveys_answer_tokens_create"] = Public()
 
 # --- results ---
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civicapi.modules.surveys.answering.personal_data import erase_personal_data, export_personal_data
 from civicapi.modules.surveys.management.sweep import keep_closing
 from civicapi.modules.surveys.models import MODELS
 from civicapi.modules.surveys.permissions import PERMISSIONS
@@ -31,6 +32,8 @@ module = CivicModule(
     step_settings_schema=SurveysStepSettings,
     resource_types=RESOURCE_TYPES,
     on_start=keep_closing,
+    export_personal_data=export_personal_data,
+    erase_personal_data=erase_personal_data,
     version="1",
 )
 

@@ -93,6 +93,9 @@ class Participant(IdMixin, CommuneScopedMixin, Base):
     answers: Mapped[int] = mapped_column(default=1)
     response_id: Mapped[uuid.UUID | None]
     """The forms response, while editable (see above); no foreign key: the capability owns it."""
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the ``Idempotency-Key`` of the person's latest answer: a retry with it is a replay. It
+    names no response (a replay of an anonymous answer that may not be edited is a receipt)."""
 
 
 class AnswerToken(IdMixin, CommuneScopedMixin, Base):

@@ -120,6 +120,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("answers", sa.Integer(), nullable=False),
         sa.Column("response_id", sa.Uuid(), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("commune_id", sa.Uuid(), nullable=False),
         sa.CheckConstraint("answers >= 1", name=op.f("ck_surveys_participant_answers")),
