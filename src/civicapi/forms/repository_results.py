@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, Uuid, and_, cast, func, null, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.core.pagination import PageParams, keyset_page
-from civicapi.forms.models import Answer, AnswerChoice, MatrixRow, Option, Question, Response
+from civicapi.core.pagination import PageParams, decode_cursor, encode_cursor
+from civicapi.forms.models import Answer, AnswerChoice, MatrixRow, Option, Question, Questionnaire, Response
 
 DIMENSIONS = {"district": Response.district, "age_band": Response.age_band}
 """The response attributes results may be broken down by."""
+ID_SORT = "id"
 
 
 class ResultsRepository:
@@ -152,6 +153,47 @@ class ResultsRepository:
         column = DIMENSIONS[dimension].label("group")
         return list(await self.session.execute(self._choices(questionnaire_id, column)))
 
+    def _written(
+        self, questionnaire_id: uuid.UUID, question_id: uuid.UUID | None, hidden: bool
+    ) -> Select[Any]:
+        stmt = (
+            select(
+                Answer.id,
+                Answer.question_id,
+                cast(null(), Uuid).label("option_id"),
+                Answer.text.label("text"),
+                Answer.hidden_at,
+            )
+            .join(Response, Response.id == Answer.response_id)
+            .where(self._counted(questionnaire_id), Answer.text.is_not(None))
+        )
+        if question_id is not None:
+            stmt = stmt.where(Answer.question_id == question_id)
+        return stmt if hidden else stmt.where(Answer.hidden_at.is_(None))
+
+    def _free_texts(
+        self, questionnaire_id: uuid.UUID, question_id: uuid.UUID | None, hidden: bool
+    ) -> Select[Any]:
+        stmt: Select[*tuple[Any, ...]] = (
+            select(
+                AnswerChoice.id,
+                Answer.question_id,
+                AnswerChoice.option_id,
+                AnswerChoice.free_text.label("text"),
+                AnswerChoice.hidden_at,
+            )
+            .join(Answer, Answer.id == AnswerChoice.answer_id)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                self._counted(questionnaire_id),
+                AnswerChoice.free_text.is_not(None),
+                AnswerChoice.free_text != "",
+            )
+        )
+        if question_id is not None:
+            stmt = stmt.where(Answer.question_id == question_id)
+        return stmt if hidden else stmt.where(AnswerChoice.hidden_at.is_(None))
+
     async def texts_page(
         self,
         questionnaire_id: uuid.UUID,
@@ -159,20 +201,26 @@ class ResultsRepository:
         params: PageParams,
         *,
         include_hidden: bool,
-    ) -> tuple[list[Answer], str | None]:
-        """One page of the written answers (by answer id), hidden ones only when asked."""
-        stmt = (
-            select(Answer)
-            .join(Response, Response.id == Answer.response_id)
-            .where(self._counted(questionnaire_id), Answer.text.is_not(None))
-        )
-        if question_id is not None:
-            stmt = stmt.where(Answer.question_id == question_id)
-        if not include_hidden:
-            stmt = stmt.where(Answer.hidden_at.is_(None))
-        return await keyset_page(
-            self.session, stmt, params=params, sorts={"id": Answer.id}, default_sort="id", id_column=Answer.id
-        )
+    ) -> tuple[list[Any], str | None]:
+        """One page (by id) of the written answers and of the free texts of chosen options ("other: ...")
+        together, hidden ones only when asked: rows of ``id, question_id, option_id`` (null for a written
+        answer), ``text``, ``hidden_at``."""
+        sort = params.sort or ID_SORT  # "id" or "-id" (the route's sorted_by)
+        descending = sort.startswith("-")
+        both = union_all(
+            self._written(questionnaire_id, question_id, include_hidden),
+            self._free_texts(questionnaire_id, question_id, include_hidden),
+        ).subquery()
+        stmt = select(both)
+        if params.cursor:
+            _, after = decode_cursor(params.cursor, sort, [uuid.UUID, uuid.UUID])
+            stmt = stmt.where(both.c.id < after if descending else both.c.id > after)
+        order = both.c.id.desc() if descending else both.c.id.asc()
+        rows = list(await self.session.execute(stmt.order_by(order).limit(params.limit + 1)))
+        if len(rows) <= params.limit:
+            return rows, None
+        rows = rows[: params.limit]
+        return rows, encode_cursor(sort, [rows[-1].id, rows[-1].id])
 
     async def text_answer(self, questionnaire_id: uuid.UUID, answer_id: uuid.UUID) -> Answer | None:
         """A written answer of the questionnaire (of any response), for moderation."""
@@ -185,6 +233,38 @@ class ResultsRepository:
                 Answer.id == answer_id,
                 Answer.text.is_not(None),
             )
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def free_text(
+        self, questionnaire_id: uuid.UUID, choice_id: uuid.UUID
+    ) -> tuple[AnswerChoice, uuid.UUID] | None:
+        """A chosen option's free text in the questionnaire (of any response), with its question, for
+        moderation."""
+        stmt = (
+            select(AnswerChoice, Answer.question_id)
+            .join(Answer, Answer.id == AnswerChoice.answer_id)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.commune_id == self.commune_id,
+                Response.questionnaire_id == questionnaire_id,
+                AnswerChoice.id == choice_id,
+                AnswerChoice.free_text.is_not(None),
+            )
+        )
+        found = (await self.session.execute(stmt)).one_or_none()
+        return (found[0], found[1]) if found is not None else None
+
+    async def version(
+        self, module: str, kind: str, owner_id: uuid.UUID, version: int
+    ) -> Questionnaire | None:
+        """Version ``version`` of the owner's questionnaire (current or superseded)."""
+        stmt = select(Questionnaire).where(
+            Questionnaire.commune_id == self.commune_id,
+            Questionnaire.owner_module == module,
+            Questionnaire.owner_type == kind,
+            Questionnaire.owner_id == owner_id,
+            Questionnaire.version == version,
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
