@@ -109,6 +109,13 @@ SCENARIOS: dict[str, list[tuple[str, str, str] | Endpoint]] = {
             headers={"Authorization": "Bearer {agenda_token}"},
         ),
     ],
+    "surveys": [
+        Endpoint(
+            "survey results: 100,000 answers to 10 questions, district and age breakdowns, anonymous",
+            "GET",
+            "/v1/communes/demo/surveys/components/{surveys_component_id}/surveys/{survey_id}/results",
+        ),
+    ],
 }
 # Scenario name -> setup command (arguments after the venv's python, run in bench/ after seed-demo);
 # it prints a JSON object of placeholders for the scenario's paths and headers. Run once per command.
@@ -117,6 +124,7 @@ SETUP: dict[str, tuple[str, ...]] = {
     "supports": ("seed_proposals.py", "--count", "10000"),
     "accountability": ("seed_accountability.py", "--count", "5000"),
     "agenda": ("seed_agenda.py", "--count", "10000"),
+    "surveys": ("seed_surveys.py", "--count", "100000"),
 }
 
 # Targets in the order they are loaded within a round; "real" is civicapi itself.
@@ -384,7 +392,7 @@ def run_setup(scenarios: list[str], env: dict[str, str], workdir: Path) -> dict[
             cwd=workdir,
             env={**env, "CIVICAPI_ACCESS_TOKEN_TTL_SECONDS": "86400"},
             check=True,
-            timeout=900,
+            timeout=1800,
             capture_output=True,
         )
         placeholders.update(json.loads(out.stdout.decode().strip().splitlines()[-1]))

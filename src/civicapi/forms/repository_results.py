@@ -2,8 +2,8 @@
 never answers loaded to be counted in Python; test responses are never counted.
 
 Every read is a fixed number of statements, whatever the number of questions: the structure (questions,
-options, matrix rows), the total, the per-question aggregates, the medians, the chosen options, and per
-breakdown dimension the group sizes and the chosen options per group."""
+options, matrix rows), the per-question aggregates, the medians, the chosen options per (district, age
+band) and the responses per (district, age band): the totals and every breakdown are sums of those."""
 
 from __future__ import annotations
 
@@ -71,10 +71,6 @@ class ResultsRepository:
         )
         return questions, options, rows
 
-    async def total(self, questionnaire_id: uuid.UUID) -> int:
-        stmt = select(func.count()).select_from(Response).where(self._counted(questionnaire_id))
-        return int((await self.session.execute(stmt)).scalar_one())
-
     async def per_question(self, questionnaire_id: uuid.UUID) -> dict[uuid.UUID, Any]:
         """Per question: answers, and the count, min, max and mean of numbers and the count, min and max of
         dates (one statement)."""
@@ -134,24 +130,23 @@ class ResultsRepository:
             .group_by(*columns, Answer.question_id, AnswerChoice.matrix_row_id, AnswerChoice.option_id)
         )
 
-    async def choices(self, questionnaire_id: uuid.UUID) -> list[Any]:
-        """Per (question, matrix row, option): times chosen, and the sum and number of ranks given."""
-        return list(await self.session.execute(self._choices(questionnaire_id)))
+    async def choices_by_group(self, questionnaire_id: uuid.UUID) -> list[Any]:
+        """Per (district, age band, question, matrix row, option): times chosen, and the sum and number of
+        ranks given. One scan of the chosen options serves the totals and every breakdown (summed in
+        Python over a few hundred aggregate rows)."""
+        columns = [column.label(name) for name, column in DIMENSIONS.items()]
+        return list(await self.session.execute(self._choices(questionnaire_id, *columns)))
 
-    async def group_sizes(self, questionnaire_id: uuid.UUID, dimension: str) -> dict[str | None, int]:
-        column = DIMENSIONS[dimension]
+    async def group_sizes(self, questionnaire_id: uuid.UUID) -> list[Any]:
+        """Counted responses per (district, age band): the total and every dimension's group sizes."""
+        columns = [column.label(name) for name, column in DIMENSIONS.items()]
         stmt = (
-            select(column, func.count())
+            select(*columns, func.count().label("count"))
             .select_from(Response)
             .where(self._counted(questionnaire_id))
-            .group_by(column)
+            .group_by(*columns)
         )
-        return {value: int(count) for value, count in await self.session.execute(stmt)}
-
-    async def group_choices(self, questionnaire_id: uuid.UUID, dimension: str) -> list[Any]:
-        """:meth:`choices` per value of ``dimension`` (first column ``group``)."""
-        column = DIMENSIONS[dimension].label("group")
-        return list(await self.session.execute(self._choices(questionnaire_id, column)))
+        return list(await self.session.execute(stmt))
 
     def _written(
         self, questionnaire_id: uuid.UUID, question_id: uuid.UUID | None, hidden: bool

@@ -85,9 +85,9 @@ async def questionnaire_results(
     questions, options, rows = await repo.structure(qid)
     aggregates = await repo.per_question(qid)
     medians = await repo.medians(qid)
-    chosen: dict[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID], Any] = {
-        (c.question_id, c.matrix_row_id, c.option_id): c for c in await repo.choices(qid)
-    }
+    by_group = await repo.choices_by_group(qid)
+    sizes = await repo.group_sizes(qid)
+    chosen = _summed(by_group, ())
     options_of: dict[uuid.UUID, list[Option]] = defaultdict(list)
     for option in options:
         options_of[option.question_id].append(option)
@@ -139,28 +139,60 @@ async def questionnaire_results(
                 max=agg.day_max if agg else None,
             )
         results.append(result)
-    breakdowns = [
-        _breakdown(
-            dimension,
-            await repo.group_sizes(qid, dimension),
-            await repo.group_choices(qid, dimension),
-            min_group_size,
-        )
-        for dimension in DIMENSIONS
-    ]
+    breakdowns = []
+    for dimension in DIMENSIONS:
+        group_sizes: dict[str | None, int] = defaultdict(int)
+        for row in sizes:
+            group_sizes[getattr(row, dimension)] += int(row.count)
+        cells = _summed(by_group, (dimension,))
+        choices = [
+            Cell(group=g, question_id=q, matrix_row_id=r, option_id=o, count=c.count)
+            for (g, q, r, o), c in cells.items()
+        ]
+        breakdowns.append(_breakdown(dimension, group_sizes, choices, min_group_size))
     return QuestionnaireResults(
         questionnaire_id=qid,
         version=questionnaire.version,
         published=published,
-        responses=await repo.total(qid),
+        responses=sum(int(row.count) for row in sizes),
         questions=results,
         breakdowns=breakdowns,
     )
 
 
+@dataclass(slots=True)
+class Sums:
+    count: int = 0
+    positions: int = 0
+    ranked: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    group: str | None
+    question_id: uuid.UUID
+    matrix_row_id: uuid.UUID | None
+    option_id: uuid.UUID
+    count: int
+
+
+def _summed(rows: Iterable[Any], by: tuple[str, ...]) -> dict[tuple[Any, ...], Sums]:
+    """The chosen options' aggregates per (``by`` columns..., question, matrix row, option), summed over
+    the other breakdown columns."""
+    sums: dict[tuple[Any, ...], Sums] = defaultdict(Sums)
+    for row in rows:
+        found = sums[
+            (*(getattr(row, name) for name in by), row.question_id, row.matrix_row_id, row.option_id)
+        ]
+        found.count += int(row.count)
+        found.positions += int(row.positions or 0)
+        found.ranked += int(row.ranked)
+    return sums
+
+
 def _ranking(
     options: list[Option],
-    chosen: dict[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID], Any],
+    chosen: dict[tuple[Any, ...], Sums],
     question_id: uuid.UUID,
 ) -> list[RankingScore]:
     n = len(options)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from civicapi.modules.surveys.models import MODELS
 from civicapi.modules.surveys.permissions import PERMISSIONS
+from civicapi.modules.surveys.results.demo import seed as seed_demo
 from civicapi.modules.surveys.router import router
 from civicapi.modules.surveys.settings import SurveysComponentSettings, SurveysStepSettings
 from civicapi.registry import CivicModule
@@ -28,6 +29,7 @@ module = CivicModule(
     component_settings_schema=SurveysComponentSettings,
     step_settings_schema=SurveysStepSettings,
     version="1",
+    demo=seed_demo,
 )
 
 __all__ = ["module"]
