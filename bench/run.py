@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 import httpx
 from ceilings import RESPONSE_ENV, ROUTE_ENV, CapturedResponse
-from loadgen import PYTHON_GENERATOR, LoadResult, run_load, wrk_path, wrk_version
+from loadgen import PYTHON_GENERATOR, LoadResult, request_timeout, run_load, wrk_path, wrk_version
 
 BENCH_DIR = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -218,7 +218,7 @@ def start_server(
 
 
 def capture(url: str, method: str, path: str, headers: dict[str, str] | None = None) -> CapturedResponse:
-    response = httpx.request(method, url + path, headers=headers, timeout=10.0)
+    response = httpx.request(method, url + path, headers=headers, timeout=max(10.0, request_timeout()))
     if response.status_code >= 400:
         raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.text[:500]}")
     headers = [
