@@ -150,6 +150,8 @@ async def test_written_answers_and_option_free_texts_are_listed_and_moderated(
     names = ["Someone", "Someone"]
     assert sorted(i["text"] for i in listed) == sorted([*written, *names, "A dog park", "Skating"])
     assert [i["id"] for i in listed] == sorted(i["id"] for i in listed)
+    assert await _all(client, answers, {}, sort="-id") == listed[::-1]
+    assert_problem(await client.get(answers, params={"sort": "text"}), 422)
     free = {i["text"]: i for i in listed if i["option_id"] is not None}
     assert set(free) == {"A dog park", "Skating"}
     assert {i["question_id"] for i in free.values()} == {str(form.questions["use"])}
