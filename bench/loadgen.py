@@ -54,6 +54,12 @@ end
 PYTHON_MAX_REQUESTS = 5_000_000  # hard cap on the Python generator, whatever the duration
 
 
+def request_timeout() -> float:
+    """Seconds a request may take before it counts as an error: ``CIVICAPI_BENCH_REQUEST_TIMEOUT``, default
+    5 (longer for endpoints that take seconds, e.g. bench/surveys_results.py)."""
+    return float(os.environ.get("CIVICAPI_BENCH_REQUEST_TIMEOUT", "5"))
+
+
 @dataclass
 class LoadResult:
     requests: int
@@ -107,14 +113,21 @@ def run_wrk(
             f"--threads={max(1, min(threads, connections))}",
             f"--connections={connections}",
             f"--duration={max(1, round(duration))}s",
-            "--timeout=5s",
+            f"--timeout={request_timeout():g}s",
             f"--script={script}",
             url,
         ]
         env = {**os.environ, "BENCH_METHOD": method, "BENCH_HEADERS": _header_lines(headers)}
         if paths_file is not None:
             env["BENCH_PATHS"] = str(paths_file)
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30, check=False, env=env)
+        out = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=duration + 30 + request_timeout(),
+            check=False,
+            env=env,
+        )
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stdout}\n{out.stderr}")
@@ -203,7 +216,7 @@ async def _python_load(
         try:
             while time.perf_counter() < deadline and len(latencies) + errors < PYTHON_MAX_REQUESTS:
                 try:
-                    async with asyncio.timeout(5):
+                    async with asyncio.timeout(request_timeout()):
                         if writer is None:
                             reader, writer = await asyncio.open_connection(host, port)
                         started = time.perf_counter()
@@ -234,7 +247,7 @@ async def _python_load(
     started = time.perf_counter()
     tasks = [asyncio.create_task(worker()) for _ in range(connections)]
     try:
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout=duration + 15)
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=duration + 15 + request_timeout())
     finally:
         for task in tasks:
             task.cancel()

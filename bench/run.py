@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 import httpx
 from ceilings import RESPONSE_ENV, ROUTE_ENV, CapturedResponse
-from loadgen import PYTHON_GENERATOR, LoadResult, run_load, wrk_path, wrk_version
+from loadgen import PYTHON_GENERATOR, LoadResult, request_timeout, run_load, wrk_path, wrk_version
 
 BENCH_DIR = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -109,6 +109,13 @@ SCENARIOS: dict[str, list[tuple[str, str, str] | Endpoint]] = {
             headers={"Authorization": "Bearer {agenda_token}"},
         ),
     ],
+    "surveys": [
+        Endpoint(
+            "survey results: 100,000 answers to 10 questions, district and age breakdowns, anonymous",
+            "GET",
+            "/v1/communes/demo/surveys/components/{surveys_component_id}/surveys/{survey_id}/results",
+        ),
+    ],
 }
 # Scenario name -> setup command (arguments after the venv's python, run in bench/ after seed-demo);
 # it prints a JSON object of placeholders for the scenario's paths and headers. Run once per command.
@@ -117,6 +124,7 @@ SETUP: dict[str, tuple[str, ...]] = {
     "supports": ("seed_proposals.py", "--count", "10000"),
     "accountability": ("seed_accountability.py", "--count", "5000"),
     "agenda": ("seed_agenda.py", "--count", "10000"),
+    "surveys": ("seed_surveys.py", "--count", "100000"),
 }
 
 # Targets in the order they are loaded within a round; "real" is civicapi itself.
@@ -210,7 +218,7 @@ def start_server(
 
 
 def capture(url: str, method: str, path: str, headers: dict[str, str] | None = None) -> CapturedResponse:
-    response = httpx.request(method, url + path, headers=headers, timeout=10.0)
+    response = httpx.request(method, url + path, headers=headers, timeout=max(10.0, request_timeout()))
     if response.status_code >= 400:
         raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.text[:500]}")
     headers = [
@@ -384,7 +392,7 @@ def run_setup(scenarios: list[str], env: dict[str, str], workdir: Path) -> dict[
             cwd=workdir,
             env={**env, "CIVICAPI_ACCESS_TOKEN_TTL_SECONDS": "86400"},
             check=True,
-            timeout=900,
+            timeout=1800,
             capture_output=True,
         )
         placeholders.update(json.loads(out.stdout.decode().strip().splitlines()[-1]))

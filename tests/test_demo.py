@@ -20,6 +20,7 @@ from civicapi.main import create_app
 from civicapi.modules.agenda.models import Meeting
 from civicapi.modules.budgets.cli import _download
 from civicapi.modules.budgets.results.recount import recount_as_published
+from civicapi.modules.surveys.models import Survey
 
 
 async def test_seed_is_idempotent_and_people_can_log_in(
@@ -259,3 +260,29 @@ async def test_the_demo_agenda_has_a_closed_a_filling_a_full_and_an_online_meeti
     assert online["meeting_type"] == "online" and online["online_url"] is None
     seen = (await client.get(f"{base}/meetings/{online['id']}", headers=rita)).json()
     assert seen["online_url"].startswith("https://")
+
+
+async def test_the_demo_survey_has_published_results_with_counts(
+    settings: Settings, client: httpx.AsyncClient, db: Any
+) -> None:
+    """The quick start's survey: every question type, a few hundred answers, results published (counts per
+    option, a ranking, number statistics, district breakdowns with small groups pooled); seeding again adds
+    nothing."""
+    await seed_demo(settings)
+    base = await _component(client, "bp-demo", "surveys")
+    async with db.unit_of_work() as session:
+        (survey,) = (await session.execute(select(Survey))).scalars().all()
+    results = (await client.get(f"{base}/surveys/{survey.id}/results")).json()
+    assert results["published"] is True and results["responses"] == survey.answers_count >= 200
+    types = {q["question_type"]: q for q in results["questions"]}
+    assert len(types) == 10
+    assert sum(o["count"] for o in types["single_choice"]["options"]) == results["responses"]
+    assert all(s["mean_position"] for s in types["ranking"]["ranking"])
+    assert types["number"]["number"]["count"] > 0 and types["matrix_single"]["rows"]
+    (district,) = [b for b in results["breakdowns"] if b["dimension"] == "district"]
+    assert district["pooled"] >= 1 and "other" in {g["group"] for g in district["groups"]}
+    await seed_demo(settings)
+    async with db.unit_of_work() as session:
+        assert len((await session.execute(select(Survey))).scalars().all()) == 1
+    again = (await client.get(f"{base}/surveys/{survey.id}/results")).json()
+    assert again["responses"] == results["responses"]

@@ -288,6 +288,7 @@ def upgrade() -> None:
         sa.Column("matrix_row_id", sa.Uuid(), nullable=True),
         sa.Column("position", sa.Integer(), nullable=True),
         sa.Column("free_text", sa.Text(), nullable=True),
+        sa.Column("hidden_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("commune_id", sa.Uuid(), nullable=False),
         sa.CheckConstraint("position IS NULL OR position >= 1", name=op.f("ck_forms_answer_choice_position")),

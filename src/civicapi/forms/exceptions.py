@@ -41,8 +41,8 @@ class FormNotFound(NotFound):
     slug = "forms-definition-not-found"
     title = "No such questionnaire or question"
     description = (
-        "`reason`: `no_questionnaire` (the resource has no questionnaire yet), `no_question`, `no_option`, "
-        "`no_row`."
+        "`reason`: `no_questionnaire` (the resource has no questionnaire yet), `no_version` (no such "
+        "version of it), `no_question`, `no_option`, `no_row`."
     )
 
 
@@ -80,4 +80,4 @@ class QuestionnaireSuperseded(Conflict):
 class TextAnswerNotFound(NotFound):
     slug = "forms-text-answer-not-found"
     title = "Written answer not found"
-    description = "The questionnaire has no written answer with this id."
+    description = "The questionnaire has no written answer (nor free text of a chosen option) with this id."

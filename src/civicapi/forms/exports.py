@@ -15,14 +15,16 @@ import json
 import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
 from openpyxl import Workbook
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
+from civicapi.core.audit import current_actor, set_actor
 from civicapi.core.db.session import Database
 from civicapi.core.tabular import cell, csv_line
 from civicapi.forms.models import (
@@ -228,6 +230,26 @@ async def export_xlsx(db: Database, plan: Plan) -> AsyncIterator[bytes]:
         await run_in_threadpool(book.save, out)
         for chunk in _chunks(out):
             yield chunk
+
+
+ExportHook = Callable[[AsyncSession, Any, Questionnaire, str], Awaitable[None]]
+"""(session, caller, questionnaire, format): what the owning module does before an export (an audit entry)."""
+
+
+async def record_export(
+    db: Database,
+    request_session: AsyncSession,
+    hook: ExportHook,
+    caller: Any,
+    questionnaire: Questionnaire,
+    fmt: str,
+) -> None:
+    """Run ``hook`` in a unit of work of its own, by the request's actor, committed at once (the request's
+    own unit of work is read-only, and an export streams after it)."""
+    actor = current_actor(request_session)
+    async with db.unit_of_work() as session:
+        set_actor(session, actor)
+        await hook(session, caller, questionnaire, fmt)
 
 
 EXPORTERS = {"csv": export_csv, "jsonl": export_jsonl, "xlsx": export_xlsx}

@@ -204,6 +204,8 @@ class AnswerChoice(IdMixin, CommuneScopedMixin, Base):
     position: Mapped[int | None]
     """Rank given in a ranking question (1: first)."""
     free_text: Mapped[str | None] = mapped_column(Text)
+    hidden_at: Mapped[datetime | None]
+    """The option's free text hidden by a moderator from the published results (the choice still counts)."""
 
 
 MODELS: list[type[Any]] = [Questionnaire, Question, Option, MatrixRow, Response, Answer, AnswerChoice]

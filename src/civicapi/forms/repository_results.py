@@ -2,8 +2,8 @@
 never answers loaded to be counted in Python; test responses are never counted.
 
 Every read is a fixed number of statements, whatever the number of questions: the structure (questions,
-options, matrix rows), the total, the per-question aggregates, the medians, the chosen options, and per
-breakdown dimension the group sizes and the chosen options per group."""
+options, matrix rows), the per-question aggregates, the medians, the chosen options per (district, age
+band) and the responses per (district, age band): the totals and every breakdown are sums of those."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, Uuid, and_, cast, func, null, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from civicapi.core.pagination import PageParams, keyset_page
-from civicapi.forms.models import Answer, AnswerChoice, MatrixRow, Option, Question, Response
+from civicapi.core.pagination import PageParams, decode_cursor, encode_cursor
+from civicapi.forms.models import Answer, AnswerChoice, MatrixRow, Option, Question, Questionnaire, Response
 
 DIMENSIONS = {"district": Response.district, "age_band": Response.age_band}
 """The response attributes results may be broken down by."""
+ID_SORT = "id"
 
 
 class ResultsRepository:
@@ -69,10 +70,6 @@ class ResultsRepository:
             ).scalars()
         )
         return questions, options, rows
-
-    async def total(self, questionnaire_id: uuid.UUID) -> int:
-        stmt = select(func.count()).select_from(Response).where(self._counted(questionnaire_id))
-        return int((await self.session.execute(stmt)).scalar_one())
 
     async def per_question(self, questionnaire_id: uuid.UUID) -> dict[uuid.UUID, Any]:
         """Per question: answers, and the count, min, max and mean of numbers and the count, min and max of
@@ -133,24 +130,64 @@ class ResultsRepository:
             .group_by(*columns, Answer.question_id, AnswerChoice.matrix_row_id, AnswerChoice.option_id)
         )
 
-    async def choices(self, questionnaire_id: uuid.UUID) -> list[Any]:
-        """Per (question, matrix row, option): times chosen, and the sum and number of ranks given."""
-        return list(await self.session.execute(self._choices(questionnaire_id)))
+    async def choices_by_group(self, questionnaire_id: uuid.UUID) -> list[Any]:
+        """Per (district, age band, question, matrix row, option): times chosen, and the sum and number of
+        ranks given. One scan of the chosen options serves the totals and every breakdown (summed in
+        Python over a few hundred aggregate rows)."""
+        columns = [column.label(name) for name, column in DIMENSIONS.items()]
+        return list(await self.session.execute(self._choices(questionnaire_id, *columns)))
 
-    async def group_sizes(self, questionnaire_id: uuid.UUID, dimension: str) -> dict[str | None, int]:
-        column = DIMENSIONS[dimension]
+    async def group_sizes(self, questionnaire_id: uuid.UUID) -> list[Any]:
+        """Counted responses per (district, age band): the total and every dimension's group sizes."""
+        columns = [column.label(name) for name, column in DIMENSIONS.items()]
         stmt = (
-            select(column, func.count())
+            select(*columns, func.count().label("count"))
             .select_from(Response)
             .where(self._counted(questionnaire_id))
-            .group_by(column)
+            .group_by(*columns)
         )
-        return {value: int(count) for value, count in await self.session.execute(stmt)}
+        return list(await self.session.execute(stmt))
 
-    async def group_choices(self, questionnaire_id: uuid.UUID, dimension: str) -> list[Any]:
-        """:meth:`choices` per value of ``dimension`` (first column ``group``)."""
-        column = DIMENSIONS[dimension].label("group")
-        return list(await self.session.execute(self._choices(questionnaire_id, column)))
+    def _written(
+        self, questionnaire_id: uuid.UUID, question_id: uuid.UUID | None, hidden: bool
+    ) -> Select[Any]:
+        stmt = (
+            select(
+                Answer.id,
+                Answer.question_id,
+                cast(null(), Uuid).label("option_id"),
+                Answer.text.label("text"),
+                Answer.hidden_at,
+            )
+            .join(Response, Response.id == Answer.response_id)
+            .where(self._counted(questionnaire_id), Answer.text.is_not(None))
+        )
+        if question_id is not None:
+            stmt = stmt.where(Answer.question_id == question_id)
+        return stmt if hidden else stmt.where(Answer.hidden_at.is_(None))
+
+    def _free_texts(
+        self, questionnaire_id: uuid.UUID, question_id: uuid.UUID | None, hidden: bool
+    ) -> Select[Any]:
+        stmt: Select[*tuple[Any, ...]] = (
+            select(
+                AnswerChoice.id,
+                Answer.question_id,
+                AnswerChoice.option_id,
+                AnswerChoice.free_text.label("text"),
+                AnswerChoice.hidden_at,
+            )
+            .join(Answer, Answer.id == AnswerChoice.answer_id)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                self._counted(questionnaire_id),
+                AnswerChoice.free_text.is_not(None),
+                AnswerChoice.free_text != "",
+            )
+        )
+        if question_id is not None:
+            stmt = stmt.where(Answer.question_id == question_id)
+        return stmt if hidden else stmt.where(AnswerChoice.hidden_at.is_(None))
 
     async def texts_page(
         self,
@@ -159,20 +196,26 @@ class ResultsRepository:
         params: PageParams,
         *,
         include_hidden: bool,
-    ) -> tuple[list[Answer], str | None]:
-        """One page of the written answers (by answer id), hidden ones only when asked."""
-        stmt = (
-            select(Answer)
-            .join(Response, Response.id == Answer.response_id)
-            .where(self._counted(questionnaire_id), Answer.text.is_not(None))
-        )
-        if question_id is not None:
-            stmt = stmt.where(Answer.question_id == question_id)
-        if not include_hidden:
-            stmt = stmt.where(Answer.hidden_at.is_(None))
-        return await keyset_page(
-            self.session, stmt, params=params, sorts={"id": Answer.id}, default_sort="id", id_column=Answer.id
-        )
+    ) -> tuple[list[Any], str | None]:
+        """One page (by id) of the written answers and of the free texts of chosen options ("other: ...")
+        together, hidden ones only when asked: rows of ``id, question_id, option_id`` (null for a written
+        answer), ``text``, ``hidden_at``."""
+        sort = params.sort or ID_SORT  # "id" or "-id" (the route's sorted_by)
+        descending = sort.startswith("-")
+        both = union_all(
+            self._written(questionnaire_id, question_id, include_hidden),
+            self._free_texts(questionnaire_id, question_id, include_hidden),
+        ).subquery()
+        stmt = select(both)
+        if params.cursor:
+            _, after = decode_cursor(params.cursor, sort, [uuid.UUID, uuid.UUID])
+            stmt = stmt.where(both.c.id < after if descending else both.c.id > after)
+        order = both.c.id.desc() if descending else both.c.id.asc()
+        rows = list(await self.session.execute(stmt.order_by(order).limit(params.limit + 1)))
+        if len(rows) <= params.limit:
+            return rows, None
+        rows = rows[: params.limit]
+        return rows, encode_cursor(sort, [rows[-1].id, rows[-1].id])
 
     async def text_answer(self, questionnaire_id: uuid.UUID, answer_id: uuid.UUID) -> Answer | None:
         """A written answer of the questionnaire (of any response), for moderation."""
@@ -185,6 +228,38 @@ class ResultsRepository:
                 Answer.id == answer_id,
                 Answer.text.is_not(None),
             )
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def free_text(
+        self, questionnaire_id: uuid.UUID, choice_id: uuid.UUID
+    ) -> tuple[AnswerChoice, uuid.UUID] | None:
+        """A chosen option's free text in the questionnaire (of any response), with its question, for
+        moderation."""
+        stmt = (
+            select(AnswerChoice, Answer.question_id)
+            .join(Answer, Answer.id == AnswerChoice.answer_id)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.commune_id == self.commune_id,
+                Response.questionnaire_id == questionnaire_id,
+                AnswerChoice.id == choice_id,
+                AnswerChoice.free_text.is_not(None),
+            )
+        )
+        found = (await self.session.execute(stmt)).one_or_none()
+        return (found[0], found[1]) if found is not None else None
+
+    async def version(
+        self, module: str, kind: str, owner_id: uuid.UUID, version: int
+    ) -> Questionnaire | None:
+        """Version ``version`` of the owner's questionnaire (current or superseded)."""
+        stmt = select(Questionnaire).where(
+            Questionnaire.commune_id == self.commune_id,
+            Questionnaire.owner_module == module,
+            Questionnaire.owner_type == kind,
+            Questionnaire.owner_id == owner_id,
+            Questionnaire.version == version,
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 

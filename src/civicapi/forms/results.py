@@ -18,13 +18,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.pagination import Page, PageParams
-from civicapi.forms.exceptions import TextAnswerNotFound
+from civicapi.forms.exceptions import FormNotFound, TextAnswerNotFound
 from civicapi.forms.models import (
     DATE,
     MATRIX_TYPES,
@@ -33,6 +34,7 @@ from civicapi.forms.models import (
     RANKING,
     SINGLE_CHOICE,
     Answer,
+    AnswerChoice,
     Option,
     Questionnaire,
 )
@@ -53,6 +55,16 @@ from civicapi.forms.schemas_results import (
 
 MIN_GROUP_SIZE = 5
 """Default k: breakdown groups with fewer responses are not shown."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsPolicy:
+    """How one request may see a questionnaire's results: whether they are published, and k."""
+
+    published: bool
+    min_group_size: int = MIN_GROUP_SIZE
+
+
 UNKNOWN, OTHER = "unknown", "other"
 
 
@@ -73,9 +85,9 @@ async def questionnaire_results(
     questions, options, rows = await repo.structure(qid)
     aggregates = await repo.per_question(qid)
     medians = await repo.medians(qid)
-    chosen: dict[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID], Any] = {
-        (c.question_id, c.matrix_row_id, c.option_id): c for c in await repo.choices(qid)
-    }
+    by_group = await repo.choices_by_group(qid)
+    sizes = await repo.group_sizes(qid)
+    chosen = _summed(by_group, ())
     options_of: dict[uuid.UUID, list[Option]] = defaultdict(list)
     for option in options:
         options_of[option.question_id].append(option)
@@ -127,28 +139,60 @@ async def questionnaire_results(
                 max=agg.day_max if agg else None,
             )
         results.append(result)
-    breakdowns = [
-        _breakdown(
-            dimension,
-            await repo.group_sizes(qid, dimension),
-            await repo.group_choices(qid, dimension),
-            min_group_size,
-        )
-        for dimension in DIMENSIONS
-    ]
+    breakdowns = []
+    for dimension in DIMENSIONS:
+        group_sizes: dict[str | None, int] = defaultdict(int)
+        for row in sizes:
+            group_sizes[getattr(row, dimension)] += int(row.count)
+        cells = _summed(by_group, (dimension,))
+        choices = [
+            Cell(group=g, question_id=q, matrix_row_id=r, option_id=o, count=c.count)
+            for (g, q, r, o), c in cells.items()
+        ]
+        breakdowns.append(_breakdown(dimension, group_sizes, choices, min_group_size))
     return QuestionnaireResults(
         questionnaire_id=qid,
         version=questionnaire.version,
         published=published,
-        responses=await repo.total(qid),
+        responses=sum(int(row.count) for row in sizes),
         questions=results,
         breakdowns=breakdowns,
     )
 
 
+@dataclass(slots=True)
+class Sums:
+    count: int = 0
+    positions: int = 0
+    ranked: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    group: str | None
+    question_id: uuid.UUID
+    matrix_row_id: uuid.UUID | None
+    option_id: uuid.UUID
+    count: int
+
+
+def _summed(rows: Iterable[Any], by: tuple[str, ...]) -> dict[tuple[Any, ...], Sums]:
+    """The chosen options' aggregates per (``by`` columns..., question, matrix row, option), summed over
+    the other breakdown columns."""
+    sums: dict[tuple[Any, ...], Sums] = defaultdict(Sums)
+    for row in rows:
+        found = sums[
+            (*(getattr(row, name) for name in by), row.question_id, row.matrix_row_id, row.option_id)
+        ]
+        found.count += int(row.count)
+        found.positions += int(row.positions or 0)
+        found.ranked += int(row.ranked)
+    return sums
+
+
 def _ranking(
     options: list[Option],
-    chosen: dict[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID], Any],
+    chosen: dict[tuple[Any, ...], Sums],
     question_id: uuid.UUID,
 ) -> list[RankingScore]:
     n = len(options)
@@ -206,12 +250,13 @@ def _breakdown(dimension: str, sizes: dict[str | None, int], choices: Iterable[A
     )
 
 
-def _text_read(answer: Answer) -> TextAnswerRead:
+def _text_read(row: Any) -> TextAnswerRead:
     return TextAnswerRead(
-        id=answer.id,
-        question_id=answer.question_id,
-        text=answer.text or "",
-        hidden=answer.hidden_at is not None,
+        id=row.id,
+        question_id=row.question_id,
+        option_id=row.option_id,
+        text=row.text or "",
+        hidden=row.hidden_at is not None,
     )
 
 
@@ -223,27 +268,50 @@ async def text_answers(
     question_id: uuid.UUID | None = None,
     include_hidden: bool = False,
 ) -> Page[TextAnswerRead]:
-    """A page of the written answers (of ``question_id``, else of every question); hidden ones only when
-    ``include_hidden`` (the questionnaire's managers)."""
+    """A page of the written answers and of the free texts of chosen options (``option_id`` set), of
+    ``question_id`` else of every question; hidden ones only when ``include_hidden`` (the questionnaire's
+    managers)."""
     repo = ResultsRepository(session, questionnaire.commune_id)
-    answers, cursor = await repo.texts_page(
-        questionnaire.id, question_id, params, include_hidden=include_hidden
-    )
-    return Page(items=[_text_read(a) for a in answers], next_cursor=cursor)
+    rows, cursor = await repo.texts_page(questionnaire.id, question_id, params, include_hidden=include_hidden)
+    return Page(items=[_text_read(row) for row in rows], next_cursor=cursor)
 
 
 async def moderate_text_answer(
     session: AsyncSession, questionnaire: Questionnaire, answer_id: uuid.UUID, *, hidden: bool
 ) -> TextAnswerRead:
-    """Hide a written answer from the published results (it still counts), or show it again."""
-    answer = await ResultsRepository(session, questionnaire.commune_id).text_answer(
-        questionnaire.id, answer_id
-    )
-    if answer is None:
-        raise TextAnswerNotFound("no written answer with this id in this questionnaire")
-    if hidden and answer.hidden_at is None:
-        answer.hidden_at = datetime.now(UTC)
+    """Hide a written answer, or an option's free text, from the published results (it still counts), or
+    show it again."""
+    repo = ResultsRepository(session, questionnaire.commune_id)
+    target: Answer | AnswerChoice | None = await repo.text_answer(questionnaire.id, answer_id)
+    if isinstance(target, Answer):
+        question_id, option_id = target.question_id, None
+    else:
+        free = await repo.free_text(questionnaire.id, answer_id)
+        if free is None:
+            raise TextAnswerNotFound("no written answer with this id in this questionnaire")
+        target, question_id = free
+        option_id = target.option_id
+    if hidden and target.hidden_at is None:
+        target.hidden_at = datetime.now(UTC)
     elif not hidden:
-        answer.hidden_at = None
+        target.hidden_at = None
     await session.flush()
-    return _text_read(answer)
+    text = target.text if isinstance(target, Answer) else target.free_text
+    return TextAnswerRead(
+        id=target.id,
+        question_id=question_id,
+        option_id=option_id,
+        text=text or "",
+        hidden=target.hidden_at is not None,
+    )
+
+
+async def questionnaire_version(
+    session: AsyncSession, commune_id: uuid.UUID, owner: tuple[str, str, uuid.UUID], version: int
+) -> Questionnaire:
+    """Version ``version`` of the questionnaire of ``owner`` (module, type, id), current or superseded;
+    404 ``no_version``."""
+    found = await ResultsRepository(session, commune_id).version(*owner, version)
+    if found is None:
+        raise FormNotFound(f"this questionnaire has no version {version}", reason="no_version")
+    return found

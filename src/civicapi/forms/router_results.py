@@ -18,13 +18,25 @@ from fastapi.responses import StreamingResponse
 from civicapi.communes.dependencies import Caller, CallerDep
 from civicapi.core.deps import DatabaseDep, SessionDep
 from civicapi.core.errors import problem_responses
-from civicapi.core.pagination import Page, PageParamsDep, set_link_header
-from civicapi.forms.exports import EXTENSIONS, MEDIA_TYPES, export_responses
+from civicapi.core.pagination import Page, PageParams, set_link_header, sorted_by
+from civicapi.forms.exports import EXTENSIONS, MEDIA_TYPES, ExportHook, export_responses, record_export
 from civicapi.forms.models import Questionnaire
-from civicapi.forms.results import MIN_GROUP_SIZE, moderate_text_answer, questionnaire_results, text_answers
+from civicapi.forms.results import (
+    MIN_GROUP_SIZE,
+    ResultsPolicy,
+    moderate_text_answer,
+    questionnaire_results,
+    text_answers,
+)
 from civicapi.forms.schemas_results import QuestionnaireResults, TextAnswerModeration, TextAnswerRead
 
 PublishedHook = Callable[[Questionnaire], bool | Awaitable[bool]]
+BY_ID = sorted_by("id", default="id")
+
+
+def _operation(prefix: str | None, name: str) -> str | None:
+    """``<prefix>_<name>`` when the module gives a prefix (unique operation ids), else FastAPI's."""
+    return f"{prefix}_{name}" if prefix else None
 
 
 async def _published(hook: PublishedHook, questionnaire: Questionnaire) -> bool:
@@ -36,41 +48,59 @@ def results_router(
     questionnaire: Callable[..., Awaitable[Questionnaire]],
     *,
     manage_permission: str,
-    published: PublishedHook,
+    published: PublishedHook | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
+    policy: Callable[..., Awaitable[ResultsPolicy]] | None = None,
     tags: list[str] | None = None,
+    operation_prefix: str | None = None,
 ) -> APIRouter:
     """``GET /results``, ``GET /results/answers`` and ``PATCH /results/answers/{answer_id}`` (hide or
     show), on the questionnaire that ``questionnaire`` (a dependency) resolves. Unpublished results, and
-    hidden answers, are for callers holding ``manage_permission``."""
+    hidden answers, are for callers holding ``manage_permission``.
+
+    Whether the results are published and k come either from ``published`` (a hook on the questionnaire)
+    and the constant ``min_group_size``, or, per request, from ``policy``: a dependency answering a
+    :class:`ResultsPolicy` (e.g. read from the module's resource, which the questionnaire dependency has
+    already loaded in the same request)."""
     router = APIRouter(tags=list(tags or ["forms"]))
     QuestionnaireDep = Annotated[Questionnaire, Depends(questionnaire)]
+    if policy is None:
+        if published is None:
+            raise ValueError("results_router needs a published hook or a policy dependency")
+        hook = published
 
-    async def readable(caller: Caller, found: Questionnaire) -> bool:
-        is_published = await _published(published, found)
-        if not is_published:
+        async def constant_policy(found: QuestionnaireDep) -> ResultsPolicy:
+            return ResultsPolicy(published=await _published(hook, found), min_group_size=min_group_size)
+
+        policy = constant_policy
+    PolicyDep = Annotated[ResultsPolicy, Depends(policy)]
+
+    def readable(caller: Caller, rules: ResultsPolicy) -> bool:
+        if not rules.published:
             caller.require(manage_permission)
-        return is_published
+        return rules.published
 
     @router.get(
         "/results",
         response_model=QuestionnaireResults,
         responses=problem_responses(401, 403, 404),
         summary="The questionnaire's results",
+        operation_id=_operation(operation_prefix, "results_get"),
     )
     async def get_results(
-        session: SessionDep, caller: CallerDep, found: QuestionnaireDep
+        session: SessionDep, caller: CallerDep, found: QuestionnaireDep, rules: PolicyDep
     ) -> QuestionnaireResults:
-        is_published = await readable(caller, found)
+        is_published = readable(caller, rules)
         return await questionnaire_results(
-            session, found, published=is_published, min_group_size=min_group_size
+            session, found, published=is_published, min_group_size=rules.min_group_size
         )
 
     @router.get(
         "/results/answers",
         response_model=Page[TextAnswerRead],
         responses=problem_responses(401, 403, 404, 422),
-        summary="Written answers, page by page",
+        summary="Written answers and options' free texts, page by page",
+        operation_id=_operation(operation_prefix, "results_answers_list"),
     )
     async def list_text_answers(
         request: Request,
@@ -78,10 +108,11 @@ def results_router(
         session: SessionDep,
         caller: CallerDep,
         found: QuestionnaireDep,
-        params: PageParamsDep,
+        rules: PolicyDep,
+        params: Annotated[PageParams, Depends(BY_ID)],
         question_id: Annotated[uuid.UUID | None, Query(description="Only this question's answers.")] = None,
     ) -> Page[TextAnswerRead]:
-        await readable(caller, found)
+        readable(caller, rules)
         page = await text_answers(
             session,
             found,
@@ -96,7 +127,8 @@ def results_router(
         "/results/answers/{answer_id}",
         response_model=TextAnswerRead,
         responses=problem_responses(401, 403, 404, 422),
-        summary="Hide a written answer from the published results, or show it",
+        summary="Hide a written answer (or an option's free text) from the published results, or show it",
+        operation_id=_operation(operation_prefix, "results_answer_moderate"),
     )
     async def moderate(
         answer_id: uuid.UUID,
@@ -123,22 +155,28 @@ def exports_router(
     questionnaire: Callable[..., Awaitable[Questionnaire]],
     *,
     export_permission: str,
+    on_export: ExportHook | None = None,
     tags: list[str] | None = None,
+    operation_prefix: str | None = None,
 ) -> APIRouter:
     """``GET /responses/export?format=csv|jsonl|xlsx`` on the questionnaire that ``questionnaire`` (a
     dependency) resolves, for callers holding ``export_permission``: one row per response (test responses
-    left out) with its pseudonymous respondent, never account data."""
+    left out) with its pseudonymous respondent, never account data. ``on_export(session, caller,
+    questionnaire, format)`` (e.g. an audit entry) runs in a unit of work of its own, committed before the
+    first byte is streamed."""
     router = APIRouter(tags=list(tags or ["forms"]))
     QuestionnaireDep = Annotated[Questionnaire, Depends(questionnaire)]
 
     @router.get(
         "/responses/export",
         summary="The responses as CSV, JSON lines or XLSX (streamed)",
+        operation_id=_operation(operation_prefix, "responses_export"),
         response_class=StreamingResponse,
         responses={**EXPORT_RESPONSE, **problem_responses(401, 403, 404, 422)},
     )
     async def export(
         db: DatabaseDep,
+        session: SessionDep,
         caller: CallerDep,
         found: QuestionnaireDep,
         format: Annotated[Literal["csv", "jsonl", "xlsx"], Query(description="The file format.")] = "csv",
@@ -147,6 +185,8 @@ def exports_router(
         ] = None,
     ) -> StreamingResponse:
         caller.require(export_permission)
+        if on_export is not None:
+            await record_export(db, session, on_export, caller, found, format)
         chunks = await export_responses(db, found, format, locale=locale)
         filename = f"responses-{found.owner_id}-v{found.version}.{EXTENSIONS[format]}"
         return StreamingResponse(

@@ -89,9 +89,16 @@ class QuestionnaireResults(BaseModel):
 class TextAnswerRead(BaseModel):
     id: uuid.UUID
     question_id: uuid.UUID
+    option_id: uuid.UUID | None = Field(
+        default=None,
+        description='Set for the free text of a chosen option ("other: ..."): that option; null for a '
+        "written answer.",
+    )
     text: str
     hidden: bool
 
 
 class TextAnswerModeration(RequestModel):
-    hidden: bool = Field(description="true hides the answer from the published results; false shows it.")
+    hidden: bool = Field(
+        description="true hides the answer (or option's free text) from the published results; false shows it."
+    )

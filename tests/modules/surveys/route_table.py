@@ -5,10 +5,13 @@ Each use case keeps its entries in its own block (``# --- <use case> ---``)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
+from civicapi.forms.models import SHORT_ANSWER, Answer, Question, Questionnaire, Response
 from civicapi.modules.surveys import permissions
 from civicapi.testing import (
     Authenticated,
@@ -115,6 +118,62 @@ REQUESTS["surveys_responses_mine_replace"] = json_body({"answers": []})
 RULES["surveys_answer_tokens_create"] = Public()
 
 # --- results ---
+# Moderating a written answer and publishing the results need ``surveys.manage``; the answer of the path is
+# a written answer of the path's survey, written straight to the tables.
+
+
+async def _text_answer(world: Any, survey_id: str) -> str:
+    async with _db(world).unit_of_work() as session:
+        questionnaire = (
+            await session.execute(
+                select(Questionnaire).where(
+                    Questionnaire.owner_module == "surveys", Questionnaire.owner_id == uuid.UUID(survey_id)
+                )
+            )
+        ).scalar_one()
+        question = (
+            await session.execute(
+                select(Question).where(
+                    Question.questionnaire_id == questionnaire.id, Question.question_type == SHORT_ANSWER
+                )
+            )
+        ).scalar_one()
+        response = Response(commune_id=questionnaire.commune_id, questionnaire_id=questionnaire.id)
+        session.add(response)
+        await session.flush()
+        answer = Answer(
+            commune_id=questionnaire.commune_id,
+            response_id=response.id,
+            question_id=question.id,
+            text="Hello",
+        )
+        session.add(answer)
+        await session.flush()
+        return str(answer.id)
+
+
+async def _answer(ctx: Ctx) -> str:
+    return await _text_answer(ctx.world, ctx.ids["survey_id"])
+
+
+async def _tenancy_answer(client: httpx.AsyncClient, world: People, ids: dict[str, str]) -> str:
+    return await _text_answer(world, ids["survey_id"])
+
+
+RULES.update(
+    {
+        "surveys_survey_results_answer_moderate": Perm(permissions.MANAGE),
+        "surveys_survey_results_publication_put": Perm(permissions.MANAGE),
+    }
+)
+FACTORIES["answer_id"] = (("survey_id",), _answer)
+REQUESTS.update(
+    {
+        "surveys_survey_results_answer_moderate": json_body({"hidden": True}),
+        "surveys_survey_results_publication_put": json_body({"published": True}),
+    }
+)
+TENANCY["answer_id"] = _tenancy_answer
 
 TABLE = register(
     RouteTable(

@@ -13,6 +13,7 @@ from civicapi.modules.surveys.management.sweep import keep_closing
 from civicapi.modules.surveys.models import MODELS
 from civicapi.modules.surveys.permissions import PERMISSIONS
 from civicapi.modules.surveys.resources import RESOURCE_TYPES
+from civicapi.modules.surveys.results.demo import seed as seed_demo
 from civicapi.modules.surveys.router import router
 from civicapi.modules.surveys.settings import SurveysComponentSettings, SurveysStepSettings
 from civicapi.registry import CivicModule
@@ -35,6 +36,7 @@ module = CivicModule(
     export_personal_data=export_personal_data,
     erase_personal_data=erase_personal_data,
     version="1",
+    demo=seed_demo,
 )
 
 __all__ = ["module"]
