@@ -49,7 +49,7 @@ async def test_districts_lie_inside_the_boundary(client: httpx.AsyncClient, worl
     problem = assert_problem(
         await client.put(BOUNDARY, json=_outline((5.50, 50.58, 5.66, 50.70)), headers=admin), 422
     )
-    assert [(e["code"], e["reason"]) for e in problem["errors"]] == [("bord", "outside_boundary")]
+    assert [(e["area"], e["reason"]) for e in problem["errors"]] == [("bord", "outside_boundary")]
     r = await client.put(BOUNDARY, json=_outline((5.5, 50.6, 5.6, 50.6)), headers=admin)  # a flat ring
     assert assert_problem(r, 422)["reason"] == "invalid_geometry"
     assert (await client.get(BOUNDARY)).json()["bbox"] == list(LIEGE_OUTLINE)

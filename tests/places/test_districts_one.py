@@ -81,8 +81,11 @@ async def test_one_district_is_checked_against_the_stored_set(
         DISTRICTS, json=feature("x", ILOT, kind="neighbourhood", parent="nowhere"), headers=admin
     )
     assert assert_problem(r, 422)["errors"][0] == {
+        "location": ["body", "features", 0],
+        "message": "no district 'nowhere'",
+        "code": "unknown_parent",
         "feature": 0,
-        "code": "x",
+        "area": "x",
         "reason": "unknown_parent",
         "detail": "no district 'nowhere'",
     }
@@ -96,14 +99,13 @@ async def test_one_district_is_checked_against_the_stored_set(
         DISTRICTS + "/centre", json={"geometry": polygon((5.55, 50.62, 5.57, 50.63))}, headers=admin
     )
     problem = assert_problem(r, 422)
-    assert problem["errors"] == [
-        {
-            "feature": None,
-            "code": "ilot",
-            "reason": "outside_parent",
-            "detail": problem["errors"][0]["detail"],
-        }
-    ]
+    (error,) = problem["errors"]
+    assert (error["feature"], error["area"], error["reason"], error["location"]) == (
+        None,
+        "ilot",
+        "outside_parent",
+        ["body"],
+    )
     r = await client.patch(
         DISTRICTS + "/ilot",
         json={"geometry": {"type": "LineString", "coordinates": [[5.5, 50.6], [5.6, 50.7]]}},

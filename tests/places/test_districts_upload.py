@@ -164,7 +164,11 @@ async def test_every_problem_is_listed_at_once_and_nothing_is_written(
         (12, "parent_not_allowed"),
     }, problem["errors"]
     bowtie = next(e for e in problem["errors"] if e["feature"] == 1)
-    assert bowtie["code"] == "bowtie" and "Self-intersection" in bowtie["detail"]
+    assert (
+        bowtie["area"] == "bowtie"
+        and bowtie["code"] == "self_intersection"
+        and "Self-intersection" in bowtie["detail"]
+    )
     assert problem["reason"] == "not_a_polygon"
     assert await _rows(db) == before
 
@@ -177,9 +181,11 @@ async def test_the_size_caps_are_enforced(client: httpx.AsyncClient, world: Worl
         )
     )
     problem = assert_problem(await upload(client, world, many), 422)
-    assert {k: v for k, v in problem["errors"][0].items() if k != "detail"} == {
+    assert {k: v for k, v in problem["errors"][0].items() if k not in ("detail", "message")} == {
+        "location": ["body"],
+        "code": "too_many_features",
         "feature": None,
-        "code": None,
+        "area": None,
         "reason": "too_many_features",
     }
     # a shape of too many positions: a circle-like ring

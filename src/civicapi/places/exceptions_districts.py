@@ -12,8 +12,9 @@ class DistrictsInvalid(InvalidInput):
     title = "Invalid districts"
     description = (
         "The districts break a rule; nothing was written. `reason` names the first broken rule and `errors` "
-        "lists them all as `{feature, code, reason, detail}` (`feature`: the position in the upload, null "
-        "for a stored area or the whole upload): `not_a_polygon`, `bad_coordinates`, `bad_position`, "
+        "lists them all as field errors (`location`, `message`, `code`: the reason) with `feature` (the "
+        "position in the upload, null for a stored area or the whole upload), `area` (its code), `reason` "
+        "and `detail`: `not_a_polygon`, `bad_coordinates`, `bad_position`, "
         "`out_of_range` (not WGS84), `ring_too_short` (under 4 positions), `ring_not_closed`, "
         "`self_intersection` and `invalid_geometry` (`detail` is shapely's `explain_validity`), "
         "`too_many_vertices`, `too_many_features`, `duplicate_code`, `parent_required`, `parent_not_allowed`, "

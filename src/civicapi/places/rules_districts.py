@@ -57,13 +57,24 @@ class Verdict:
     """The valid shapes by code (for bounding boxes)."""
 
 
-def _error(item: Candidate | None, reason: str, detail: str) -> dict[str, Any]:
+def problem(index: int | None, area: str | None, reason: str, detail: str) -> dict[str, Any]:
+    """One problem, as the house's field errors say it (``location``, ``message``, ``code``: the
+    machine-readable reason) and with the district's own words: ``feature`` (the position in the upload;
+    None for a stored area or the whole upload), ``area`` (its code), ``reason`` and ``detail``."""
+    location: list[str | int] = ["body"] if index is None else ["body", "features", index]
     return {
-        "feature": item.index if item else None,
-        "code": item.code if item else None,
+        "location": location,
+        "message": detail,
+        "code": reason,
+        "feature": index,
+        "area": area,
         "reason": reason,
         "detail": detail,
     }
+
+
+def _error(item: Candidate | None, reason: str, detail: str) -> dict[str, Any]:
+    return problem(item.index if item else None, item.code if item else None, reason, detail)
 
 
 def _is_number(value: Any) -> bool:

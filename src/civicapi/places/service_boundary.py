@@ -16,7 +16,7 @@ from civicapi.core.errors import NotFound
 from civicapi.places import repository_districts as repo
 from civicapi.places.exceptions_districts import DistrictsInvalid
 from civicapi.places.models import DISTRICT, Boundary
-from civicapi.places.rules_districts import Candidate, area_shape, bbox, inside
+from civicapi.places.rules_districts import Candidate, area_shape, bbox, inside, problem
 from civicapi.places.schemas_districts import AreaRef, BoundaryBody, BoundaryRead, LocateRead
 from civicapi.places.service_index import locate
 
@@ -31,9 +31,7 @@ async def set_boundary(session: AsyncSession, commune: Commune, body: BoundaryBo
         for area in await repo.areas(session, commune.id):
             if not inside(outline, shape(area.geometry)):
                 detail = f"the stored area {area.code!r} would be outside the boundary"
-                errors.append(
-                    {"feature": None, "code": area.code, "reason": "outside_boundary", "detail": detail}
-                )
+                errors.append(problem(None, area.code, "outside_boundary", detail))
     if errors or outline is None:
         raise DistrictsInvalid(errors)
     west, south, east, north = bbox(outline)

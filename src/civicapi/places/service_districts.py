@@ -23,7 +23,7 @@ from civicapi.core.errors import NotFound
 from civicapi.places import repository_districts as repo
 from civicapi.places.exceptions_districts import DistrictConflict, DistrictsInvalid
 from civicapi.places.models import DISTRICT, NEIGHBOURHOOD, District
-from civicapi.places.rules_districts import Candidate, Verdict, bbox, candidates_of, check
+from civicapi.places.rules_districts import Candidate, Verdict, bbox, candidates_of, check, problem
 from civicapi.places.schemas_districts import (
     DistrictCollection,
     DistrictFeature,
@@ -76,12 +76,7 @@ def _name(
         return {commune.default_locale: name}, []
     unknown = sorted(set(name) - set(commune.locales))
     errors = [
-        {
-            "feature": index,
-            "code": code,
-            "reason": "unknown_locale",
-            "detail": f"locale {locale!r} is not offered by this commune",
-        }
+        problem(index, code, "unknown_locale", f"locale {locale!r} is not offered by this commune")
         for locale in unknown
     ]
     return dict(name), errors
@@ -225,7 +220,7 @@ async def update_area(
     name, errors = _name(commune, body.name, 0, area.code) if "name" in sent else (area.name, [])
     if kind == NEIGHBOURHOOD and any(a.parent_id == area.id for a in stored):
         detail = "it has neighbourhoods, so it stays a district"
-        errors.append({"feature": 0, "code": area.code, "reason": "has_neighbourhoods", "detail": detail})
+        errors.append(problem(0, area.code, "has_neighbourhoods", detail))
     item = Candidate(0, area.code, kind, parent, geometry)
     verdict = await _checked(session, commune.id, [*_stored(stored, {area.code}), item], errors)
     before = audit.snapshot(area, AUDITED)
