@@ -131,6 +131,13 @@ PLATFORM: dict[str, Rule] = {
     "spaces_components_delete": Perm("spaces.manage"),
     "spaces_components_publish": Perm("spaces.manage"),
     "spaces_components_unpublish": Perm("spaces.manage"),
+    # places: districts (the commune's geography, drawn by its administrators)
+    "places_districts_replace": Perm("commune.manage"),
+    "places_districts_create": Perm("commune.manage"),
+    "places_districts_update": Perm("commune.manage"),
+    "places_districts_delete": Perm("commune.manage"),
+    "places_boundary_set": Perm("commune.manage"),
+    "places_boundary_delete": Perm("commune.manage"),
 }
 """operationId -> who may call it, for the platform's operations (no module's)."""
 
@@ -171,6 +178,17 @@ async def _invitation(ctx: Ctx) -> str:
     return str((await ctx.call("POST", "/invitations", body, ok=201))["id"])
 
 
+async def _district(ctx: Ctx) -> str:
+    """A district of alpha (its code is the path parameter)."""
+    square = [[5.55, 50.62], [5.6, 50.62], [5.6, 50.66], [5.55, 50.66], [5.55, 50.62]]
+    body = {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [square]},
+        "properties": {"code": "centre", "name": {"fr": "Centre"}},
+    }
+    return str((await ctx.call("POST", "/places/districts", body, ok=201))["id"])
+
+
 async def _event(ctx: Ctx) -> str:
     """An outbox event's id; none waits in a new world, so those admitted get a 404."""
     return str(uuid.uuid4())
@@ -181,6 +199,7 @@ PLATFORM_FACTORIES: dict[str, tuple[tuple[str, ...], Factory]] = {
     "api_key_id": ((), _api_key),
     "event_id": ((), _event),
     "invitation_id": ((), _invitation),
+    "district_code": ((), _district),
 }
 """The platform's path parameters (the spaces' come with the kit; the modules' with their tables)."""
 FACTORIES = merged([PLATFORM_FACTORIES, *(t.factories for t in TABLES.values())], "path parameter")

@@ -116,6 +116,20 @@ async def _invitation(client: httpx.AsyncClient, world: People, ids: dict[str, s
     return str(r.json()["id"])
 
 
+async def _district(client: httpx.AsyncClient, world: People, ids: dict[str, str]) -> str:
+    """A district of alpha (by code: routes without an ``*_id`` are not called through beta here; the
+    districts' own tests check another commune's areas are unseen). Its code is the path parameter."""
+    square = [[5.55, 50.62], [5.6, 50.62], [5.6, 50.66], [5.55, 50.66], [5.55, 50.62]]
+    body = {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [square]},
+        "properties": {"code": "centre", "name": {"fr": "Centre"}},
+    }
+    r = await client.post("/v1/communes/alpha/places/districts", json=body, headers=world.headers("admin"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 PLATFORM: dict[str, TenancyFactory] = {
     "api_key_id": _api_key,
     "invitation_id": _invitation,
@@ -124,6 +138,7 @@ PLATFORM: dict[str, TenancyFactory] = {
     "membership_id": _membership,
     "verification_id": _verification,
     "resource_id": _public_history,
+    "district_code": _district,
 }
 """The platform's resources, in dependency order; each module's come from its route table."""
 FACTORIES: dict[str, TenancyFactory] = merged(

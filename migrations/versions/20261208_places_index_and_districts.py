@@ -194,6 +194,34 @@ def upgrade() -> None:
     with op.batch_alter_table("places_geocode_cache", schema=None) as batch_op:
         batch_op.create_index("ix_places_geocode_cache_key", ["query_hash", "expires_at"], unique=False)
         batch_op.create_index("ix_places_geocode_cache_expires_at", ["expires_at"], unique=False)
+    # --- districts (m1) ---
+    op.create_table(
+        "places_boundary",
+        sa.Column(
+            "geometry",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("min_lon", sa.Double(), nullable=False),
+        sa.Column("min_lat", sa.Double(), nullable=False),
+        sa.Column("max_lon", sa.Double(), nullable=False),
+        sa.Column("max_lat", sa.Double(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("commune_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["commune_id"],
+            ["communes_commune.id"],
+            name=op.f("fk_places_boundary_commune_id_communes_commune"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_places_boundary")),
+        sa.UniqueConstraint("commune_id", name=op.f("uq_places_boundary_commune_id")),
+    )
+    with op.batch_alter_table("places_boundary", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_places_boundary_commune_id"), ["commune_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
@@ -210,6 +238,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_places_address_commune_id"))
     op.drop_table("places_address")
 
+    # --- districts (m1) ---
+    with op.batch_alter_table("places_boundary", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_places_boundary_commune_id"))
+
+    op.drop_table("places_boundary")
+    # --- end districts (m1) ---
     with op.batch_alter_table("places_place", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_places_place_neighbourhood_id"))
         batch_op.drop_index("ix_places_place_mercator")

@@ -34,6 +34,7 @@ from civicapi.identity.verification import census
 from civicapi.identity.verification.hashing import IdentityHasher
 from civicapi.identity.verification.repository import CensusRepository
 from civicapi.places.geocoding.demo import seed_demo_addresses
+from civicapi.places.demo_districts import seed_demo_districts
 from civicapi.registry import DemoContext, ModuleRegistry, Role, load_modules
 from civicapi.registry.loader import wire_subscriptions
 from civicapi.spaces import service as spaces
@@ -221,6 +222,7 @@ async def seed_demo(settings: Settings) -> str:
                 if module.key not in already:
                     await communes.enable_module(session, registry, commune, module.key, {})
             processes = await _seed_processes(session, commune)
+            await seed_demo_districts(session, commune)  # before the modules place their resources
         await _seed_modules(db, registry, processes)
         return f"demo commune {DEMO_SLUG!r} ready: {len(DEMO_PEOPLE)} people, modules: {', '.join(registry.keys) or 'none'}"
     finally:

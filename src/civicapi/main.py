@@ -54,8 +54,8 @@ from civicapi.identity.api_keys import key_uses
 from civicapi.identity.dependencies import build_token_service
 from civicapi.identity.mailing import build_mailer, subscribe_mail_sender
 from civicapi.identity.router import router as identity_router
-from civicapi.places.geocoding.router import router as geocoding_router
 from civicapi.places.models import GeocodeCache
+from civicapi.places.router import router as places_router
 from civicapi.platform.events_router import router as events_router
 from civicapi.platform.privacy_router import router as privacy_router
 from civicapi.registry import CivicModule, ModuleRegistry, load_modules
@@ -253,7 +253,7 @@ def create_app(
     _include(app, invitations_router)
     _include(app, privacy_router)
     _include(app, spaces_router)
-    _include(app, geocoding_router)  # places (m2): folds into places/router.py once it exists
+    _include(app, places_router)
     _include(app, audit_router)
     _include(app, events_router)
     _mount_modules(app, registry)

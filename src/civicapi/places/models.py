@@ -142,4 +142,21 @@ class GeocodeCache(IdMixin, Base):
     expires_at: Mapped[datetime]
 
 
-MODELS = (District, Place, Address, GeocodeCache)
+# --- districts (m1) ---------------------------------------------------------------------------------------
+
+
+class Boundary(IdMixin, TimestampMixin, CommuneScopedMixin, Base):
+    """The commune's outline (GeoJSON Polygon or MultiPolygon, WGS84): every district must lie inside it.
+    Optional: without one, districts are checked against nothing but each other."""
+
+    __tablename__ = "places_boundary"
+    __table_args__ = (UniqueConstraint("commune_id"),)
+
+    geometry: Mapped[dict[str, Any]] = mapped_column()
+    min_lon: Mapped[float]
+    min_lat: Mapped[float]
+    max_lon: Mapped[float]
+    max_lat: Mapped[float]
+
+
+MODELS = (District, Place, Address, GeocodeCache, Boundary)
