@@ -33,8 +33,8 @@ from civicapi.identity.repository import UserRepository
 from civicapi.identity.verification import census
 from civicapi.identity.verification.hashing import IdentityHasher
 from civicapi.identity.verification.repository import CensusRepository
-from civicapi.places.geocoding.demo import seed_demo_addresses
 from civicapi.places.demo_districts import seed_demo_districts
+from civicapi.places.geocoding.demo import seed_demo_addresses
 from civicapi.registry import DemoContext, ModuleRegistry, Role, load_modules
 from civicapi.registry.loader import wire_subscriptions
 from civicapi.spaces import service as spaces
