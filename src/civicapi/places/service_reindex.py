@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.communes.repository import CommuneRepository
 from civicapi.places import repository_reindex as repo
 from civicapi.places.service_index import Located, PlaceFacts, PlaceRef, put_place, remove_place
 from civicapi.registry import CivicModule
@@ -108,6 +109,15 @@ def places_hook(
                 return
 
     return places
+
+
+async def communes_to_reindex(session: AsyncSession, slug: str | None) -> list[tuple[uuid.UUID, str]]:
+    """(id, slug) of the commune ``slug`` (none when unknown), or of every commune."""
+    repo = CommuneRepository(session)
+    if slug is not None:
+        commune = await repo.by_slug(slug)
+        return [] if commune is None else [(commune.id, commune.slug)]
+    return sorted(((c.id, c.slug) for c in await repo.all(repo.base_statement())), key=lambda c: c[1])
 
 
 @dataclass(frozen=True, slots=True)
