@@ -106,3 +106,28 @@ async def test_a_funded_project_carries_its_point_to_its_result(
     row = await place(db, "accountability", "result", result["id"])
     assert row is not None and (row["latitude"], row["longitude"]) == (50.64, 5.57)
     assert row["figures"]["planned_amount"] == 50_000
+
+
+async def test_imported_results_are_on_the_map_with_their_rolled_up_progress(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    comp = await make_component(client, world)
+    await make_status(client, world, comp, "works", 50)
+    text = (
+        "external_id;parent_external_id;title_fr;status;latitude;longitude\n"
+        "P-1;;Parc;;50.64;5.57\n"
+        "P-1.1;P-1;Aire de jeux;works;50.63;5.62\n"
+        "P-1.2;P-1;Sans lieu;;;\n"
+    )
+    r = await client.post(
+        comp.url + "/import",
+        content=text.encode(),
+        headers={**world.headers("admin"), "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 200, r.text
+    park, playground, nowhere = r.json()["result_ids"]
+    child = await place(db, "accountability", "result", playground)
+    assert child is not None and child["status"] == "works" and child["figures"]["progress"] == 50
+    parent = await place(db, "accountability", "result", park)
+    assert parent is not None and parent["figures"]["progress"] == 25  # (50 + 0) / 2, rolled up
+    assert await place(db, "accountability", "result", nowhere) is None

@@ -83,3 +83,26 @@ async def test_a_deleted_budget_takes_its_projects_places(
     r = await client.delete(comp.budget(budget["id"]), headers=world.headers("admin"))
     assert r.status_code == 204, r.text
     assert await place(db, "budgets", "project", project) is None
+
+
+async def test_a_pabulib_files_projects_are_on_the_map(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    comp = await make_component(client, world, settings=SETTINGS)
+    text = (
+        "META\nkey;value\ndescription;Import\nnum_projects;2\nnum_votes;1\nbudget;100\nvote_type;approval\n"
+        "PROJECTS\nproject_id;cost;name;latitude;longitude\nA;60;Parc;50.64;5.57\nB;50;Rue;;\n"
+        "VOTES\nvoter_id;vote\n1;A\n"
+    )
+    r = await client.post(
+        f"{comp.budgets}/pabulib",
+        content=text.encode(),
+        headers={**world.headers("admin"), "Content-Type": "text/plain; charset=utf-8"},
+    )
+    assert r.status_code == 201, r.text
+    budget_id = r.json()["id"]
+    projects = {p["code"]: p["id"] for p in (await client.get(comp.projects(budget_id))).json()["items"]}
+    row = await place(db, "budgets", "project", projects["A"])
+    assert row is not None and (row["latitude"], row["longitude"]) == (50.64, 5.57)
+    assert row["figures"]["amount"] == 60 and row["title"] == {"fr": "Parc"}
+    assert await place(db, "budgets", "project", projects["B"]) is None

@@ -82,3 +82,29 @@ async def test_a_district_given_is_kept_and_a_removed_point_or_deleted_draft_lea
     assert r.status_code == 200, r.text
     row = await place(db, "proposals", "proposal", published["id"])
     assert row is not None and row["published"] is False and row["status"] == "withdrawn"
+
+
+async def test_imported_proposals_are_on_the_map_with_their_districts(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    await add_district(db, world.alpha.id, "centre", CENTRE)
+    comp = await make_component(client, world, settings=GEO)
+    text = (
+        "title_fr;body_fr;district;latitude;longitude\n"
+        "Un jardin;Un jardin partagé au centre.;;50.64;5.57\n"
+        "Des bancs;Des bancs le long du fleuve.;Nord;50.64;5.57\n"
+        "Sans lieu;Une idée sans lieu.;;;\n"
+    )
+    r = await client.post(
+        f"{comp.url}/import",
+        content=text.encode(),
+        headers={"Content-Type": "text/csv; charset=utf-8", **world.headers("admin")},
+    )
+    assert r.status_code == 200, r.text
+    garden, benches, nowhere = r.json()["proposal_ids"]
+    for proposal_id, district in ((garden, "centre"), (benches, "Nord")):
+        read = (await client.get(comp.proposal(proposal_id))).json()
+        assert read["district"] == district
+        row = await place(db, "proposals", "proposal", proposal_id)
+        assert row is not None and row["published"] is True and row["district"] == "centre"
+    assert await place(db, "proposals", "proposal", nowhere) is None
