@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.Column("mx", sa.Double(), nullable=False),
         sa.Column("my", sa.Double(), nullable=False),
         sa.Column("address", sa.String(length=300), nullable=True),
-        sa.Column("status", sa.String(length=30), nullable=True),
+        sa.Column("status", sa.String(length=40), nullable=True),
         sa.Column("category", sa.String(length=60), nullable=True),
         sa.Column("published", sa.Boolean(), nullable=False),
         sa.Column("occurs_at", civicapi.core.db.base.UTCDateTime(timezone=True), nullable=True),

@@ -145,6 +145,42 @@ def _cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
+async def reindex_places(settings: Settings, slug: str | None) -> list[str] | None:
+    """``civicapi places reindex``: one line per commune and resource type rebuilt; None for an unknown
+    commune."""
+    from civicapi.core.db.session import Database, create_engine
+    from civicapi.places.service_reindex import communes_to_reindex, reindex
+    from civicapi.registry import load_modules
+
+    registry = load_modules(settings.modules)
+    db = Database(create_engine(settings.database_url))
+    try:
+        async with db.unit_of_work() as session:
+            communes = await communes_to_reindex(session, slug)
+        if slug is not None and not communes:
+            return None
+        lines = []
+        for commune_id, commune_slug in communes:
+            async with db.unit_of_work() as session:  # one commune at a time, each in its own transaction
+                done = await reindex(session, registry, commune_id)
+            lines += [
+                f"{commune_slug}: {d.module}/{d.resource_type}: {d.written} place(s) written, {d.removed} removed"
+                for d in done
+            ]
+        return lines
+    finally:
+        await db.dispose()
+
+
+def _cmd_places_reindex(args: argparse.Namespace) -> int:
+    lines = asyncio.run(reindex_places(get_settings(), args.commune))
+    if lines is None:
+        print(f"no commune {args.commune!r}", file=sys.stderr)
+        return 2
+    print(*lines, sep="\n")
+    return 0
+
+
 ALIASES = {"recount": ["budgets", "recount"]}
 """Former spellings kept for one release (0.2): ``civicapi recount`` is ``civicapi budgets recount``."""
 
@@ -197,8 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from civicapi.places.geocoding import cli as geocoding_cli
 
-    places = sub.add_parser("places", help="the places capability's commands")
-    geocoding_cli.register(places)
+    places = sub.add_parser("places", help="the places capability: its index, its address list")
+    places_sub = geocoding_cli.register(places)
+    reindex = places_sub.add_parser("reindex", help="rebuild the index from the loaded modules")
+    reindex.add_argument("--commune", default=None, help="the commune's slug (default: every commune)")
+    reindex.set_defaults(func=_cmd_places_reindex)
 
     for module in _modules_with_commands():
         assert module.cli is not None

@@ -35,6 +35,7 @@ from civicapi.identity.verification.hashing import IdentityHasher
 from civicapi.identity.verification.repository import CensusRepository
 from civicapi.places.demo_districts import seed_demo_districts
 from civicapi.places.geocoding.demo import seed_demo_addresses
+from civicapi.places.service_reindex import reindex as reindex_places
 from civicapi.registry import DemoContext, ModuleRegistry, Role, load_modules
 from civicapi.registry.loader import wire_subscriptions
 from civicapi.spaces import service as spaces
@@ -223,7 +224,12 @@ async def seed_demo(settings: Settings) -> str:
                     await communes.enable_module(session, registry, commune, module.key, {})
             processes = await _seed_processes(session, commune)
             await seed_demo_districts(session, commune)  # before the modules place their resources
+            commune_id = commune.id
         await _seed_modules(db, registry, processes)
+        async with db.unit_of_work() as session:
+            # The seeders write their points through the modules' services; a rebuild also indexes what an
+            # earlier seeding (before the index existed) made, and recomputes districts uploaded since.
+            await reindex_places(session, registry, commune_id)
         return f"demo commune {DEMO_SLUG!r} ready: {len(DEMO_PEOPLE)} people, modules: {', '.join(registry.keys) or 'none'}"
     finally:
         await db.dispose()

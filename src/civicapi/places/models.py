@@ -79,7 +79,7 @@ class Place(IdMixin, CommuneScopedMixin, Base):
     my: Mapped[float]
     """Web Mercator y in the unit square (0 north, 1 south)."""
     address: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str | None] = mapped_column(String(40))
     category: Mapped[str | None] = mapped_column(String(60))
     published: Mapped[bool] = mapped_column(default=True)
     """Whoever may see the component sees the resource; otherwise the module is asked (resource types)."""

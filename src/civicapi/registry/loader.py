@@ -151,6 +151,8 @@ def _check_resource_types(module: CivicModule) -> None:
         for hook in ("visible", "describe"):
             if not callable(getattr(rtype, hook)):
                 raise ModuleLoadError(f"{what}: {hook} is not callable")
+        if rtype.places is not None and not callable(rtype.places):
+            raise ModuleLoadError(f"{what}: places is not callable (a hook, or None)")
 
 
 def _after_first(modules: Sequence[CivicModule]) -> list[CivicModule]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +67,11 @@ DescribeHook = Callable[
 ]
 """(session, commune id, ids) -> title, component and path of those ids that exist in that commune,
 whether or not a given caller may see them (ask :data:`VisibleHook` first). One call per page of ids."""
+PlacesHook = Callable[["AsyncSession", uuid.UUID], AsyncIterator[Sequence[tuple[Any, Any]]]]
+"""(session, commune id) -> every resource of this type in that commune that has a point, as batches of
+``(civicapi.places.service_index.PlaceRef, PlaceFacts)``, what the module writes into the places index on
+each write: ``civicapi places reindex`` rebuilds the index from it. (Typed loosely: the registry sits below
+the places capability.)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,9 @@ class ResourceType:
     """Per locale, e.g. ``{"fr": "Proposition", "en": "Proposal"}``."""
     visible: VisibleHook
     describe: DescribeHook
+    places: PlacesHook | None = None
+    """Optional: the type's resources that have a point (see :data:`PlacesHook`), for rebuilding the places
+    index; a type without it is never rebuilt (its module writes nothing there)."""
 
 
 class UnknownResourceType(LookupError):

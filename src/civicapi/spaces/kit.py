@@ -26,6 +26,7 @@ from civicapi.identity.verification.requirements import (
     check_requirements,
 )
 from civicapi.registry import ResourceCaller, ResourceInfo, ResourceType
+from civicapi.registry.resources import PlacesHook
 from civicapi.spaces.models import Component, ParticipatoryProcess
 from civicapi.spaces.repository import rows_with_slug, visible_in_components
 from civicapi.spaces.service import PREVIEW_PERMISSION, today_in
@@ -204,6 +205,7 @@ def component_resource_type(
     path: Callable[[Any], Sequence[object]],
     columns: Sequence[Any] = (),
     rule: Callable[[ResourceCaller], ColumnElement[bool]] | None = None,
+    places: PlacesHook | None = None,
 ) -> ResourceType:
     """The resource type of a module's rows that live in components (``model`` has ``component_id`` and a
     multilingual ``title``), with the visibility every module follows: seen where the component is
@@ -234,4 +236,4 @@ def component_resource_type(
             for row in rows
         }
 
-    return ResourceType(name=name, title=title, visible=visible, describe=describe)
+    return ResourceType(name=name, title=title, visible=visible, describe=describe, places=places)

@@ -4,6 +4,7 @@ results, seen wherever their component is (``registry.ResourceType``)."""
 from __future__ import annotations
 
 from civicapi.modules.accountability.models import Result
+from civicapi.modules.accountability.places import PLACES
 from civicapi.spaces import kit
 
 RESULT = kit.component_resource_type(
@@ -12,5 +13,6 @@ RESULT = kit.component_resource_type(
     title={"fr": "Résultat", "nl": "Resultaat", "en": "Result", "de": "Ergebnis"},
     model=Result,
     path=lambda row: ("results", row.id),
+    places=PLACES,
 )
 RESOURCE_TYPES = (RESULT,)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from civicapi.core.errors import InvalidInput
 from civicapi.modules.accountability import audit_helpers as trail
+from civicapi.modules.accountability import places
 from civicapi.modules.accountability import service_events as events
 from civicapi.modules.accountability.models import Result
 from civicapi.modules.accountability.repository import ChildrenAggregate, ResultRepository
@@ -88,6 +89,7 @@ async def roll_up(session: AsyncSession, ctx: ComponentContext, parent_id: uuid.
         previous, parent.progress = parent.progress, value
         await session.flush()
         _rolled_up(session, ctx, parent, previous)
+        await places.progress_changed(session, parent)
         parent_id = parent.parent_id
 
 
@@ -126,6 +128,7 @@ async def recompute_component(session: AsyncSession, ctx: ComponentContext) -> i
         if row is not None and abs(row.progress - value) > EPSILON:
             previous, row.progress = row.progress, value
             _rolled_up(session, ctx, row, previous)
+            await places.progress_changed(session, row)
             changed += 1
     await session.flush()
     return changed

@@ -14,6 +14,7 @@ from civicapi.core.audit import diff
 from civicapi.core.errors import InvalidInput, NotFound
 from civicapi.core.i18n import check_locales
 from civicapi.modules.accountability import audit_helpers as trail
+from civicapi.modules.accountability import places
 from civicapi.modules.accountability import service_events as events
 from civicapi.modules.accountability.exceptions import AccountabilityConflict
 from civicapi.modules.accountability.models import Result, Status
@@ -105,6 +106,7 @@ async def create_result(
     repo = ResultRepository(session, ctx.commune_id)
     repo.add(result)
     await repo.flush()
+    await places.sync(session, [result], adopt_district=data.district is None)
     trail.record(
         session,
         commune_id=ctx.commune_id,
@@ -183,6 +185,8 @@ async def update_result(
     if not changed:
         return result
     await session.flush()
+    moved = "latitude" in changes or "longitude" in changes
+    await places.sync(session, [result], adopt_district=moved and "district" not in changes)
     trail.record(
         session,
         commune_id=ctx.commune_id,
@@ -221,6 +225,7 @@ async def delete_result(session: AsyncSession, ctx: ComponentContext, result: Re
         public=ctx.public,
     )
     parent_id = result.parent_id
+    await places.remove(session, result)
     await repo.unlink(result.id)
     await repo.delete(result)
     await repo.flush()

@@ -26,6 +26,7 @@ from civicapi.core.audit import diff
 from civicapi.core.errors import InvalidInput
 from civicapi.core.schemas import FROM_TEXT
 from civicapi.modules.accountability import audit_helpers as trail
+from civicapi.modules.accountability import places
 from civicapi.modules.accountability import service_events as events
 from civicapi.modules.accountability.models import Result, Status
 from civicapi.modules.accountability.repository import ResultRepository, StatusRepository
@@ -338,6 +339,7 @@ async def import_results(session: AsyncSession, ctx: ComponentContext, data: byt
         if "parent_id" in row.changes:
             result.parent_id = row.changes["parent_id"]
     await session.flush()
+    await places.sync(session, [result for _, result, _, _ in pending])
     for _, result, before, status in pending:
         after = values(result, status)
         changed = diff(before, after) if before else trail.created(after)

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement
 
 from civicapi.modules.agenda import permissions
 from civicapi.modules.agenda.common.reading import Viewer
+from civicapi.modules.agenda.meetings.places import PLACES
 from civicapi.modules.agenda.meetings.repository_directory import visible_to
 from civicapi.modules.agenda.models import Meeting
 from civicapi.registry import ResourceCaller
@@ -32,5 +33,6 @@ MEETING = kit.component_resource_type(
     model=Meeting,
     path=lambda row: ("meetings", row.id),
     rule=_readable,
+    places=PLACES,
 )
 RESOURCE_TYPES = (MEETING,)

@@ -3,6 +3,7 @@ and their projects, seen wherever their component is (``registry.ResourceType``)
 
 from __future__ import annotations
 
+from civicapi.modules.budgets.catalog.places import PLACES
 from civicapi.modules.budgets.models import Budget, Project
 from civicapi.spaces import kit
 
@@ -20,5 +21,6 @@ PROJECT = kit.component_resource_type(
     model=Project,
     path=lambda row: ("budgets", row.budget_id, "projects", row.id),
     columns=(Project.budget_id,),
+    places=PLACES,
 )
 RESOURCE_TYPES = (BUDGET, PROJECT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
+from civicapi.modules.proposals.common.places import PLACES
 from civicapi.modules.proposals.models import Proposal
 from civicapi.modules.proposals.permissions import OFFICIAL
 from civicapi.modules.proposals.repository import readable_by
@@ -25,5 +26,6 @@ PROPOSAL = kit.component_resource_type(
     model=Proposal,
     path=lambda row: ("proposals", row.id),
     rule=_readable,
+    places=PLACES,
 )
 RESOURCE_TYPES = (PROPOSAL,)

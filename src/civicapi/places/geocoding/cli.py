@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from civicapi.communes.repository import CommuneRepository
 from civicapi.config import Settings, get_settings
@@ -51,8 +52,9 @@ def _cmd_import_addresses(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(group: argparse.ArgumentParser) -> None:
-    """Add ``import-addresses`` to the ``civicapi places`` command group."""
+def register(group: argparse.ArgumentParser) -> Any:
+    """Add ``import-addresses`` to the ``civicapi places`` command group; answers the group's commands (for
+    the others to add theirs)."""
     commands = group.add_subparsers(dest="places_command", required=True)
     command = commands.add_parser(
         "import-addresses",
@@ -61,3 +63,4 @@ def register(group: argparse.ArgumentParser) -> None:
     command.add_argument("commune", help="the commune's slug")
     command.add_argument("file", help="CSV: street,house_number,postcode,city,latitude,longitude")
     command.set_defaults(func=_cmd_import_addresses)
+    return commands

@@ -28,7 +28,7 @@ from civicapi.core.i18n import translate
 from civicapi.identity.service import queue_mail
 from civicapi.modules.agenda.common.reading import Viewer
 from civicapi.modules.agenda.exceptions import AgendaConflict
-from civicapi.modules.agenda.meetings import rules
+from civicapi.modules.agenda.meetings import places, rules
 from civicapi.modules.agenda.meetings.repository import AgendaItemRepository, RegistrantRepository
 from civicapi.modules.agenda.meetings.schemas import MeetingCancel, MeetingCreate, MeetingUpdate
 from civicapi.modules.agenda.models import CANCELLED, DRAFT, PUBLISHED, WITHDRAWN, Meeting
@@ -97,6 +97,8 @@ async def create_meeting(
     meeting.search_text = rules.search_text(meeting)
     MeetingRepository(session, ctx.commune_id).add(meeting)
     await session.flush()
+    adopt = values.get("district") is None
+    await places.sync(session, meeting, adopt_district=adopt, allowed=ctx.settings.districts)
     record(session, ctx, meeting, "create", audit.created(meeting, rules.AUDIT_FIELDS))
     return meeting
 
@@ -125,6 +127,8 @@ async def update_meeting(
     meeting.search_text = rules.search_text(meeting)
     meeting.updated_at = utcnow()
     await session.flush()
+    adopt = ("latitude" in changes or "longitude" in changes) and "district" not in changes
+    await places.sync(session, meeting, adopt_district=adopt, allowed=ctx.settings.districts)
     delta = audit.diff(before, audit.snapshot(meeting, rules.AUDIT_FIELDS))
     if delta:
         record(session, ctx, meeting, "update", delta)
@@ -144,6 +148,7 @@ async def publish_meeting(
     meeting.status = PUBLISHED
     meeting.published_at = utcnow()
     await session.flush()
+    await places.sync(session, meeting)
     record(session, ctx, meeting, "publish", {"status": [DRAFT, PUBLISHED]})
     return meeting
 
@@ -162,6 +167,7 @@ async def withdraw_meeting(
     meeting.status, meeting.withdrawn_at = WITHDRAWN, now
     meeting.sequence += 1
     await session.flush()
+    await places.sync(session, meeting)
     record(session, ctx, meeting, "withdraw", {"status": [PUBLISHED, WITHDRAWN]})
     return meeting
 
@@ -181,6 +187,7 @@ async def cancel_meeting(
     meeting.status, meeting.cancelled_at, meeting.cancel_reason = CANCELLED, now, dict(data.reason)
     meeting.sequence += 1
     await session.flush()
+    await places.sync(session, meeting)
     record(session, ctx, meeting, "cancel", {"status": [PUBLISHED, CANCELLED], "reason": [None, data.reason]})
     await _tell_registrants(session, ctx, meeting)
     EventBus.publish(
@@ -223,4 +230,5 @@ async def delete_draft(
 ) -> None:
     _require_draft(meeting, viewer, "deleted (withdraw or cancel it instead)")
     record(session, ctx, meeting, "delete", audit.deleted(meeting, rules.AUDIT_FIELDS))
+    await places.remove(session, meeting)
     await MeetingRepository(session, ctx.commune_id).delete(meeting)

@@ -15,6 +15,7 @@ from civicapi.core.errors import NotFound
 from civicapi.core.i18n import check_locales
 from civicapi.core.pagination import PageParams
 from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.catalog import places
 from civicapi.modules.budgets.catalog.repository import BudgetRepository, ProjectRepository
 from civicapi.modules.budgets.catalog.schemas import (
     BudgetCreate,
@@ -206,6 +207,8 @@ async def delete_budget(session: AsyncSession, ctx: ComponentContext, budget: Bu
         changes=audit.deleted(budget, audit.BUDGET_FIELDS),
         public=ctx.public,
     )
+    projects = await ProjectRepository(session, ctx.commune_id).all_of_budget(budget.id)
+    await places.remove(session, ctx.commune_id, [p.id for p in projects])
     await session.delete(budget)
     await session.flush()
 
@@ -311,6 +314,7 @@ async def create_project(
         )
     )
     await session.flush()
+    await places.sync(session, [project])
     audit.record(
         session,
         commune_id=ctx.commune_id,
@@ -335,7 +339,9 @@ async def update_project(
     repo = ProjectRepository(session, ctx.commune_id)
     if "cost" in changes and changes["cost"] != project.cost and await repo.has_votes(project.id):
         raise BudgetConflict("the project is on ballots: its cost cannot change", reason="has_ballots")
-    return await _apply_update(session, ctx, project, changes, kind="project", fields=audit.PROJECT_FIELDS)
+    await _apply_update(session, ctx, project, changes, kind="project", fields=audit.PROJECT_FIELDS)
+    await places.sync(session, [project])
+    return project
 
 
 async def delete_project(
@@ -353,5 +359,6 @@ async def delete_project(
         changes=audit.deleted(project, audit.PROJECT_FIELDS),
         public=ctx.public,
     )
+    await places.remove(session, ctx.commune_id, [project.id])
     await session.delete(project)
     await session.flush()

@@ -15,6 +15,7 @@ from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput
 from civicapi.core.i18n import translate
 from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.catalog import places
 from civicapi.modules.budgets.catalog.repository import BudgetRepository, ProjectRepository
 from civicapi.modules.budgets.counting import Ballot as PbBallot
 from civicapi.modules.budgets.counting import BallotKind as PbKind
@@ -239,6 +240,7 @@ async def import_pabulib(
     await session.flush()
     repo = ProjectRepository(session, ctx.commune_id)
     ids: dict[str, uuid.UUID] = {}
+    projects: list[Project] = []
     for i, p in enumerate(election.projects):
         extra: dict[str, Any] = dict(p.fields)
         if p.name is not None:
@@ -268,7 +270,9 @@ async def import_pabulib(
         if project.longitude is not None and not -180 <= project.longitude <= 180:
             project.longitude = None
         ids[p.id] = project.id = uuid.uuid4()
+        projects.append(project)
     await session.flush()
+    await places.sync(session, projects)
     ballots, items = await asyncio.to_thread(_ballot_rows, election, budget.id, ids)
     await UrnRepository(session, ctx.commune_id).insert_all(ballots, items, chunk=1000)
     export = await publish_export(session, ctx, budget)

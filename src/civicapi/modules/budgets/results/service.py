@@ -26,9 +26,10 @@ from civicapi.core.db.session import Database
 from civicapi.core.errors import NotFound
 from civicapi.core.events import Event, EventBus
 from civicapi.modules.budgets import audit_helpers as audit
+from civicapi.modules.budgets.catalog import places
 from civicapi.modules.budgets.catalog.repository import BudgetRepository, ProjectRepository
 from civicapi.modules.budgets.exceptions import BudgetConflict
-from civicapi.modules.budgets.models import SEALED, BallotExport, Budget, CountRun
+from civicapi.modules.budgets.models import SEALED, BallotExport, Budget, CountRun, Project
 from civicapi.modules.budgets.results.outcomes import count_export
 from civicapi.modules.budgets.results.repository import CountRunRepository, ExportRepository
 from civicapi.modules.budgets.settings import ComponentContext, CountingRule
@@ -220,8 +221,11 @@ async def publish_results(session: AsyncSession, budget: Budget, run: CountRun) 
     budget.results = result
     budget.results_published_at = utcnow()
     selected = [uuid.UUID(pid) for pid in result["selected"]]
-    await ProjectRepository(session, budget.commune_id).set_selected(budget.id, selected)
+    repo = ProjectRepository(session, budget.commune_id)
+    await repo.set_selected(budget.id, selected)
     await session.flush()
+    projects = {str(p.id): p for p in await repo.all_of_budget(budget.id)}
+    await places.sync(session, list(projects.values()))
     audit.record(
         session,
         commune_id=budget.commune_id,
@@ -242,12 +246,14 @@ async def publish_results(session: AsyncSession, budget: Budget, run: CountRun) 
                 "component_id": str(budget.component_id),
                 "rule": result["rule"],
                 "ballots_sha256": run.ballots_sha256,
+                "district": budget.district,
                 "selected": [
                     {
                         "project_id": pid,
                         "code": by_id[pid]["code"],
                         "title": by_id[pid]["title"],
                         "cost": by_id[pid]["cost"],
+                        **_where(projects.get(pid)),
                     }
                     for pid in result["selected"]
                 ],
@@ -256,6 +262,20 @@ async def publish_results(session: AsyncSession, budget: Budget, run: CountRun) 
         ),
     )
     return budget
+
+
+def _where(project: Project | None) -> dict[str, Any]:
+    """What a selected project carries to the accountability results made from it: its description and
+    where it is (address, point, category), so that the results have their place on the map too."""
+    if project is None:
+        return {}
+    return {
+        "description": dict(project.description),
+        "address": project.address,
+        "latitude": project.latitude,
+        "longitude": project.longitude,
+        "category": project.category,
+    }
 
 
 def results_read(budget: Budget) -> ResultsRead:

@@ -13,7 +13,7 @@ from civicapi.core.audit import diff, snapshot
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput, NotFound
 from civicapi.core.i18n import check_locales
-from civicapi.modules.proposals.common import events, trail
+from civicapi.modules.proposals.common import events, places, trail
 from civicapi.modules.proposals.exceptions import ProposalActionForbidden, ProposalConflict
 from civicapi.modules.proposals.models import PUBLISHED, WITHDRAWN, CustomState, Proposal
 from civicapi.modules.proposals.repository import ProposalRepository
@@ -210,6 +210,7 @@ async def answer_proposal(
     if ctx.step.publish_answers_immediately:
         _publish_answer(session, ctx, proposal, state)
     await session.flush()
+    await places.sync(session, proposal)
     return proposal
 
 
@@ -226,4 +227,7 @@ async def publish_answers(
         _publish_answer(session, ctx, proposal, states[proposal.answer_state])
         published.append(proposal.id)
     await session.flush()
+    for proposal in held:
+        if proposal.id in published:
+            await places.sync(session, proposal)
     return published

@@ -21,7 +21,7 @@ from civicapi.core import tabular
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import InvalidInput
 from civicapi.core.schemas import FROM_TEXT
-from civicapi.modules.proposals.common import events, trail
+from civicapi.modules.proposals.common import events, places, trail
 from civicapi.modules.proposals.common.rules import (
     AUDIT_FIELDS,
     RANDOM_KEY_MODULUS,
@@ -257,6 +257,9 @@ async def import_proposals(session: AsyncSession, ctx: ComponentContext, data: b
     await assign_references(session, ctx, proposals)  # also fills their search text
     session.add_all(proposals)
     await session.flush()
+    for proposal, row in zip(proposals, rows, strict=True):
+        adopt = row.proposal.district is None
+        await places.sync(session, proposal, adopt_district=adopt, allowed=ctx.settings.districts)
     for proposal in proposals:
         trail.record(
             session,

@@ -23,7 +23,7 @@ from civicapi.core.db.base import utcnow
 from civicapi.core.errors import Forbidden, InvalidInput, NotFound
 from civicapi.identity.models import User
 from civicapi.identity.repository import UserRepository
-from civicapi.modules.proposals.common import events, trail
+from civicapi.modules.proposals.common import events, places, trail
 from civicapi.modules.proposals.common.rules import (
     AUDIT_FIELDS,
     RANDOM_KEY_MODULUS,
@@ -117,6 +117,7 @@ async def create_proposal(
     proposal.search_text = search_text(proposal)
     ProposalRepository(session, ctx.commune_id).add(proposal)
     await session.flush()
+    await places.sync(session, proposal, adopt_district=data.district is None, allowed=ctx.settings.districts)
     trail.record(
         session,
         commune_id=ctx.commune_id,
@@ -162,6 +163,9 @@ async def update_proposal(
     proposal.search_text = search_text(proposal)
     proposal.updated_at = utcnow()
     await session.flush()
+    moved = "latitude" in changes or "longitude" in changes
+    adopt = moved and "district" not in changes
+    await places.sync(session, proposal, adopt_district=adopt, allowed=ctx.settings.districts)
     changed = diff(before, snapshot(proposal, list(changes)))
     if changed:
         trail.record(
@@ -188,6 +192,7 @@ async def publish_proposal(
     proposal.status = PUBLISHED
     proposal.published_at = proposal.updated_at = now
     await session.flush()
+    await places.sync(session, proposal)
     trail.record(
         session,
         commune_id=ctx.commune_id,
@@ -216,6 +221,7 @@ async def withdraw_proposal(
     proposal.withdrawn_at = proposal.updated_at = now
     await _release_slot(session, ctx, proposal)
     await session.flush()
+    await places.sync(session, proposal)
     trail.record(
         session,
         commune_id=ctx.commune_id,
@@ -252,6 +258,7 @@ async def delete_draft(
         verb="delete",
         changes={"title": [proposal.title, None]},
     )
+    await places.remove(session, proposal)
     await session.delete(proposal)
     await session.flush()
 

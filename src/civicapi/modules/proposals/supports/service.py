@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from civicapi.core.db.base import utcnow
 from civicapi.core.errors import NotFound
 from civicapi.identity.models import User
-from civicapi.modules.proposals.common import trail
+from civicapi.modules.proposals.common import places, trail
 from civicapi.modules.proposals.common.rules import check_action_requirements, require_user
 from civicapi.modules.proposals.exceptions import ProposalActionForbidden, ProposalConflict
 from civicapi.modules.proposals.models import PUBLISHED, WITHDRAWN, Proposal
@@ -90,6 +90,7 @@ async def _apply(
                 threshold=threshold,
             )
         out[proposal_id] = count
+    await places.supports_changed(session, ctx.commune_id, out)
     return out
 
 
