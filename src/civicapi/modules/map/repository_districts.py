@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from civicapi.modules.map.filters import BBox, MapFilters
-from civicapi.modules.map.repository import scoped, seen
+from civicapi.modules.map.repository import Scope, scoped, seen
 from civicapi.places.models import District, Place
 
 
@@ -42,12 +42,7 @@ def _figure(name: str) -> Any:
 
 
 async def figures(
-    session: AsyncSession,
-    commune_id: uuid.UUID,
-    filters: MapFilters,
-    *,
-    include_hidden: bool,
-    allowed: Collection[uuid.UUID],
+    session: AsyncSession, scope: Scope, filters: MapFilters, *, allowed: Collection[uuid.UUID]
 ) -> list[Any]:
     """Per area (district, then neighbourhood) and resource type, of the places seen: their count, the
     sums of ``supports`` and ``amount``, how many are ``selected``, the sum and count of ``progress``."""
@@ -67,7 +62,7 @@ async def figures(
     out: list[Any] = []
     for area in (Place.district_id, Place.neighbourhood_id):
         stmt = (
-            scoped((area.label("area_id"), *measures), commune_id, filters, include_hidden=include_hidden)
+            scoped((area.label("area_id"), *measures), scope, filters)
             .where(seen(allowed), area.is_not(None))
             .group_by(area, Place.module, Place.resource_type)
         )

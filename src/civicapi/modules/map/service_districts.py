@@ -21,13 +21,8 @@ def _empty() -> dict[str, Any]:
 async def districts(reader: MapReader, filters: MapFilters) -> dict[str, Any]:
     """The districts whose bounding box meets ``filters.bbox`` (all without one), with the figures of the
     places matching the other filters."""
-    rows = await repo.figures(
-        reader.session,
-        reader.commune_id,
-        filters,
-        include_hidden=reader.include_hidden,
-        allowed=await reader.allowed(filters),
-    )
+    allowed = await reader.allowed(filters)
+    rows = await repo.figures(reader.session, await reader.scope(), filters, allowed=allowed)
     totals: dict[uuid.UUID, dict[str, Any]] = defaultdict(_empty)
     for row in rows:
         area = totals[row.area_id]

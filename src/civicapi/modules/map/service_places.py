@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,36 +24,36 @@ CLUSTER_SUBDIVISION = 2
 the world. A city viewport (about 5 by 4 tiles) then answers at most about 320 clusters."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MapReader:
-    """Who reads which commune's map."""
+    """Who reads which commune's map (for one request)."""
 
     session: AsyncSession
     registry: ModuleRegistry
     commune_id: uuid.UUID
     caller: ResourceCaller
+    _scope: repo.Scope | None = field(default=None, init=False)
 
-    @property
-    def include_hidden(self) -> bool:
-        return previews(self.caller)
+    async def scope(self) -> repo.Scope:
+        """The enabled modules and the components the caller may see (read once)."""
+        if self._scope is None:
+            self._scope = await repo.load_scope(
+                self.session, self.commune_id, include_hidden=previews(self.caller)
+            )
+        return self._scope
 
     async def allowed(self, filters: MapFilters) -> set[uuid.UUID]:
         """The index ids of the matching places that only their module may show, that it shows."""
-        rows = await repo.to_ask(self.session, self.commune_id, filters, include_hidden=self.include_hidden)
+        rows = await repo.to_ask(self.session, await self.scope(), filters)
         return await visibility.allowed(self.session, self.registry, self.commune_id, self.caller, rows)
 
     async def grid(
         self, filters: MapFilters, cells: int, tile: tuple[int, int, int] | None = None
     ) -> list[repo.Cell]:
         """The places seen grouped by grid cell (``cells`` per side of the world), in SQL."""
+        allowed = await self.allowed(filters)
         return await repo.grid(
-            self.session,
-            self.commune_id,
-            filters,
-            include_hidden=self.include_hidden,
-            allowed=await self.allowed(filters),
-            cells=cells,
-            tile=tile,
+            self.session, await self.scope(), filters, allowed=allowed, cells=cells, tile=tile
         )
 
     async def features(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
@@ -73,14 +73,7 @@ async def places_page(
     """One page of the places the caller sees, by the index's order; a page may hold fewer than ``limit``
     features when the modules hide some of the rows read (``next_cursor`` says whether more follow)."""
     after = decode_cursor(cursor, CURSOR_SORT, [uuid.UUID])[0] if cursor else None
-    rows = await repo.features_page(
-        reader.session,
-        reader.commune_id,
-        filters,
-        include_hidden=reader.include_hidden,
-        after=after,
-        limit=limit,
-    )
+    rows = await repo.features_page(reader.session, await reader.scope(), filters, after=after, limit=limit)
     next_cursor = encode_cursor(CURSOR_SORT, [rows[limit - 1].id]) if len(rows) > limit else None
     rows = rows[:limit]
     ask = [row for row in rows if not row.published or row.component_id is None]
