@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    and_,
     case,
     cast,
     func,
@@ -33,6 +34,7 @@ from civicapi.spaces.models import Component, ParticipatoryProcess
 
 FEATURE_COLUMNS = (
     Place.id,
+    Place.mx,
     Place.module,
     Place.resource_type,
     Place.resource_id,
@@ -94,10 +96,12 @@ def _no_index(column: Any, scope: Scope) -> Any:
     return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
 
 
-def _where(scope: Scope, filters: MapFilters) -> list[ColumnElement[bool]]:
+def _where(scope: Scope, filters: MapFilters, *, by_position: bool) -> list[ColumnElement[bool]]:
     commune_id = scope.commune_id
-    # With a bounding box, the index on (commune, mx, my) narrows the rows; without, a scan is cheapest.
-    commune = Place.commune_id if filters.bbox is not None else _no_index(Place.commune_id, scope)
+    # The index on (commune, mx, my) serves a bounding box, a tile and the pages (in mx order); to
+    # aggregate a whole commune, a scan is cheapest.
+    indexed = by_position or filters.bbox is not None
+    commune = Place.commune_id if indexed else _no_index(Place.commune_id, scope)
     component = _no_index(Place.component_id, scope)
     where: list[ColumnElement[bool]] = [
         commune == commune_id,
@@ -129,20 +133,33 @@ def _where(scope: Scope, filters: MapFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def scoped(columns: Sequence[Any], scope: Scope, filters: MapFilters) -> Select[Any]:
+def scoped(
+    columns: Sequence[Any], scope: Scope, filters: MapFilters, *, by_position: bool = False
+) -> Select[Any]:
     """``columns`` of the commune's places that match ``filters``, in the caller's ``scope`` (places in no
-    component: in an enabled module, and its module decides, see :func:`needs_asking`)."""
-    return select(*columns).select_from(Place).where(*_where(scope, filters))
+    component: in an enabled module, and its module decides, see :func:`needs_asking`). ``by_position``:
+    the statement reads a part of the map (a tile) or in the order of the map's columns (pages)."""
+    return select(*columns).select_from(Place).where(*_where(scope, filters, by_position=by_position))
 
 
 async def features_page(
-    session: AsyncSession, scope: Scope, filters: MapFilters, *, after: uuid.UUID | None, limit: int
+    session: AsyncSession,
+    scope: Scope,
+    filters: MapFilters,
+    *,
+    after: tuple[float, uuid.UUID] | None,
+    limit: int,
 ) -> list[Any]:
-    """One keyset page (by the index row's id) of places, ``limit + 1`` rows to tell whether more follow."""
-    stmt = scoped(FEATURE_COLUMNS, scope, filters).outerjoin(District, District.id == Place.district_id)
+    """One keyset page of places from west to east (``mx``, then the index row's id: the order of the index
+    on (commune, mx, my), which a page walks and leaves after ``limit + 1`` rows, to tell whether more
+    follow, however many places the filters match)."""
+    stmt = scoped(FEATURE_COLUMNS, scope, filters, by_position=True).outerjoin(
+        District, District.id == Place.district_id
+    )
     if after is not None:
-        stmt = stmt.where(Place.id > after)
-    return list((await session.execute(stmt.order_by(Place.id).limit(limit + 1))).all())
+        mx, place_id = after
+        stmt = stmt.where(or_(Place.mx > mx, and_(Place.mx == mx, Place.id > place_id)))
+    return list((await session.execute(stmt.order_by(Place.mx, Place.id).limit(limit + 1))).all())
 
 
 async def features_by_id(session: AsyncSession, ids: Collection[uuid.UUID]) -> list[Any]:
@@ -226,7 +243,7 @@ async def grid(
         func.avg(Place.my),
         case((func.count() == 1, func.min(place_id)), else_=None),
     )
-    stmt = scoped(columns, scope, filters).where(seen(allowed))
+    stmt = scoped(columns, scope, filters, by_position=tile is not None).where(seen(allowed))
     if tile is not None:
         z, x, y = tile
         side = 2.0**z

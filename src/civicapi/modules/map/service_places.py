@@ -18,7 +18,7 @@ from civicapi.modules.map.filters import MapFilters
 from civicapi.registry import ModuleRegistry, ResourceCaller
 from civicapi.spaces.kit import previews
 
-CURSOR_SORT = "id"
+CURSOR_SORT = "position"
 CLUSTER_SUBDIVISION = 2
 """A cluster cell is a quarter of a 256-pixel tile's side (64 pixels): ``2^(zoom + 2)`` cells per side of
 the world. A city viewport (about 5 by 4 tiles) then answers at most about 320 clusters."""
@@ -72,9 +72,14 @@ async def places_page(
 ) -> dict[str, Any]:
     """One page of the places the caller sees, by the index's order; a page may hold fewer than ``limit``
     features when the modules hide some of the rows read (``next_cursor`` says whether more follow)."""
-    after = decode_cursor(cursor, CURSOR_SORT, [uuid.UUID])[0] if cursor else None
+    after = None
+    if cursor:
+        mx, place_id = decode_cursor(cursor, CURSOR_SORT, [float, uuid.UUID])
+        after = (float(mx), place_id)
     rows = await repo.features_page(reader.session, await reader.scope(), filters, after=after, limit=limit)
-    next_cursor = encode_cursor(CURSOR_SORT, [rows[limit - 1].id]) if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(CURSOR_SORT, [rows[limit - 1].mx, rows[limit - 1].id]) if len(rows) > limit else None
+    )
     rows = rows[:limit]
     ask = [row for row in rows if not row.published or row.component_id is None]
     ok = await visibility.allowed(reader.session, reader.registry, reader.commune_id, reader.caller, ask)

@@ -7,7 +7,6 @@ queries and no encoding."""
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,15 +49,11 @@ class TileContent:
         return not self.cells and not self.districts
 
     def etag(self, filters: MapFilters, locale: str) -> str:
-        digest = hashlib.sha256()
-        head = [self.tile.z, self.tile.x, self.tile.y, filters.key, locale]
-        digest.update(json.dumps(head, default=str).encode())
-        for cell in self.cells:
-            single = self.singles.get(cell.place_id)
-            digest.update(json.dumps([cell.count, cell.mx, cell.my, single], default=str).encode())
-        for district, parent in self.districts:
-            digest.update(f"{district.id}{district.updated_at.isoformat()}{parent}".encode())
-        return f'"{digest.hexdigest()[:32]}"'
+        """A hash of the tile's makings (one ``repr`` of them all: cheaper than any encoding)."""
+        cells = [(c.count, c.mx, c.my, self.singles.get(c.place_id)) for c in self.cells]
+        areas = [(d.id, d.updated_at, parent) for d, parent in self.districts]
+        made = (self.tile, filters.key, locale, cells, areas)
+        return f'"{hashlib.sha256(repr(made).encode()).hexdigest()[:32]}"'
 
 
 async def tile_content(reader: MapReader, filters: MapFilters, tile: Tile) -> TileContent:
