@@ -16,7 +16,8 @@ from civicapi.core.db.session import Database
 from civicapi.places.geometry import mercator
 from civicapi.places.models import Place
 from tests.fixtures.factories import World
-from tests.modules.map.helpers import component, enable_all, place, url
+from tests.modules.map.helpers import component, enable_all, place, result, url
+from tests.places.test_index import add_district
 
 
 async def test_near_places_are_one_cluster_and_a_lone_place_is_itself(
@@ -96,3 +97,32 @@ async def test_a_hundred_thousand_places_answer_as_a_few_hundred_clusters(
     features = r.json()["features"]
     assert 20 <= len(features) <= 400
     assert sum(f["properties"].get("count", 1) for f in features) == 100_000
+
+
+async def test_unpublished_places_count_only_where_their_module_shows_them(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    await enable_all(world, db, "accountability")
+    results = await component(db, world.alpha, "accountability")
+    await add_district(db, world.alpha.id, "centre", (5.55, 50.62, 5.60, 50.66))
+    for _ in range(2):  # results the module serves: seen, so counted
+        rid = await result(db, world.alpha, results)
+        await place(
+            db,
+            world.alpha,
+            results,
+            5.570,
+            50.640,
+            module="accountability",
+            type_="result",
+            resource_id=rid,
+            published=False,
+        )
+    await place(
+        db, world.alpha, results, 5.571, 50.641, module="accountability", type_="result", published=False
+    )  # no such result: its module shows it to no one
+
+    r = await client.get(f"{url()}/clusters", params={"zoom": 10})
+    assert [f["properties"]["count"] for f in r.json()["features"]] == [2]
+    r = await client.get(f"{url()}/districts")
+    assert r.json()["features"][0]["properties"]["places"] == {"accountability.result": 2}
