@@ -116,6 +116,19 @@ SCENARIOS: dict[str, list[tuple[str, str, str] | Endpoint]] = {
             "/v1/communes/demo/surveys/components/{surveys_component_id}/surveys/{survey_id}/results",
         ),
     ],
+    "map": [
+        Endpoint(
+            "map clusters: 100,000 places at a city zoom (13)",
+            "GET",
+            "/v1/communes/demo/map/clusters?zoom=13",
+        ),
+        Endpoint(
+            "map places: a 500-place GeoJSON page in a bounding box",
+            "GET",
+            "/v1/communes/demo/map/places?limit=500&bbox=5.55,50.60,5.65,50.66",
+        ),
+        Endpoint("map vector tile at a dense zoom (14)", "GET", "/v1/communes/demo/map/tiles/{map_tile}.mvt"),
+    ],
 }
 # Scenario name -> setup command (arguments after the venv's python, run in bench/ after seed-demo);
 # it prints a JSON object of placeholders for the scenario's paths and headers. Run once per command.
@@ -125,6 +138,7 @@ SETUP: dict[str, tuple[str, ...]] = {
     "accountability": ("seed_accountability.py", "--count", "5000"),
     "agenda": ("seed_agenda.py", "--count", "10000"),
     "surveys": ("seed_surveys.py", "--count", "100000"),
+    "map": ("map_clusters.py", "--count", "100000"),
 }
 
 # Targets in the order they are loaded within a round; "real" is civicapi itself.
@@ -219,6 +233,11 @@ def start_server(
 
 def capture(url: str, method: str, path: str, headers: dict[str, str] | None = None) -> CapturedResponse:
     response = httpx.request(method, url + path, headers=headers, timeout=max(10.0, request_timeout()))
+    for _ in range(20):  # the previous endpoint's load may still be draining (503 "overloaded")
+        if response.status_code != 503:
+            break
+        time.sleep(0.5)
+        response = httpx.request(method, url + path, headers=headers, timeout=max(10.0, request_timeout()))
     if response.status_code >= 400:
         raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.text[:500]}")
     headers = [
