@@ -93,7 +93,7 @@ async def read_mine(target: AnsweringDep, session: SessionDep) -> ResponseRead:
     MINE,
     operation_id="surveys_responses_mine_replace",
     summary="Change my answer (judged whole again; the count unchanged) while the survey allows it",
-    responses=problem_responses(401, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def edit_mine(target: AnsweringDep, body: SubmissionIn, session: SessionDep) -> ResponseRead:
     """Refusals carry a `reason`: `editing_not_allowed`, `closed` (409)."""
