@@ -31,7 +31,7 @@ def _outline() -> dict[str, object]:
 
 
 def test_the_margin_widens_the_box_in_metres() -> None:
-    west, south, east, north = widened(OUTLINE, 2000)
+    _west, south, east, north = widened(OUTLINE, 2000)
     assert south == pytest.approx(50.62 - 2000 / 111_320) and north == pytest.approx(50.66 + 2000 / 111_320)
     assert 5.60 + 0.028 < east < 5.60 + 0.029  # 2 km of longitude at 50.66° N is about 0.0284°
     assert widened((179.9, 89.9, 180.0, 90.0), 5000) == pytest.approx(
