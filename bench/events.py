@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import json
 import statistics
-import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
+
+from seeding import save_result
 
 from civicapi import migrate
 from civicapi.communes import service as communes
@@ -41,7 +39,6 @@ from civicapi.core.events import Event, EventBus
 from civicapi.main import create_app
 from civicapi.registry import load_modules
 
-BENCH_DIR = Path(__file__).resolve().parent
 NAME = "proposals.answered"
 
 
@@ -115,12 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.events} events: bus {result['bus_ms_per_event']} ms/event, ceiling (the subscriber alone, "
         f"one unit of work each) {result['ceiling_ms_per_event']} ms/event: ratio {result['ratio_ceiling_to_bus']}"
     )
-    out = BENCH_DIR / "results" / f"events-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"
-    out.parent.mkdir(exist_ok=True)
-    result["command"] = " ".join([Path(sys.executable).name, *sys.argv])
-    result["database"] = url.split(":", 1)[0]
-    out.write_text(json.dumps(result, indent=2))
-    print(f"results: {out}")
+    save_result("events", result, url)
     return 0
 
 

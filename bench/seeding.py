@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import random
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,3 +70,19 @@ def seed_main(
     if not 10 <= args.count <= 100_000:
         parser.error("--count must be within 10-100000")
     print(json.dumps(asyncio.run(seed(args.count))))
+
+
+def save_result(prefix: str, result: dict[str, Any], database_url: str) -> Path:
+    """Write a bench's result (with its command line and database kind) to ``bench/results/`` and say
+    where."""
+    out = (
+        Path(__file__).resolve().parent
+        / "results"
+        / f"{prefix}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"
+    )
+    out.parent.mkdir(exist_ok=True)
+    result["command"] = " ".join([Path(sys.executable).name, *sys.argv])
+    result["database"] = database_url.split(":", 1)[0]
+    out.write_text(json.dumps(result, indent=2))
+    print(f"results: {out}")
+    return out

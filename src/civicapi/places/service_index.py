@@ -3,10 +3,13 @@ created, moved, published, hidden or changes status, and :func:`remove_place` wh
 its point. Both run in the caller's unit of work (services never commit), so the index never disagrees
 with the resource after a commit.
 
-The districts a point falls in are computed here, on every write, from the commune's district shapes."""
+The districts a point falls in are computed here, on every write, from the commune's district shapes. A
+point outside the commune's boundary (its bounding box widened by :data:`BOUNDARY_MARGIN_METRES`) is
+refused here, the one place every module's point goes through (422 ``places-point-outside``)."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,9 +17,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from civicapi.places import repository_districts
 from civicapi.places import repository_index as repo
+from civicapi.places.exceptions_index import PointOutside
 from civicapi.places.geometry import containing, mercator
 from civicapi.places.models import DISTRICT, NEIGHBOURHOOD
+
+BOUNDARY_MARGIN_METRES = 2000
+"""How far outside the bounding box of the commune's boundary a point is still accepted."""
+METRES_PER_DEGREE = 111_320.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +79,49 @@ async def locate(session: AsyncSession, commune_id: uuid.UUID, longitude: float,
     )
 
 
-async def put_place(session: AsyncSession, ref: PlaceRef, facts: PlaceFacts) -> Located:
+def widened(box: tuple[float, float, float, float], metres: float) -> tuple[float, float, float, float]:
+    """The box ``(west, south, east, north)`` widened by ``metres`` on every side (a degree of longitude
+    measured at the box's latitude farthest from the equator, so the margin is never narrower)."""
+    west, south, east, north = box
+    dlat = metres / METRES_PER_DEGREE
+    widest = min(max(abs(south), abs(north)), 89.0)
+    dlon = metres / (METRES_PER_DEGREE * math.cos(math.radians(widest)))
+    return (
+        max(west - dlon, -180.0),
+        max(south - dlat, -90.0),
+        min(east + dlon, 180.0),
+        min(north + dlat, 90.0),
+    )
+
+
+async def check_inside(
+    session: AsyncSession, commune_id: uuid.UUID, longitude: float, latitude: float
+) -> None:
+    """422 ``places-point-outside`` when the commune has a boundary and the point lies outside its bounding
+    box plus :data:`BOUNDARY_MARGIN_METRES`; without a boundary every point is accepted."""
+    boundary = await repository_districts.boundary(session, commune_id)
+    if boundary is None:
+        return
+    box = (boundary.min_lon, boundary.min_lat, boundary.max_lon, boundary.max_lat)
+    west, south, east, north = widened(box, BOUNDARY_MARGIN_METRES)
+    if west <= longitude <= east and south <= latitude <= north:
+        return
+    raise PointOutside(
+        f"the point ({latitude}, {longitude}) is more than {BOUNDARY_MARGIN_METRES} m outside the commune",
+        reason="outside_commune",
+        margin_metres=BOUNDARY_MARGIN_METRES,
+        bounds=[west, south, east, north],
+    )
+
+
+async def put_place(
+    session: AsyncSession, ref: PlaceRef, facts: PlaceFacts, *, bounded: bool = True
+) -> Located:
     """Write (insert or update) the resource's place; answers the districts its point falls in, so the
-    module may keep the district too."""
+    module may keep the district too. A point outside the commune (see :func:`check_inside`) is refused
+    before anything is written; ``bounded=False`` (a rebuild of resources already stored) skips that check."""
+    if bounded:
+        await check_inside(session, ref.commune_id, facts.longitude, facts.latitude)
     located = await locate(session, ref.commune_id, facts.longitude, facts.latitude)
     mx, my = mercator(facts.longitude, facts.latitude)
     values: dict[str, Any] = {

@@ -147,7 +147,7 @@ async def reindex(
             async for batch in rtype.places(session, commune_id):
                 for ref, facts in batch:
                     if facts is not None and mappable(facts.latitude, facts.longitude):
-                        await put_place(session, ref, facts)
+                        await put_place(session, ref, facts, bounded=False)  # stored: never refused
                         written += 1
                         stale.discard(ref.resource_id)
             await repo.remove_ids(session, commune_id, key, rtype.name, stale)

@@ -6,6 +6,7 @@ migrations. See ``docs/modules/map.md``."""
 from __future__ import annotations
 
 from civicapi.modules.map.router import router
+from civicapi.modules.map.settings import MapSettings
 from civicapi.registry import CivicModule
 
 module = CivicModule(
@@ -16,6 +17,7 @@ module = CivicModule(
         "en": "The map of participation: proposals, projects, meetings and results.",
     },
     router=router,
+    settings_schema=MapSettings,
     version="1",
 )
 

@@ -13,7 +13,7 @@ from civicapi.core.deps import SessionDep
 from civicapi.core.errors import problem_responses
 from civicapi.core.pagination import Cursor, set_link_header
 from civicapi.core.routing import GuardedRouter
-from civicapi.modules.map import service_districts, service_places, service_tiles
+from civicapi.modules.map import service_districts, service_places, service_settings, service_tiles
 from civicapi.modules.map.filters import Filters
 from civicapi.modules.map.schemas import (
     ClustersCollection,
@@ -22,6 +22,7 @@ from civicapi.modules.map.schemas import (
     PlacesCollection,
 )
 from civicapi.modules.map.service_places import MapReader
+from civicapi.modules.map.settings import MapSettingsRead
 from civicapi.modules.map.tiles import MAX_ZOOM, MEDIA_TYPE
 
 MAX_FEATURES = 500
@@ -93,6 +94,18 @@ async def districts(
 ) -> GeoJSONResponse:
     body = await service_districts.districts(reader(session, registry, caller), filters)
     return GeoJSONResponse(body, headers=dict(response.headers))
+
+
+@router.get(
+    "/settings",
+    operation_id="map_settings",
+    dependencies=[PUBLIC_WHEN_ANONYMOUS],
+    summary="How front-ends draw the commune's map: tiles, attribution, centre, zoom, bounds",
+    response_model=MapSettingsRead,
+    responses=problem_responses(404),
+)
+async def settings(session: SessionDep, caller: CallerDep) -> MapSettingsRead:
+    return await service_settings.map_settings(session, caller.commune)
 
 
 @router.get(
