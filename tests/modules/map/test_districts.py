@@ -88,6 +88,7 @@ async def test_districts_carry_the_figures_of_their_visible_places(
         "places": {"proposals.proposal": 2, "budgets.project": 2},
         "supports": 15.0,
         "amount": 70000.5,
+        "amount_selected": 50000.0,
         "selected": 1,
         "progress": None,
     }

@@ -45,17 +45,20 @@ async def figures(
     session: AsyncSession, scope: Scope, filters: MapFilters, *, allowed: Collection[uuid.UUID]
 ) -> list[Any]:
     """Per area (district, then neighbourhood) and resource type, of the places seen: their count, the
-    sums of ``supports`` and ``amount``, how many are ``selected``, the sum and count of ``progress``."""
+    sums of ``supports`` and ``amount`` (and of the amounts of the ``selected``), how many are ``selected``,
+    the sum and count of ``progress``."""
     progress = _figure("progress")
+    is_selected = Place.figures["selected"].as_boolean().is_(True)
     measures = (
         Place.module,
         Place.resource_type,
         func.count().label("n"),
         func.coalesce(func.sum(_figure("supports")), 0.0).label("supports"),
         func.coalesce(func.sum(_figure("amount")), 0.0).label("amount"),
-        func.coalesce(
-            func.sum(case((Place.figures["selected"].as_boolean().is_(True), 1), else_=0)), 0
-        ).label("selected"),
+        func.coalesce(func.sum(case((is_selected, 1), else_=0)), 0).label("selected"),
+        func.coalesce(func.sum(case((is_selected, _figure("amount")), else_=0.0)), 0.0).label(
+            "amount_selected"
+        ),
         func.sum(progress).label("progress_sum"),
         func.count(progress).label("progress_n"),
     )

@@ -70,6 +70,10 @@ class DistrictProperties(BaseModel):
     places: dict[str, int] = Field(description="Visible places by `module.type`.")
     supports: float = Field(description="Sum of the places' `supports` figure.")
     amount: float = Field(description="Sum of the places' `amount` figure.")
+    amount_selected: float = Field(
+        description="Sum of the `amount` figure of the places whose `selected` figure is true (the amounts "
+        "a vote selected)."
+    )
     selected: int = Field(description="Places whose `selected` figure is true.")
     progress: float | None = Field(description="Mean of the places' `progress` figure (null without one).")
 

@@ -1,6 +1,6 @@
 """The districts layer: the commune's districts and neighbourhoods as GeoJSON, each with the figures of the
 places the caller sees in it (for choropleths): places per ``module.type``, supports and amounts summed,
-selected places counted, mean progress."""
+the amounts of the selected places summed apart, selected places counted, mean progress."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ from civicapi.modules.map.service_places import MapReader
 
 
 def _empty() -> dict[str, Any]:
-    return {"places": {}, "supports": 0.0, "amount": 0.0, "selected": 0, "progress_sum": 0.0, "progress_n": 0}
+    return {
+        "places": {},
+        "supports": 0.0,
+        "amount": 0.0,
+        "amount_selected": 0.0,
+        "selected": 0,
+        "progress_sum": 0.0,
+        "progress_n": 0,
+    }
 
 
 async def districts(reader: MapReader, filters: MapFilters) -> dict[str, Any]:
@@ -29,6 +37,7 @@ async def districts(reader: MapReader, filters: MapFilters) -> dict[str, Any]:
         area["places"][f"{row.module}.{row.resource_type}"] = row.n
         area["supports"] += float(row.supports)
         area["amount"] += float(row.amount)
+        area["amount_selected"] += float(row.amount_selected)
         area["selected"] += int(row.selected)
         area["progress_sum"] += float(row.progress_sum or 0)
         area["progress_n"] += int(row.progress_n)
